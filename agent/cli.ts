@@ -1,0 +1,209 @@
+/**
+ * `spa`: the agent's command line. Exit codes: 0 success, 1 a user error (the one-line message
+ * says what to fix), 2 an internal error.
+ */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { loadConfig } from "../config/load.ts";
+import type { Config } from "../config/schema.ts";
+import { BridgeClient } from "../firmware-bridge/client.ts";
+import { AgentError, isAgentError, toError } from "./errors.ts";
+import { createLogger } from "./log.ts";
+import { Agent } from "./main.ts";
+
+const USER_ERRORS = new Set(["CONFIG_INVALID", "USAGE", "BRIDGE_SOCKET", "BRIDGE_TIMEOUT", "RECORDER_NOT_FOUND", "AUDIO_FORMAT", "AUDIO_FILE", "LEDGER_OPEN_FAILED", "BUTTONS_UNAVAILABLE"]);
+
+const HELP: Record<string, string> = {
+  main: `spa — speaker-privacy-agent
+
+Usage: spa <command> [options]
+
+Commands:
+  start           run the agent (what 'npm start' runs)
+  config check    validate a config file and print the resolved configuration
+  bridge          send one firmware event to a running agent and print its reply
+
+Run 'spa <command> --help' for a command's options.`,
+  start: `Usage: spa start [--config FILE] [--set PATH=VALUE]...
+
+Runs the agent: capture gate, firmware bridge socket, ledger. Stops cleanly on Ctrl-C
+(SIGINT) or SIGTERM, closing the microphone first.
+
+Options:
+  --config FILE       JSON config (default: $SPA_CONFIG, else built-in defaults)
+  --set PATH=VALUE    override one setting, e.g. --set gate.ledAckMs=500 (repeatable)
+Environment:
+  SPA_<PATH>          override a setting, e.g. SPA_BRIDGE_SOCKET_PATH=/run/spa.sock`,
+  config: `Usage: spa config check FILE [--set PATH=VALUE]...
+
+Validates FILE (plus SPA_* environment overrides and --set) and prints the resolved
+configuration as JSON, or every problem with the path it is at and what is allowed.`,
+  bridge: `Usage: spa bridge <event> [--socket PATH | --config FILE]
+
+Events:
+  status              print the agent's state
+  mute | unmute       mute or unmute the microphone
+  mute-for DURATION   mute for a while: 30m, 2h, 90s, or plain minutes (max 7 days)
+  talk-down | talk-up press or release the push-to-talk button
+  mode near|far       switch capture mode
+  switch on|off       report the hardware mute switch position
+  delete last|today|all   delete kept sessions
+
+Options:
+  --socket PATH       bridge socket (default: from --config, $SPA_CONFIG or the defaults)
+  --config FILE       take the socket path from this config
+Prints the agent's reply as one JSON line; exit 0 on ack, 1 on nack.`,
+};
+
+function usage(message: string): never {
+  throw new AgentError("USAGE", message);
+}
+
+function resolveConfig(file: string | undefined, sets: string[]): Config {
+  const env = process.env;
+  const path = file ?? env.SPA_CONFIG;
+  if (path && !existsSync(path)) usage(`config file ${path} does not exist`);
+  return loadConfig({ file: path ?? null, env, sets });
+}
+
+/** "30m" | "2h" | "90s" | "15" (minutes) → minutes. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)?$/.exec(text.trim());
+  if (!m) usage(`cannot read duration '${text}': use e.g. 30m, 2h, 90s or a number of minutes`);
+  const n = Number(m[1]);
+  const minutes = m[2] === "s" ? n / 60 : m[2] === "h" ? n * 60 : m[2] === "d" ? n * 1440 : n;
+  if (!(minutes > 0) || minutes > 10080) usage(`duration '${text}' must be more than 0 and at most 7 days`);
+  return minutes;
+}
+
+export function bridgeRequest(args: string[]): Record<string, unknown> & { type: string } {
+  const [event, arg] = args;
+  const need = (allowed: string[]): string => {
+    if (!arg || !allowed.includes(arg)) usage(`'spa bridge ${event}' needs one of: ${allowed.join(", ")}`);
+    return arg;
+  };
+  switch (event) {
+    case "status":
+      return { type: "get-state" };
+    case "mute":
+      return { type: "mute" };
+    case "unmute":
+      return { type: "unmute" };
+    case "mute-for":
+      if (!arg) usage("'spa bridge mute-for' needs a duration, e.g. 30m");
+      return { type: "mute-for", minutes: parseDuration(arg) };
+    case "talk-down":
+      return { type: "button", button: "talk", action: "down" };
+    case "talk-up":
+      return { type: "button", button: "talk", action: "up" };
+    case "mode":
+      return { type: "mode", mode: need(["near", "far"]) };
+    case "switch":
+      return { type: "mute-switch", state: need(["on", "off"]) };
+    case "delete":
+      return { type: "delete", scope: need(["last", "today", "all"]) };
+    case undefined:
+      return usage("'spa bridge' needs an event; see 'spa bridge --help'");
+    default:
+      return usage(`unknown bridge event '${event}'; see 'spa bridge --help'`);
+  }
+}
+
+async function cmdStart(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: "string" }, set: { type: "string", multiple: true }, help: { type: "boolean" } }, strict: true });
+  if (values.help) return print(HELP.start!);
+  const config = resolveConfig(values.config, values.set ?? []);
+  const log = createLogger({ name: "spa", level: config.log.level, json: config.log.json });
+  const agent = new Agent(config, { log, out: (l) => process.stdout.write(l + "\n"), env: process.env });
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping (microphone first)\n`);
+    void agent.stop().then(() => {
+      process.stdout.write("stopped\n");
+      process.exit(0);
+    });
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  try {
+    await agent.start();
+  } catch (e) {
+    await agent.stop();
+    throw e;
+  }
+  return new Promise<number>(() => undefined);
+}
+
+async function cmdConfig(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { set: { type: "string", multiple: true }, help: { type: "boolean" } }, allowPositionals: true, strict: true });
+  if (values.help) return print(HELP.config!);
+  const [sub, file] = positionals;
+  if (sub !== "check") usage("usage: spa config check FILE");
+  if (!file) usage("usage: spa config check FILE");
+  if (!existsSync(file)) usage(`config file ${file} does not exist`);
+  const config = loadConfig({ file, env: process.env, sets: values.set ?? [] });
+  process.stdout.write(JSON.stringify(config, null, 2) + "\n");
+  return 0;
+}
+
+async function cmdBridge(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { socket: { type: "string" }, config: { type: "string" }, help: { type: "boolean" }, timeout: { type: "string" } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) return print(HELP.bridge!);
+  const body = bridgeRequest(positionals);
+  const socket = resolve(values.socket ?? resolveConfig(values.config, []).bridge.socketPath);
+  const client = await BridgeClient.connect(socket, Number(values.timeout ?? 5000));
+  try {
+    const reply = await client.request(body);
+    process.stdout.write(JSON.stringify(reply) + "\n");
+    return reply.type === "ack" ? 0 : 1;
+  } finally {
+    client.close();
+  }
+}
+
+function print(text: string): number {
+  process.stdout.write(text + "\n");
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        return print(HELP.main!);
+      case "start":
+        return await cmdStart(rest);
+      case "config":
+        return await cmdConfig(rest);
+      case "bridge":
+        return await cmdBridge(rest);
+      default:
+        usage(`unknown command '${cmd}'; run 'spa --help'`);
+    }
+  } catch (e) {
+    const err = toError(e);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (isAgentError(err) && USER_ERRORS.has(err.code)) {
+      process.stderr.write(`spa: ${err.message}\n`);
+      return 1;
+    }
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" || code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" || code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+      process.stderr.write(`spa: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`spa: internal error: ${err.stack ?? err.message}\n`);
+    return 2;
+  }
+}

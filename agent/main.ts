@@ -1,0 +1,245 @@
+/**
+ * Composition root: the only place that builds real adapters. Starts components in dependency
+ * order (ledger → audio → bridge → gate → simulator/buttons → status) and stops them in
+ * reverse, closing the microphone first.
+ */
+import { accessSync, constants } from "node:fs";
+import { delimiter, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Config } from "../config/schema.ts";
+import { EvdevButtons } from "../firmware-bridge/evdev.ts";
+import type { Request } from "../firmware-bridge/protocol/messages.ts";
+import { BridgeServer, type Reply, type RequestHandler } from "../firmware-bridge/server.ts";
+import { FakeFirmware } from "../firmware-bridge/sim/fake-firmware.ts";
+import { SystemClock } from "./adapters/system-clock.ts";
+import { FileSource } from "./audio/file-source.ts";
+import { MicSource } from "./audio/mic-source.ts";
+import { createWebRtcVad } from "./audio/webrtc-vad.ts";
+import { GateDriver } from "./capture/gate.driver.ts";
+import { initialState, snapshot, type GateConfig, type GateInput } from "./capture/gate.machine.ts";
+import { toError } from "./errors.ts";
+import { openAgentDb, type Db } from "./ledger/agent-db.ts";
+import { SqliteGateStore } from "./ledger/gate-store.ts";
+import { MetadataOnlySink } from "./ledger/metadata-sink.ts";
+import type { Logger } from "./log.ts";
+import type { AudioSource } from "./ports/audio-source.ts";
+import type { Clock } from "./ports/clock.ts";
+import { StatusPrinter } from "./status.ts";
+import { framesFor, Millis, type Timestamp } from "./units.ts";
+
+export const PACKAGE_ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
+export const DEMO_RECORDING = join(PACKAGE_ROOT, "agent/audio/demo-household.wav");
+
+export interface AgentIo {
+  log: Logger;
+  /** Human-readable status lines (stdout). */
+  out: (line: string) => void;
+  env: Record<string, string | undefined>;
+  clock?: Clock;
+}
+
+export function gateConfigFrom(c: Config["gate"]): GateConfig {
+  return {
+    ledAckMs: Millis(c.ledAckMs),
+    trailingSilenceFrames: framesFor(Millis(c.trailingSilenceMs)),
+    falseWakeFrames: framesFor(Millis(c.falseWakeWindowMs)),
+    minSpeechFrames: framesFor(Millis(c.minSpeechMs)),
+    maxSessionFrames: framesFor(Millis(c.maxSessionSeconds * 1000)),
+    maxHoldMs: Millis(c.maxHoldSeconds * 1000),
+    retryMs: Millis(c.retryMs),
+  };
+}
+
+/** True if `cmd` is an executable on PATH. */
+export function onPath(cmd: string, env: Record<string, string | undefined>): boolean {
+  for (const dir of (env.PATH ?? "").split(delimiter)) {
+    if (!dir) continue;
+    try {
+      accessSync(join(dir, cmd), constants.X_OK);
+      return true;
+    } catch {
+      /* keep looking */
+    }
+  }
+  return false;
+}
+
+/** Picks the audio source and says why, in one line for the status output. */
+export function chooseSource(config: Config, env: Record<string, string | undefined>): { source: AudioSource; banner: string } {
+  const a = config.audio;
+  const file = resolve(a.file ?? DEMO_RECORDING);
+  const fileSource = (): FileSource => new FileSource({ path: file, pacing: a.pacing, loop: a.loop });
+  const mic = (): MicSource => new MicSource({ recorder: a.recorder, device: a.device, closeTimeoutMs: a.closeTimeoutMs });
+  if (a.source === "mic") return { source: mic(), banner: `microphone: ${a.recorder} on ${a.device ?? "the default device"}` };
+  if (a.source === "file") return { source: fileSource(), banner: `audio file: ${file} (${a.pacing}${a.loop ? ", looping" : ""})` };
+  if (a.device && onPath(a.recorder, env)) return { source: mic(), banner: `microphone: ${a.recorder} on ${a.device}` };
+  const why = a.device ? `recorder '${a.recorder}' is not installed` : "no microphone configured (audio.device is null)";
+  return {
+    source: fileSource(),
+    banner: `${why}: replaying ${a.file ? file : "the bundled demo household recording"} in ${a.pacing === "realtime" ? "real time" : "unpaced mode"} instead`,
+  };
+}
+
+export class Agent {
+  #db: Db | null = null;
+  #bridge: BridgeServer | null = null;
+  #driver: GateDriver | null = null;
+  #sim: FakeFirmware | null = null;
+  #buttons: EvdevButtons | null = null;
+  #status: StatusPrinter | null = null;
+  #source: AudioSource | null = null;
+  #stopping: Promise<void> | null = null;
+
+  constructor(readonly config: Config, readonly io: AgentIo) {}
+
+  get driver(): GateDriver | null {
+    return this.#driver;
+  }
+
+  async start(): Promise<void> {
+    const { config, io } = this;
+    const log = io.log;
+    const clock = io.clock ?? new SystemClock();
+    const { source, banner } = chooseSource(config, io.env);
+    io.out(banner);
+    if (source instanceof FileSource) await source.load();
+    this.#source = source;
+
+    const db = openAgentDb(join(resolve(config.dataDir), "agent.db"));
+    this.#db = db;
+    const store = new SqliteGateStore(db);
+    const sink = new MetadataOnlySink(db);
+    const vad = await createWebRtcVad(config.gate.vadAggressiveness as 0 | 1 | 2 | 3);
+
+    // Wake-word engines arrive with their own issue; until then far-field cannot arm.
+    const wake = null;
+    if (config.mode === "far") io.out("wake-word engine: none configured, so far-field listening is off; the talk button still captures");
+
+    const now = clock.now();
+    const { state, expiredTimedMute } = initialState(store.load(), now, {
+      wakeAvailable: wake !== null,
+      farFieldAllowed: true,
+      defaultMode: config.mode,
+    });
+    if (expiredTimedMute) store.audit(now, { type: "unmute", cause: "timer" });
+
+    const handler: RequestHandler = (msg, client) => {
+      if (msg.type === "hello") client.model = msg.model;
+      return this.#handle(msg, clock.now(), sink, store);
+    };
+    const bridge = new BridgeServer({
+      socketPath: resolve(config.bridge.socketPath),
+      socketMode: parseInt(config.bridge.socketMode, 8),
+      log: log.child("bridge"),
+      handler,
+    });
+    this.#bridge = bridge;
+
+    const driver = new GateDriver(state, { clock, mic: source, wake, vad, bridge, sink, store, log: log.child("gate"), config: gateConfigFrom(config.gate) });
+    this.#driver = driver;
+    if (expiredTimedMute) io.out("the timed mute ran out while the agent was stopped: unmuted");
+    await bridge.start();
+    driver.start();
+    io.out(`bridge: listening on ${resolve(config.bridge.socketPath)}`);
+
+    if (config.status.enabled) {
+      this.#status = new StatusPrinter(driver, () => ({ kept: sink.count(), clients: bridge.clients, micPid: source.pid }), io.out, config.status.intervalMs);
+      this.#status.start();
+    }
+    if (config.simulator.enabled) {
+      this.#sim = await FakeFirmware.start({
+        socketPath: resolve(config.bridge.socketPath),
+        model: "demo-simulator",
+        ackDelayMs: config.simulator.ackDelayMs,
+        print: (l) => io.out(`  ${l}`),
+      });
+      io.out("firmware simulator: connected (acknowledges LEDs like a real LED ring)");
+    }
+    if (config.bridge.evdev.device) {
+      const { muteKey, talkKey } = config.bridge.evdev;
+      this.#buttons = new EvdevButtons(
+        config.bridge.evdev.device,
+        (ev) => {
+          const at = clock.now();
+          if (ev.code === muteKey && ev.action === "down") driver.dispatch({ kind: "mute-button", at });
+          if (ev.code === talkKey) driver.dispatch({ kind: "talk", at, action: ev.action });
+        },
+        (e) => log.error("button input failed", { error: e.message }),
+      );
+      await this.#buttons.start();
+      io.out(`buttons: reading ${config.bridge.evdev.device} (mute key ${muteKey}, talk key ${talkKey})`);
+    }
+  }
+
+  /** Maps one firmware request to a gate input (or a ledger action) and the reply. */
+  #handle(msg: Request, at: Timestamp, sink: MetadataOnlySink, store: SqliteGateStore): Reply {
+    const driver = this.#driver!;
+    let input: GateInput | null = null;
+    switch (msg.type) {
+      case "hello":
+        if (msg.muteSwitch) input = { kind: "mute-switch", at, on: msg.muteSwitch === "on" };
+        break;
+      case "button":
+        if (msg.button === "mute") {
+          // A mute button acts when pressed; its release means nothing.
+          if (msg.action !== "up") input = { kind: "mute-button", at };
+        } else {
+          if (msg.action === "press") return { ok: false, code: "BAD_MESSAGE", message: "the talk button reports down and up, not press" };
+          input = { kind: "talk", at, action: msg.action };
+        }
+        break;
+      case "mute-switch":
+        input = { kind: "mute-switch", at, on: msg.state === "on" };
+        break;
+      case "led-ack":
+        input = { kind: "led-ack", at, pattern: msg.pattern };
+        break;
+      case "mute-for":
+        input = { kind: "mute-for", at, duration: Millis(Math.round(msg.minutes * 60_000)) };
+        break;
+      case "mute":
+        input = { kind: "mute", at };
+        break;
+      case "unmute":
+        input = { kind: "unmute", at };
+        break;
+      case "mode":
+        input = { kind: "mode", at, mode: msg.mode };
+        break;
+      case "delete": {
+        const deleted = sink.delete(msg.scope, at);
+        store.audit(at, { type: "deletion", scope: msg.scope, count: deleted });
+        return { ok: true, data: { deleted } };
+      }
+      case "get-state":
+        break;
+    }
+    if (input) {
+      const step = driver.dispatch(input);
+      if (step.refused) return { ok: false, code: step.refused.code, message: step.refused.message };
+    }
+    return { ok: true, data: { state: { ...snapshot(driver.state) }, counters: { ...driver.counters }, micPid: this.#source?.pid ?? null } };
+  }
+
+  /** Stops in reverse order; the microphone is closed before anything else. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      const log = this.io.log;
+      const step = async (what: string, fn: () => unknown): Promise<void> => {
+        try {
+          await fn();
+        } catch (e) {
+          log.error(`stopping ${what} failed`, { error: toError(e).message });
+        }
+      };
+      await step("capture gate", () => this.#driver?.stop());
+      await step("audio source", () => this.#source?.close());
+      this.#status?.stop();
+      this.#buttons?.stop();
+      this.#sim?.stop();
+      await step("bridge", () => this.#bridge?.stop());
+      await step("ledger", () => this.#db?.close());
+    })();
+    return this.#stopping;
+  }
+}

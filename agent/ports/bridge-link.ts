@@ -1,0 +1,12 @@
+import type { GateSnapshot, LedPattern } from "../capture/gate.machine.ts";
+
+/** What the agent tells the firmware. Implemented by the bridge server (broadcast to all clients). */
+export interface BridgeLink {
+  led(pattern: LedPattern): void;
+  micPower(on: boolean): void;
+  sound(name: string): void;
+  voiceUnavailable(reason: string): void;
+  state(snapshot: GateSnapshot): void;
+  /** Number of firmware clients connected now. */
+  readonly clients: number;
+}

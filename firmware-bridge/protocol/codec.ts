@@ -1,0 +1,84 @@
+/**
+ * Pure line codec: splits a byte stream into lines (bounded, so a runaway peer cannot exhaust
+ * memory) and decodes one line into a validated request or a typed refusal.
+ */
+import { MAX_LINE_BYTES, PROTOCOL_VERSION, Request, type AgentMessage, type NackCode, type RequestId } from "./messages.ts";
+
+export type LineEvent = { kind: "line"; line: string } | { kind: "too-long" };
+
+export class LineSplitter {
+  #parts: Buffer[] = [];
+  #size = 0;
+  #discarding = false;
+
+  constructor(readonly maxBytes: number = MAX_LINE_BYTES) {}
+
+  push(chunk: Buffer): LineEvent[] {
+    const out: LineEvent[] = [];
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, start);
+      const end = nl === -1 ? chunk.length : nl;
+      const piece = chunk.subarray(start, end);
+      if (!this.#discarding) {
+        if (this.#size + piece.length > this.maxBytes) {
+          this.#discarding = true;
+          this.#parts = [];
+          this.#size = 0;
+          out.push({ kind: "too-long" });
+        } else if (piece.length) {
+          this.#parts.push(Buffer.from(piece));
+          this.#size += piece.length;
+        }
+      }
+      if (nl === -1) break;
+      if (!this.#discarding) {
+        const line = Buffer.concat(this.#parts).toString("utf8").replace(/\r$/, "");
+        if (line.trim().length) out.push({ kind: "line", line });
+      }
+      this.#parts = [];
+      this.#size = 0;
+      this.#discarding = false;
+      start = nl + 1;
+    }
+    return out;
+  }
+}
+
+export type Decoded = { ok: true; msg: Request } | { ok: false; id: RequestId | null; code: NackCode; message: string };
+
+/** The id of a message that failed validation, if it had a usable one (so the nack can carry it). */
+function salvageId(v: unknown): RequestId | null {
+  if (typeof v !== "object" || v === null) return null;
+  const id = (v as { id?: unknown }).id;
+  if (typeof id === "string" && id.length > 0 && id.length <= 64) return id;
+  if (typeof id === "number" && Number.isSafeInteger(id) && id >= 0) return id;
+  return null;
+}
+
+const TYPES = new Set(Request.options.map((o) => o.shape.type.value as string));
+
+export function decodeLine(line: string): Decoded {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return { ok: false, id: null, code: "BAD_JSON", message: "line is not JSON" };
+  }
+  const id = salvageId(raw);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { ok: false, id, code: "BAD_MESSAGE", message: "message must be a JSON object" };
+  const o = raw as Record<string, unknown>;
+  if (o.v !== PROTOCOL_VERSION) return { ok: false, id, code: "BAD_VERSION", message: `unsupported protocol version ${JSON.stringify(o.v) ?? "(missing)"}; this agent speaks v${PROTOCOL_VERSION}` };
+  if (typeof o.type !== "string" || !TYPES.has(o.type)) {
+    return { ok: false, id, code: "UNKNOWN_TYPE", message: `unknown type ${JSON.stringify(o.type) ?? "(missing)"}; known: ${[...TYPES].join(", ")}` };
+  }
+  const r = Request.safeParse(raw);
+  if (!r.success) {
+    const first = r.error.issues[0]!;
+    const where = first.path.length ? first.path.join(".") : "message";
+    return { ok: false, id, code: "BAD_MESSAGE", message: `${o.type}: ${where}: ${first.message}` };
+  }
+  return { ok: true, msg: r.data };
+}
+
+export const encode = (m: AgentMessage | Record<string, unknown>): string => JSON.stringify(m) + "\n";

@@ -1,0 +1,168 @@
+/**
+ * The firmware bridge server: a Unix socket speaking the line protocol in protocol/. Several
+ * firmware clients may connect at once; each request gets an ack or nack, a bad line never
+ * drops the connection, and every agent → firmware message is broadcast to all clients.
+ * The request handler is the one error boundary here: anything it throws becomes a nack.
+ */
+import { chmodSync, lstatSync, mkdirSync, unlinkSync } from "node:fs";
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { dirname } from "node:path";
+import { AgentError, toError } from "../agent/errors.ts";
+import type { Logger } from "../agent/log.ts";
+import type { BridgeLink } from "../agent/ports/bridge-link.ts";
+import type { GateSnapshot, LedPattern } from "../agent/capture/gate.machine.ts";
+import { decodeLine, encode, LineSplitter } from "./protocol/codec.ts";
+import { PROTOCOL_VERSION, type AgentMessage, type NackCode, type Request } from "./protocol/messages.ts";
+
+export type Reply = { ok: true; data?: Record<string, unknown> } | { ok: false; code: NackCode; message: string };
+
+export interface ClientInfo {
+  readonly n: number;
+  model: string | null;
+}
+
+export type RequestHandler = (msg: Request, client: ClientInfo) => Reply;
+
+export interface BridgeServerOptions {
+  socketPath: string;
+  /** File mode of the socket, e.g. 0o660. */
+  socketMode: number;
+  log: Logger;
+  handler: RequestHandler;
+}
+
+/** A client that stops reading is disconnected once this much output is queued for it. */
+const MAX_QUEUED_BYTES = 256 * 1024;
+
+export class BridgeServer implements BridgeLink {
+  #server: Server | null = null;
+  readonly #conns = new Map<Socket, ClientInfo>();
+  #next = 1;
+  readonly counters = { linesIn: 0, acks: 0, nacks: 0, connections: 0 };
+
+  constructor(readonly options: BridgeServerOptions) {}
+
+  get clients(): number {
+    return this.#conns.size;
+  }
+
+  async start(): Promise<void> {
+    const { socketPath, socketMode } = this.options;
+    mkdirSync(dirname(socketPath), { recursive: true });
+    await removeStaleSocket(socketPath);
+    const server = createServer((c) => this.#accept(c));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", (e: NodeJS.ErrnoException) =>
+        reject(new AgentError("BRIDGE_SOCKET", `cannot listen on ${socketPath}: ${e.message}${e.code === "EACCES" ? " (check the directory's permissions, or set bridge.socketPath)" : ""}`, { cause: e })),
+      );
+      server.listen(socketPath, () => resolve());
+    });
+    chmodSync(socketPath, socketMode);
+    server.on("error", (e) => this.options.log.error("bridge server error", { error: e.message }));
+    this.#server = server;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    this.#server = null;
+    for (const c of this.#conns.keys()) c.destroy();
+    this.#conns.clear();
+    if (server) await new Promise<void>((r) => server.close(() => r()));
+    try {
+      unlinkSync(this.options.socketPath);
+    } catch {
+      /* already gone */
+    }
+  }
+
+  broadcast(msg: AgentMessage): void {
+    const line = encode(msg);
+    for (const c of this.#conns.keys()) this.#write(c, line);
+  }
+
+  led(pattern: LedPattern): void {
+    this.broadcast({ v: PROTOCOL_VERSION, type: "led", pattern });
+  }
+  micPower(on: boolean): void {
+    this.broadcast({ v: PROTOCOL_VERSION, type: "mic-power", state: on ? "on" : "off" });
+  }
+  sound(name: string): void {
+    this.broadcast({ v: PROTOCOL_VERSION, type: "sound", name });
+  }
+  voiceUnavailable(reason: string): void {
+    this.broadcast({ v: PROTOCOL_VERSION, type: "voice-unavailable", reason });
+  }
+  state(snapshot: GateSnapshot): void {
+    this.broadcast({ v: PROTOCOL_VERSION, type: "state", state: { ...snapshot } });
+  }
+
+  #write(c: Socket, line: string): void {
+    if (c.destroyed) return;
+    if (c.writableLength > MAX_QUEUED_BYTES) {
+      this.options.log.warn("bridge client is not reading; disconnecting it");
+      c.destroy();
+      return;
+    }
+    c.write(line);
+  }
+
+  #accept(c: Socket): void {
+    const info: ClientInfo = { n: this.#next++, model: null };
+    this.#conns.set(c, info);
+    this.counters.connections++;
+    const splitter = new LineSplitter();
+    c.on("data", (chunk: Buffer) => {
+      for (const ev of splitter.push(chunk)) {
+        this.counters.linesIn++;
+        if (ev.kind === "too-long") {
+          this.#nack(c, null, "LINE_TOO_LONG", "line longer than 4096 bytes; discarded up to the next newline");
+          continue;
+        }
+        const d = decodeLine(ev.line);
+        if (!d.ok) {
+          this.#nack(c, d.id, d.code, d.message);
+          continue;
+        }
+        let reply: Reply;
+        try {
+          reply = this.options.handler(d.msg, info);
+        } catch (e) {
+          this.options.log.error("bridge request failed", { type: d.msg.type, error: toError(e).message });
+          reply = { ok: false, code: "INTERNAL", message: "the agent could not handle this request" };
+        }
+        if (reply.ok) {
+          this.counters.acks++;
+          this.#write(c, encode(reply.data ? { v: PROTOCOL_VERSION, type: "ack", id: d.msg.id, data: reply.data } : { v: PROTOCOL_VERSION, type: "ack", id: d.msg.id }));
+        } else this.#nack(c, d.msg.id, reply.code, reply.message);
+      }
+    });
+    c.on("error", () => undefined);
+    c.on("close", () => this.#conns.delete(c));
+  }
+
+  #nack(c: Socket, id: Request["id"] | null, code: NackCode, message: string): void {
+    this.counters.nacks++;
+    this.#write(c, encode({ v: PROTOCOL_VERSION, type: "nack", id, code, message }));
+  }
+}
+
+/** A socket file left by a crashed agent is removed; a live one (another agent) is an error. */
+async function removeStaleSocket(path: string): Promise<void> {
+  let isSocket: boolean;
+  try {
+    isSocket = lstatSync(path).isSocket();
+  } catch {
+    return;
+  }
+  if (!isSocket) throw new AgentError("BRIDGE_SOCKET", `${path} exists and is not a socket; refusing to replace it`);
+  const live = await new Promise<boolean>((resolve) => {
+    const probe = createConnection(path);
+    probe.once("connect", () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once("error", () => resolve(false));
+  });
+  if (live) throw new AgentError("BRIDGE_SOCKET", `another agent is already listening on ${path}`);
+  unlinkSync(path);
+}
