@@ -31,9 +31,20 @@ export type Command =
   | { t: "policy"; forceMute: boolean; farField: boolean }
   | { t: "restart" }
   /** A wake phrase, optionally the firmware's LED ack, speech, then silence. */
-  | { t: "say"; ack: boolean; speech: number; silence: number }
+  | { t: "say"; ack: boolean; speech: number; silence: number; interrupt: Interrupt }
   /** Press talk, optionally ack, some frames, release. */
-  | { t: "press-talk"; ack: boolean; frames: number };
+  | { t: "press-talk"; ack: boolean; frames: number; interrupt: Interrupt };
+
+/** An input thrown into the middle of a session by the composite commands. */
+export type Interrupt = null | "mute-button" | "mute" | "mute-for" | "switch-on" | "mode" | "mic-error" | "force-mute";
+
+export interface InterruptRecord {
+  kind: Exclude<Interrupt, null>;
+  before: GateState;
+  after: GateState;
+  /** Frames accepted after the interrupt, within the same command. */
+  acceptedAfter: number;
+}
 
 export const GATE_CONFIG: GateConfig = {
   ledAckMs: Millis(300),
@@ -68,6 +79,9 @@ export interface FrameInfo {
   muted: boolean;
 }
 
+/** Composite commands run several inputs in one step; step-level checks skip them. */
+export const isComposite = (c: Command): boolean => c.t === "say" || c.t === "press-talk";
+
 export interface StepRecord {
   cmd: Command;
   before: GateState;
@@ -85,6 +99,7 @@ export interface Trace {
   steps: StepRecord[];
   /** Session id → when (and whether) its listening LED was acknowledged. */
   acks: Map<number, number>;
+  interrupts: InterruptRecord[];
   /** Session id → the input that opened it. */
   starts: Map<number, { by: "wake-frame" | "talk-down"; at: number; mode: Mode }>;
 }
@@ -115,7 +130,7 @@ export async function runGate(cmds: Command[], opts: { initial?: PersistedGate |
   const sink = new CollectingSink();
   let persisted: PersistedGate | null = opts.initial ?? null;
   const store = { save: (s: PersistedGate) => void (persisted = s), audit: () => undefined };
-  const trace: Trace = { frames: [], kept: sink.kept, steps: [], acks: new Map(), starts: new Map() };
+  const trace: Trace = { frames: [], kept: sink.kept, steps: [], acks: new Map(), starts: new Map(), interrupts: [] };
   let tag = 0;
   let nextSessionBase = 0;
 
@@ -173,6 +188,44 @@ export async function runGate(cmds: Command[], opts: { initial?: PersistedGate |
     }
   };
 
+  /** Frames, with an interrupt after the first half. */
+  const interrupted = async (n: number, speech: boolean, kind: Interrupt): Promise<void> => {
+    if (!kind) return frames(n, speech);
+    const half = Math.floor(n / 2);
+    frames(half, speech);
+    const before = driver.state;
+    const at = clock.now();
+    switch (kind) {
+      case "mute-button":
+        driver.dispatch({ kind: "mute-button", at });
+        break;
+      case "mute":
+        driver.dispatch({ kind: "mute", at });
+        break;
+      case "mute-for":
+        driver.dispatch({ kind: "mute-for", at, duration: Millis(60_000) });
+        break;
+      case "switch-on":
+        driver.dispatch({ kind: "mute-switch", at, on: true });
+        break;
+      case "force-mute":
+        driver.dispatch({ kind: "policy", at, forceMute: true, farFieldAllowed: true });
+        break;
+      case "mode":
+        driver.dispatch({ kind: "mode", at, mode: before.mode === "far" ? "near" : "far" });
+        break;
+      case "mic-error":
+        if (source.isOpen) source.fail(new Error("recorder died"));
+        break;
+    }
+    const rec: InterruptRecord = { kind, before, after: driver.state, acceptedAfter: 0 };
+    trace.interrupts.push(rec);
+    if (opts.settleEvery !== false) await driver.settled();
+    const a0 = driver.counters.framesAccepted;
+    frames(n - half, speech);
+    rec.acceptedAfter = driver.counters.framesAccepted - a0;
+  };
+
   for (const cmd of cmds) {
     const before = driver.state;
     const atBefore = clock.now();
@@ -195,14 +248,14 @@ export async function runGate(cmds: Command[], opts: { initial?: PersistedGate |
         push(true, true);
         await driver.settled();
         if (cmd.ack) ack();
-        frames(cmd.speech, true);
+        await interrupted(cmd.speech, true, cmd.interrupt);
         frames(cmd.silence, false);
         break;
       case "press-talk":
         refused = talk("down");
         await driver.settled();
         if (cmd.ack) ack();
-        frames(cmd.frames, true);
+        await interrupted(cmd.frames, true, cmd.interrupt);
         talk("up");
         break;
       case "advance":

@@ -7,10 +7,11 @@ import fc from "fast-check";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { isMuted } from "../../../agent/capture/gate.machine.ts";
-import { GATE_CONFIG, runGate, type Command, type Trace } from "../../helpers/gate-harness.ts";
+import { GATE_CONFIG, isComposite, runGate, type Command, type Trace } from "../../helpers/gate-harness.ts";
 
 const RUNS = Math.max(5000, Number(process.env.SPA_PROPERTY_RUNS ?? 0));
 
+const interrupt = fc.constantFrom(null, null, null, "mute-button" as const, "mute" as const, "mute-for" as const, "switch-on" as const, "mode" as const, "mic-error" as const, "force-mute" as const);
 const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 12, arbitrary: fc.record({ t: fc.constant("frame" as const), speech: fc.boolean(), wake: fc.boolean(), dt: fc.integer({ min: 0, max: 100 }) }) },
   { weight: 6, arbitrary: fc.record({ t: fc.constant("frames" as const), n: fc.integer({ min: 1, max: 45 }), speech: fc.boolean() }) },
@@ -29,9 +30,9 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ t: "restart" as const }) },
   {
     weight: 6,
-    arbitrary: fc.record({ t: fc.constant("say" as const), ack: fc.boolean(), speech: fc.integer({ min: 0, max: 20 }), silence: fc.integer({ min: 0, max: 12 }) }),
+    arbitrary: fc.record({ t: fc.constant("say" as const), ack: fc.boolean(), speech: fc.integer({ min: 0, max: 20 }), silence: fc.integer({ min: 0, max: 12 }), interrupt }),
   },
-  { weight: 5, arbitrary: fc.record({ t: fc.constant("press-talk" as const), ack: fc.boolean(), frames: fc.integer({ min: 0, max: 40 }) }) },
+  { weight: 5, arbitrary: fc.record({ t: fc.constant("press-talk" as const), ack: fc.boolean(), frames: fc.integer({ min: 0, max: 40 }), interrupt }) },
 );
 const sequence = fc.array(command, { minLength: 1, maxLength: 60, size: "medium" });
 
@@ -40,7 +41,7 @@ const sequence = fc.array(command, { minLength: 1, maxLength: 60, size: "medium"
  * situations the invariant is about (so a property cannot pass by never getting there).
  */
 async function check(name: string, invariant: (t: Trace) => void, settleEvery = true): Promise<void> {
-  const seen: Record<string, number> = { runs: 0, keptWake: 0, keptTalk: 0, mutedWhileCapturing: 0, timedMuteEnded: 0, talkUps: 0 };
+  const seen: Record<string, number> = { runs: 0, keptWake: 0, keptTalk: 0, mutedWhileCapturing: 0, timedMuteEnded: 0, talkUps: 0, interruptedCaptures: 0 };
   // Without settling, frames must reach the gate while the mic is still closing.
   if (!settleEvery) seen.deliveredWhileMuted = 0;
   await fc.assert(
@@ -53,7 +54,9 @@ async function check(name: string, invariant: (t: Trace) => void, settleEvery = 
         if (s.before.phase.kind === "capturing" && isMuted(s.after)) seen.mutedWhileCapturing!++;
         if (s.before.userMute?.until !== undefined && s.after.userMute === null && s.cmd.t !== "unmute" && s.cmd.t !== "mute-button") seen.timedMuteEnded!++;
         if (s.cmd.t === "talk" && s.cmd.action === "up" && s.before.phase.kind === "capturing") seen.talkUps!++;
+        if (s.cmd.t === "press-talk" && s.before.phase.kind !== "muted") seen.talkUps!++;
       }
+      seen.interruptedCaptures! += t.interrupts.filter((r) => r.before.phase.kind === "capturing").length;
       invariant(t);
     }),
     { numRuns: RUNS },
@@ -122,8 +125,20 @@ P("every kept session had its listening LED acknowledged in time", async () => {
 P("a mute at any point discards the open session", async () => {
   await check("mute discards", (t) => {
     const keptIds = new Set(t.kept.map((k) => k.meta.id));
+    for (const r of t.interrupts) {
+      if (r.before.phase.kind !== "capturing" || r.kind === "mode" || r.kind === "mic-error") continue;
+      assert.ok(isMuted(r.after), `${r.kind} during a capture mutes`);
+      assert.not.ok(keptIds.has(r.before.phase.session.id), `the session interrupted by ${r.kind} is not kept`);
+      assert.is(r.acceptedAfter, 0, `no frame accepted after ${r.kind}`);
+    }
     for (const s of t.steps) {
-      if (s.before.phase.kind === "capturing" && isMuted(s.after)) {
+      const muteInput = s.cmd.t === "mute" || s.cmd.t === "mute-for" || (s.cmd.t === "switch" && s.cmd.on) || (s.cmd.t === "mute-button" && !isMuted(s.before));
+      if (muteInput) {
+        const timedOut = s.cmd.t === "mute-for" && s.cmd.ms <= s.atAfter - s.atBefore;
+        if (!timedOut) assert.ok(isMuted(s.after), `${s.cmd.t} mutes from ${s.before.phase.kind}`);
+        assert.not.ok(s.micOpenAfter, `${s.cmd.t} leaves the mic closed`);
+      }
+      if (s.before.phase.kind === "capturing" && isMuted(s.after) && !isComposite(s.cmd)) {
         assert.not.ok(keptIds.has(s.before.phase.session.id), `session ${s.before.phase.session.id} muted during ${s.cmd.t} was not kept`);
       }
     }
@@ -135,7 +150,7 @@ P("a timed mute ends at its deadline, not a frame before", async () => {
     for (const s of t.steps) {
       const until = s.before.userMute?.until;
       if (until === undefined || !isMuted(s.before)) continue;
-      const explicit = s.cmd.t === "unmute" || s.cmd.t === "mute-button" || s.cmd.t === "mute" || s.cmd.t === "mute-for";
+      const explicit = s.cmd.t === "unmute" || s.cmd.t === "mute-button" || s.cmd.t === "mute" || s.cmd.t === "mute-for" || (isComposite(s.cmd) && "interrupt" in s.cmd && s.cmd.interrupt !== null);
       if (!explicit && s.atAfter < until) assert.ok(isMuted(s.after), `still muted at ${until - s.atAfter} ms before the deadline`);
       const onlyTimer = !s.after.hwSwitch && !s.after.fleetMute && !explicit;
       if (onlyTimer && s.atAfter >= until) {
