@@ -1,0 +1,70 @@
+/** Import boundaries: pure code stays pure, protocol and ports depend on nothing heavy. */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith(".ts") ? [p] : [];
+  });
+}
+function imports(file: string): string[] {
+  const src = readFileSync(file, "utf8");
+  return [...src.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"/gms)].map((m) => m[1]!);
+}
+
+const Arch = suite("architecture");
+
+Arch("the gate machine imports only errors, units and port types (no I/O, no clock, no libraries)", () => {
+  for (const f of files("agent/capture").filter((f) => f.endsWith(".machine.ts"))) {
+    for (const i of imports(f)) assert.ok(/^\.\.\/(errors|units)\.ts$|^\.\.\/ports\//.test(i), `${f} imports ${i}`);
+  }
+});
+
+Arch("the gate driver does no I/O of its own: no node: modules, no adapters", () => {
+  for (const f of files("agent/capture")) {
+    for (const i of imports(f)) {
+      assert.not.ok(i.startsWith("node:"), `${f} imports ${i}`);
+      assert.not.ok(i.includes("adapters/"), `${f} imports ${i}`);
+    }
+  }
+});
+
+Arch("ports are interfaces only", () => {
+  for (const f of files("agent/ports")) {
+    const src = readFileSync(f, "utf8");
+    for (const i of imports(f)) assert.not.ok(i.startsWith("node:"), `${f} imports ${i}`);
+    assert.not.ok(/\bclass\s/.test(src), `${f} declares a class`);
+  }
+});
+
+Arch("the bridge protocol depends only on itself and zod", () => {
+  for (const f of files("firmware-bridge/protocol")) {
+    for (const i of imports(f)) assert.ok(i === "zod" || i.startsWith("./"), `${f} imports ${i}`);
+  }
+});
+
+Arch("config depends on nothing of the agent but its error type", () => {
+  for (const f of files("config")) {
+    for (const i of imports(f)) assert.ok(!i.startsWith("../agent/") || i === "../agent/errors.ts", `${f} imports ${i}`);
+  }
+});
+
+Arch("runtime code never imports tests or scripts", () => {
+  for (const f of [...files("agent"), ...files("firmware-bridge"), ...files("config")]) {
+    for (const i of imports(f)) assert.not.ok(/(^|\/)(test|scripts)\//.test(i), `${f} imports ${i}`);
+  }
+});
+
+Arch("only main.ts and adapters read the wall clock or start timers in agent/", () => {
+  const allowed = /agent\/(main|cli|status|log)\.ts$|agent\/adapters\/|agent\/audio\/|agent\/ledger\//;
+  for (const f of files("agent")) {
+    if (allowed.test(f)) continue;
+    const src = readFileSync(f, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+    assert.not.ok(/Date\.now\(\)|new Date\(|setTimeout\(|setInterval\(|Math\.random\(/.test(src), `${f} reads time or randomness directly`);
+  }
+});
+
+Arch.run();
