@@ -128,6 +128,14 @@ async function cmdStart(argv: string[]): Promise<number> {
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+  // Last resort, fail closed: anything that escaped every boundary closes the mic and exits
+  // non-zero, so the service manager restarts a clean agent (which boots muted if it was).
+  const crash = (e: unknown): void => {
+    log.error("unexpected error; closing the microphone and exiting", { error: toError(e).message });
+    void agent.stop().finally(() => process.exit(2));
+  };
+  process.on("uncaughtException", crash);
+  process.on("unhandledRejection", crash);
   try {
     await agent.start();
   } catch (e) {

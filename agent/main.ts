@@ -113,7 +113,7 @@ export class Agent {
 
     // Wake-word engines arrive with their own issue; until then far-field cannot arm.
     const wake = null;
-    if (config.mode === "far") io.out("wake-word engine: none configured, so far-field listening is off; the talk button still captures");
+    io.out("wake-word engine: none configured, so far-field listening is off; the talk button still captures");
 
     const now = clock.now();
     const { state, expiredTimedMute } = initialState(store.load(), now, {

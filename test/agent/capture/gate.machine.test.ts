@@ -80,6 +80,9 @@ const INPUTS: Record<string, GateInput> = {
 };
 
 type Kind = Phase["kind"];
+/** Every way to mute: from any unmuted phase these all end in `muted`. */
+const MUTES = { "mute-button": "muted", mute: "muted", "mute-for": "muted", "switch-on": "muted", "policy-force-mute": "muted" } as const;
+
 /** Expected phase after each input; inputs not listed leave the phase as it was. */
 const EXPECT: Record<string, Partial<Record<keyof typeof INPUTS, Kind>>> = {
   "muted-button": { "mute-button": "armed", unmute: "armed", "policy-force-mute": "muted", "policy-lift": "muted" },
@@ -89,24 +92,16 @@ const EXPECT: Record<string, Partial<Record<keyof typeof INPUTS, Kind>>> = {
   armed: {
     wake: "capturing",
     "talk-down": "capturing",
-    "mute-button": "muted",
-    mute: "muted",
-    "mute-for": "muted",
-    "switch-on": "muted",
-    "policy-force-mute": "muted",
+    ...MUTES,
     "mode-near": "standby",
     "policy-no-far": "standby",
     "engine-lost": "standby",
     "mic-error": "failed",
   },
-  "standby-near": { "talk-down": "capturing", "mute-button": "muted", mute: "muted", "mute-for": "muted", "switch-on": "muted", "policy-force-mute": "muted", "mode-far": "armed" },
+  "standby-near": { "talk-down": "capturing", ...MUTES, "mode-far": "armed" },
   "standby-no-engine": { "talk-down": "capturing", "mute-button": "muted", mute: "muted", "mute-for": "muted", "switch-on": "muted", "policy-force-mute": "muted" },
   "capturing-wake": {
-    "mute-button": "muted",
-    mute: "muted",
-    "mute-for": "muted",
-    "switch-on": "muted",
-    "policy-force-mute": "muted",
+    ...MUTES,
     "timer-led-ack": "failed",
     "mode-near": "standby",
     "policy-no-far": "standby",
@@ -114,11 +109,7 @@ const EXPECT: Record<string, Partial<Record<keyof typeof INPUTS, Kind>>> = {
     "mic-error": "failed",
   },
   "capturing-wake-acked": {
-    "mute-button": "muted",
-    mute: "muted",
-    "mute-for": "muted",
-    "switch-on": "muted",
-    "policy-force-mute": "muted",
+    ...MUTES,
     "mode-near": "standby",
     "policy-no-far": "standby",
     "engine-lost": "standby",
@@ -127,11 +118,7 @@ const EXPECT: Record<string, Partial<Record<keyof typeof INPUTS, Kind>>> = {
   "capturing-talk-near": {
     "talk-up": "standby",
     "timer-max-hold": "standby",
-    "mute-button": "muted",
-    mute: "muted",
-    "mute-for": "muted",
-    "switch-on": "muted",
-    "policy-force-mute": "muted",
+    ...MUTES,
     "mode-far": "armed",
     "mic-error": "failed",
   },
