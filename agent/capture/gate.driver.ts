@@ -79,7 +79,7 @@ export class GateDriver {
   #queue: GateInput[] = [];
   #dispatching = false;
   #stopped = false;
-  #lastSnapshot = "";
+  #lastSnapshot: GateSnapshot | null = null;
   readonly #listeners: Array<(s: GateSnapshot) => void> = [];
   readonly #pendingSinks = new Set<Promise<void>>();
   readonly counters: GateCounters = {
@@ -167,9 +167,9 @@ export class GateDriver {
 
   #afterStep(): void {
     const snap = this.snapshot();
-    const key = JSON.stringify(snap);
-    if (key === this.#lastSnapshot) return;
-    this.#lastSnapshot = key;
+    const last = this.#lastSnapshot;
+    if (last && (Object.keys(snap) as Array<keyof GateSnapshot>).every((k) => snap[k] === last[k])) return;
+    this.#lastSnapshot = snap;
     this.#deps.bridge.state(snap);
     for (const fn of this.#listeners) {
       try {

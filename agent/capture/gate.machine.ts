@@ -212,6 +212,17 @@ export const persisted = (s: GateState): PersistedGate => ({
   userMute: s.userMute,
 });
 
+/** Field-by-field, so the per-frame path does no serialisation. */
+function persistedChanged(a: GateState, b: GateState): boolean {
+  return (
+    a.mode !== b.mode ||
+    a.hwSwitch !== b.hwSwitch ||
+    a.fleetMute !== b.fleetMute ||
+    (a.userMute === null) !== (b.userMute === null) ||
+    a.userMute?.until !== b.userMute?.until
+  );
+}
+
 /** Can far-field listening run at all? */
 const farFieldReady = (s: GateState): boolean => s.mode === "far" && s.wakeAvailable && s.farFieldAllowed;
 
@@ -272,9 +283,7 @@ function finalize(before: GateState, r: Step): Step {
   const ledAfter = ledOf(after.phase);
   if (ledBefore !== ledAfter) fx.push({ kind: "led", pattern: ledAfter });
   fx.push(...r.effects);
-  const pb = persisted(before);
-  const pa = persisted(after);
-  if (JSON.stringify(pb) !== JSON.stringify(pa)) fx.push({ kind: "persist", state: pa });
+  if (persistedChanged(before, after)) fx.push({ kind: "persist", state: persisted(after) });
   if (!wasOpen && isOpen) fx.push({ kind: "open-mic" });
   return r.refused ? { state: after, effects: fx, refused: r.refused } : { state: after, effects: fx };
 }
