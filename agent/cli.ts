@@ -2,7 +2,7 @@
  * `spa`: the agent's command line. Exit codes: 0 success, 1 a user error (the one-line message
  * says what to fix), 2 an internal error.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/load.ts";
@@ -11,8 +11,10 @@ import { BridgeClient } from "../firmware-bridge/client.ts";
 import { AgentError, isAgentError, toError } from "./errors.ts";
 import { createLogger } from "./log.ts";
 import { Agent } from "./main.ts";
+import { readPcm16 } from "./audio/wav.ts";
+import { TrainedWakeEngine } from "./wake/trained-engine.ts";
 
-const USER_ERRORS = new Set(["CONFIG_INVALID", "USAGE", "BRIDGE_SOCKET", "BRIDGE_TIMEOUT", "RECORDER_NOT_FOUND", "AUDIO_FORMAT", "AUDIO_FILE", "LEDGER_OPEN_FAILED", "BUTTONS_UNAVAILABLE"]);
+const USER_ERRORS = new Set(["WAKE_MODEL_INVALID", "CONFIG_INVALID", "USAGE", "BRIDGE_SOCKET", "BRIDGE_TIMEOUT", "RECORDER_NOT_FOUND", "AUDIO_FORMAT", "AUDIO_FILE", "LEDGER_OPEN_FAILED", "BUTTONS_UNAVAILABLE"]);
 
 const HELP: Record<string, string> = {
   main: `spa — speaker-privacy-agent
@@ -23,6 +25,7 @@ Commands:
   start           run the agent (what 'npm start' runs)
   config check    validate a config file and print the resolved configuration
   bridge          send one firmware event to a running agent and print its reply
+  wake detect     run the wake-word engine over WAV files and print each detection
 
 Run 'spa <command> --help' for a command's options.`,
   start: `Usage: spa start [--config FILE] [--set PATH=VALUE]...
@@ -54,6 +57,11 @@ Options:
   --socket PATH       bridge socket (default: from --config, $SPA_CONFIG or the defaults)
   --config FILE       take the socket path from this config
 Prints the agent's reply as one JSON line; exit 0 on ack, 1 on nack.`,
+  wake: `Usage: spa wake detect [--engine trained] [--model FILE] FILE.wav...
+
+Runs the wake-word engine over each file (16 kHz mono 16-bit WAV) and prints one JSON object
+per line per detection: {"file": ..., "keyword": "天猫精灵", "atMs": 1234, "score": 0.81}
+(atMs: where in the file the phrase was recognised). Exit 0 when every file was read.`,
 };
 
 function usage(message: string): never {
@@ -157,6 +165,35 @@ async function cmdConfig(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function cmdWake(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { engine: { type: "string", default: "trained" }, model: { type: "string" }, help: { type: "boolean" } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) return print(HELP.wake!);
+  const [sub, ...files] = positionals;
+  if (sub !== "detect") usage("usage: spa wake detect [--engine trained] FILE.wav...");
+  if (values.engine !== "trained") usage(`engine '${values.engine}' is not available here; use --engine trained`);
+  if (files.length === 0) usage("spa wake detect needs at least one WAV file");
+  const clips = files.map((f) => {
+    if (!existsSync(f)) usage(`${f} does not exist`);
+    return { file: f, samples: readPcm16(readFileSync(f), f) };
+  });
+  const engine = await TrainedWakeEngine.create(values.model);
+  try {
+    for (const { file, samples } of clips) {
+      for (const h of await engine.detect(samples)) {
+        process.stdout.write(JSON.stringify({ file, keyword: h.keyword, atMs: h.atMs, score: Math.round(h.score * 1000) / 1000 }) + "\n");
+      }
+    }
+  } finally {
+    engine.close();
+  }
+  return 0;
+}
+
 async function cmdBridge(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -197,6 +234,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdConfig(rest);
       case "bridge":
         return await cmdBridge(rest);
+      case "wake":
+        return await cmdWake(rest);
       default:
         usage(`unknown command '${cmd}'; run 'spa --help'`);
     }

@@ -24,6 +24,8 @@ import { MetadataOnlySink } from "./ledger/metadata-sink.ts";
 import type { Logger } from "./log.ts";
 import type { AudioSource } from "./ports/audio-source.ts";
 import type { Clock } from "./ports/clock.ts";
+import type { WakeEngine } from "./ports/wake-engine.ts";
+import { TrainedWakeEngine } from "./wake/trained-engine.ts";
 import { StatusPrinter } from "./status.ts";
 import { framesFor, Millis, type Timestamp } from "./units.ts";
 
@@ -80,6 +82,27 @@ export function chooseSource(config: Config, env: Record<string, string | undefi
   };
 }
 
+/**
+ * The configured wake-word engine, or null. A failure to load is not fatal and never opens
+ * far-field capture with nothing behind it: the gate stays near-field only and says why.
+ */
+export async function createWakeEngine(config: Config, io: AgentIo): Promise<WakeEngine | null> {
+  if (config.wake.engine === "none") {
+    io.out("wake-word engine: none configured, so far-field listening is off; the talk button still captures");
+    return null;
+  }
+  try {
+    const engine = await TrainedWakeEngine.create(config.wake.model ?? undefined);
+    io.out(`wake-word engine: trained (${engine.model.heads.map((h) => h.keyword).join(" / ")})`);
+    return engine;
+  } catch (e) {
+    const msg = toError(e).message;
+    io.log.error("wake-word engine failed to load; far-field listening is off", { error: msg });
+    io.out(`wake-word engine: FAILED to load (${msg}); far-field listening is off, the talk button still captures`);
+    return null;
+  }
+}
+
 export class Agent {
   #db: Db | null = null;
   #bridge: BridgeServer | null = null;
@@ -88,6 +111,7 @@ export class Agent {
   #buttons: EvdevButtons | null = null;
   #status: StatusPrinter | null = null;
   #source: AudioSource | null = null;
+  #wake: WakeEngine | null = null;
   #stopping: Promise<void> | null = null;
 
   constructor(readonly config: Config, readonly io: AgentIo) {}
@@ -111,9 +135,8 @@ export class Agent {
     const sink = new MetadataOnlySink(db);
     const vad = await createWebRtcVad(config.gate.vadAggressiveness as 0 | 1 | 2 | 3);
 
-    // Wake-word engines arrive with their own issue; until then far-field cannot arm.
-    const wake = null;
-    io.out("wake-word engine: none configured, so far-field listening is off; the talk button still captures");
+    const wake = await createWakeEngine(config, io);
+    this.#wake = wake;
 
     const now = clock.now();
     const { state, expiredTimedMute } = initialState(store.load(), now, {
@@ -237,6 +260,7 @@ export class Agent {
       this.#status?.stop();
       this.#buttons?.stop();
       this.#sim?.stop();
+      await step("wake engine", () => this.#wake?.close());
       await step("bridge", () => this.#bridge?.stop());
       await step("ledger", () => this.#db?.close());
     })();

@@ -25,9 +25,10 @@ export const AudioConfig = z
 export const WakeConfig = z
   .object({
     engine: z
-      .enum(["none"])
-      .default("none")
-      .describe("wake-word engine; none = far-field cannot arm and only push-to-talk captures (trained/template/porcupine come with the wake-word issue)"),
+      .enum(["trained", "none"])
+      .default("trained")
+      .describe("wake-word engine: trained = the bundled speaker-independent detector; none = far-field off, only push-to-talk captures"),
+    model: z.string().min(1).nullable().default(null).describe("trained engine: weights file; null = the bundled agent/wake/models/trained.json"),
   })
   .strict();
 

@@ -22,6 +22,8 @@ export async function startAgent(overrides: Record<string, unknown> = {}): Promi
     audio: { source: "file", file: "test/fixtures/audio/speech-16k.wav", pacing: "realtime", loop: true },
     bridge: { socketPath: join(dir.path, "run", "bridge.sock") },
     status: { enabled: false },
+    // Bridge tests want a gate that only changes when they say so: no wake engine by default.
+    wake: { engine: "none" },
     ...overrides,
   });
   const out: string[] = [];

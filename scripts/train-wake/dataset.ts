@@ -1,0 +1,114 @@
+/**
+ * Builds wake-word scenes (synthetic speech in context, augmented) and their embeddings.
+ * A scene is a few seconds of audio: some lead-in (silence, noise or other speech), then one
+ * utterance, then a short tail. Embedding i of a scene ends at 0.08 × (i + 10) s.
+ */
+import type { Keyword } from "../../agent/ports/wake-engine.ts";
+import type { SpeechEmbedder } from "../../agent/wake/embedding.ts";
+import { mixAtSnr, pick, pinkNoise, reverb, rng, toFloat, toInt16, tones, uniform, whiteNoise, type Rng } from "./augment.ts";
+import { synth, type Voice } from "./synth.ts";
+
+export type SceneKind = "positive" | "sentence" | "near-miss" | "english" | "noise" | "music";
+export type Condition = "clean" | "white" | "pink" | "babble" | "music" | "reverb" | "random";
+
+export interface Scene {
+  kind: SceneKind;
+  keyword?: Keyword;
+  /** Spoken text (for reports). */
+  text: string;
+  voice: string;
+  condition: Condition;
+  /** Keyword start and end in seconds from the scene start (positives only). */
+  kwStart?: number;
+  kwEnd?: number;
+  seconds: number;
+  embeddings: Float32Array[];
+}
+
+export const embeddingEndSec = (i: number): number => 0.08 * (i + 10);
+
+export interface SceneSpec {
+  kind: SceneKind;
+  text: string;
+  voice: Voice;
+  keyword?: Keyword;
+  /** Lead-in speech (another sentence) instead of silence, if given. */
+  leadText?: string;
+  condition: Condition;
+  seed: number;
+}
+
+/** Background speech for babble: a few sentences spoken over each other. */
+async function babble(n: number, texts: readonly string[], r: Rng): Promise<Float32Array> {
+  const out = new Float32Array(n);
+  for (let k = 0; k < 3; k++) {
+    const s = toFloat(await synth(pick(r, texts), { lang: "cmn", variant: pick(r, ["m1", "f2", "m3", "f4", "klatt3"]), speed: Math.round(uniform(r, 140, 220)), pitch: Math.round(uniform(r, 20, 80)) }));
+    const off = Math.floor(uniform(r, 0, 8000));
+    for (let i = 0; i < n; i++) out[i] = out[i]! + s[(i + off) % s.length]! * 0.6;
+  }
+  return out;
+}
+
+export async function buildScene(spec: SceneSpec, embedder: SpeechEmbedder, babbleTexts: readonly string[]): Promise<Scene> {
+  const r = rng(spec.seed);
+  const sr = 16000;
+  const lead = spec.leadText ? toFloat(await synth(spec.leadText, { ...spec.voice, speed: Math.round(uniform(r, 150, 220)) })) : new Float32Array(0);
+  const speech = spec.kind === "noise" || spec.kind === "music" ? new Float32Array(Math.floor(uniform(r, 1.0, 2.5) * sr)) : toFloat(await synth(spec.text, spec.voice));
+  const pre = Math.floor(uniform(r, 0.9, 1.8) * sr);
+  const gap = lead.length ? Math.floor(uniform(r, 0.15, 0.5) * sr) : 0;
+  const post = Math.floor(0.6 * sr);
+  const total = pre + lead.length + gap + speech.length + post;
+  let x: Float32Array = new Float32Array(total);
+  // Lead-in speech sits at the end of the pre-roll, just before the utterance.
+  const leadAt = pre;
+  x.set(lead, leadAt);
+  const at = pre + lead.length + gap;
+  x.set(speech, at);
+
+  let cond = spec.condition;
+  if (cond === "random") cond = pick(r, ["clean", "clean", "white", "pink", "babble", "music", "reverb"] as const);
+  if (cond === "reverb") x = reverb(x, r);
+  const snr = uniform(r, 5, 20);
+  if (cond === "white") x = mixAtSnr(x, whiteNoise(total, r), snr);
+  if (cond === "pink") x = mixAtSnr(x, pinkNoise(total, r), snr);
+  if (cond === "babble") x = mixAtSnr(x, await babble(total, babbleTexts, r), snr);
+  if (cond === "music") x = mixAtSnr(x, tones(total, r), snr);
+  if (spec.kind === "noise") x = whiteNoise(total, r).map((v, i) => v * 0.3 + (i % 2 ? 0.01 : 0)) as Float32Array;
+  if (spec.kind === "music") x = tones(total, r);
+  // A little noise floor always: real microphones are never digitally silent.
+  const floor = whiteNoise(total, r);
+  for (let i = 0; i < total; i++) x[i] = x[i]! + floor[i]! * 1e-4;
+  const samples = toInt16(x, uniform(r, -25, -1), r() < 0.05);
+  const embeddings = await embedder.embedClip(samples);
+  const scene: Scene = {
+    kind: spec.kind,
+    text: spec.text,
+    voice: `${spec.voice.variant}/s${spec.voice.speed}/p${spec.voice.pitch}`,
+    condition: cond,
+    seconds: total / sr,
+    embeddings,
+  };
+  if (spec.keyword) {
+    scene.keyword = spec.keyword;
+    scene.kwStart = at / sr;
+    scene.kwEnd = (at + speech.length) / sr;
+  }
+  return scene;
+}
+
+/** Runs async jobs with bounded concurrency, in order of results. */
+export async function mapLimit<T, R>(xs: readonly T[], limit: number, fn: (x: T, i: number) => Promise<R>, progress?: (done: number) => void): Promise<R[]> {
+  const out: R[] = new Array(xs.length);
+  let next = 0;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, xs.length) }, async () => {
+      while (next < xs.length) {
+        const i = next++;
+        out[i] = await fn(xs[i]!, i);
+        if (++done % 100 === 0) progress?.(done);
+      }
+    }),
+  );
+  return out;
+}

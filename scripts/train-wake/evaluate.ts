@@ -1,0 +1,108 @@
+/**
+ * Scene specifications and evaluation for the wake-word detector, shared by scripts/train-wake
+ * and the benchmark. Evaluation replays each scene's embeddings through the engine's own
+ * decision rule (WakeDecider), so the numbers are the engine's.
+ */
+import { KEYWORDS, type Keyword } from "../../agent/ports/wake-engine.ts";
+import { forward, WakeDecider, type WakeModel } from "../../agent/wake/classifier.ts";
+import { pick, uniform } from "./augment.ts";
+import { KEYWORD_TEXT, NEAR_MISSES } from "./corpus.ts";
+import { embeddingEndSec, type Condition, type Scene, type SceneSpec } from "./dataset.ts";
+
+export function specs(voices: string[], texts: { sentences: string[]; english: string[] }, r: () => number, scale: number, conditions: Condition[]): SceneSpec[] {
+  const out: SceneSpec[] = [];
+  const voice = (lang: "cmn" | "en" = "cmn") => ({ lang, variant: pick(r, voices), speed: Math.round(uniform(r, 110, 260)), pitch: Math.round(uniform(r, 10, 95)) });
+  const cond = (): Condition => pick(r, conditions);
+  const s = (): number => Math.floor(r() * 2 ** 31);
+  for (const v of voices)
+    for (const k of KEYWORDS)
+      for (let n = 0; n < scale; n++) {
+        const vv = { lang: "cmn" as const, variant: v, speed: Math.round(uniform(r, 110, 260)), pitch: Math.round(uniform(r, 10, 95)) };
+        const spec: SceneSpec = { kind: "positive", keyword: k, text: KEYWORD_TEXT[k], voice: vv, condition: cond(), seed: s() };
+        if (r() < 0.3) spec.leadText = pick(r, texts.sentences);
+        out.push(spec);
+      }
+  for (const t of texts.sentences) for (let n = 0; n < scale + 2; n++) out.push({ kind: "sentence", text: t, voice: voice(), condition: cond(), seed: s() });
+  for (const t of NEAR_MISSES) for (let n = 0; n < scale * 2; n++) out.push({ kind: "near-miss", text: t, voice: voice(), condition: cond(), seed: s() });
+  for (const t of texts.english) for (let n = 0; n < Math.max(1, scale); n++) out.push({ kind: "english", text: t, voice: voice("en"), condition: cond(), seed: s() });
+  for (let n = 0; n < scale * 8; n++) out.push({ kind: pick(r, ["noise", "music"] as const), text: "", voice: voice(), condition: "clean", seed: s() });
+  return out;
+}
+
+/** Scores of every window of every scene, computed once. */
+export function scoresOf(m: WakeModel, scenes: Scene[]): number[][][] {
+  const x = new Float32Array(m.window * m.dim);
+  return scenes.map((s) => {
+    const out: number[][] = [];
+    for (let i = 0; i < s.embeddings.length; i++) {
+      if (i < m.window - 1) {
+        out.push(m.heads.map(() => 0));
+        continue;
+      }
+      for (let k = 0; k < m.window; k++) {
+        const e = s.embeddings[i - m.window + 1 + k]!;
+        for (let d = 0; d < m.dim; d++) x[k * m.dim + d] = (e[d]! - m.mean[d]!) / m.std[d]!;
+      }
+      out.push(forward(m, x));
+    }
+    return out;
+  });
+}
+
+export interface Report {
+  detection: Record<string, number>;
+  byCondition: Record<string, number>;
+  wrongKeyword: number;
+  falseWakesPerHour: number;
+  falseWakes: number;
+  negativeHours: number;
+  nearMissFalseWakes: number;
+  nearMissScenes: number;
+}
+
+export function evaluate(m: WakeModel, scenes: Scene[], scores: number[][][]): Report {
+  const det: Record<string, [number, number]> = {};
+  const cond: Record<string, [number, number]> = {};
+  let wrong = 0;
+  let fw = 0;
+  let negSec = 0;
+  let nearFw = 0;
+  let nearN = 0;
+  scenes.forEach((s, si) => {
+    const d = new WakeDecider(m);
+    const hits: Array<{ keyword: Keyword; atMs: number }> = [];
+    scores[si]!.forEach((sc, i) => {
+      if (i < m.window - 1) return;
+      const h = d.decide(sc, embeddingEndSec(i) * 1000);
+      if (h) hits.push(h);
+    });
+    if (s.kind === "positive") {
+      const ok = hits.some((h) => h.keyword === s.keyword && h.atMs / 1000 >= s.kwStart! && h.atMs / 1000 <= s.kwEnd! + 1.0);
+      if (hits.some((h) => h.keyword !== s.keyword)) wrong++;
+      const a = (det[s.keyword!] ??= [0, 0]);
+      a[0] += ok ? 1 : 0;
+      a[1]++;
+      const c = (cond[s.condition] ??= [0, 0]);
+      c[0] += ok ? 1 : 0;
+      c[1]++;
+    } else {
+      fw += hits.length;
+      negSec += s.seconds;
+      if (s.kind === "near-miss") {
+        nearN++;
+        nearFw += hits.length;
+      }
+    }
+  });
+  const pct = (o: Record<string, [number, number]>): Record<string, number> => Object.fromEntries(Object.entries(o).map(([k, [a, b]]) => [k, Math.round((1000 * a) / b) / 10]));
+  return {
+    detection: pct(det),
+    byCondition: pct(cond),
+    wrongKeyword: wrong,
+    falseWakesPerHour: Math.round((fw / (negSec / 3600)) * 100) / 100,
+    falseWakes: fw,
+    negativeHours: Math.round((negSec / 3600) * 1000) / 1000,
+    nearMissFalseWakes: nearFw,
+    nearMissScenes: nearN,
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * scripts/train-wake: reproduces the shipped wake-word weights (agent/wake/models/trained.json)
+ * from generated data, and reports accuracy on voices and sentences held out of training.
+ *
+ *   node --import tsx scripts/train-wake/index.ts [--out FILE] [--seed N] [--quick]
+ *
+ * Needs espeak-ng and sox (Debian). Takes a few minutes on two cores; nothing large is written
+ * to the repository (the scenes live in memory).
+ */
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { SpeechEmbedder } from "../../agent/wake/embedding.ts";
+import { rng } from "./augment.ts";
+import { ENGLISH, SENTENCES, split } from "./corpus.ts";
+import { buildScene, mapLimit } from "./dataset.ts";
+import { evaluate, scoresOf, specs } from "./evaluate.ts";
+import { isHeldOut, listVariants } from "./synth.ts";
+import { samplesOf, train } from "./train.ts";
+
+const { values } = parseArgs({ options: { out: { type: "string", default: "agent/wake/models/trained.json" }, seed: { type: "string", default: "1" }, quick: { type: "boolean", default: false } } });
+const seed = Number(values.seed);
+const quick = values.quick!;
+const log = (l: string): void => void process.stdout.write(l + "\n");
+
+const variants = listVariants();
+const trainVoices = variants.filter((v) => !isHeldOut(v));
+const heldVoices = variants.filter(isHeldOut);
+const sentences = split(SENTENCES);
+const english = split(ENGLISH);
+log(`voices: ${trainVoices.length} for training, ${heldVoices.length} held out (${heldVoices.join(" ")})`);
+
+const embedder = await SpeechEmbedder.load();
+const t0 = Date.now();
+const trainSpecs = specs(trainVoices, { sentences: sentences.train, english: english.train }, rng(seed), quick ? 1 : 4, ["random"]);
+log(`training scenes: ${trainSpecs.length}`);
+const trainScenes = await mapLimit(trainSpecs, 3, (sp) => buildScene(sp, embedder, sentences.train), (d) => log(`  built ${d}/${trainSpecs.length} (${((Date.now() - t0) / 1000).toFixed(0)} s)`));
+const evalSpecs = specs(heldVoices, { sentences: sentences.held, english: english.held }, rng(seed + 1000), quick ? 1 : 2, ["clean", "pink", "babble", "music", "reverb", "white"]);
+log(`evaluation scenes (held-out voices and sentences): ${evalSpecs.length}`);
+const evalScenes = await mapLimit(evalSpecs, 3, (sp) => buildScene(sp, embedder, sentences.held), (d) => log(`  built ${d}/${evalSpecs.length}`));
+
+const WINDOW = 16;
+const samples = samplesOf(trainScenes, WINDOW);
+log(`windows: ${samples.length} (${samples.filter((s) => s.y.includes(1)).length} positive)`);
+const model = train(trainScenes, samples, { window: WINDOW, hidden: 32, epochs: quick ? 4 : 14, seed, lr: 1e-3, l2: 1e-4 }, log);
+
+// Thresholds: on the training scenes, the lowest threshold per keyword with no false wake at all.
+const trainScores = scoresOf(model, trainScenes);
+for (const [k, head] of model.heads.entries()) {
+  let chosen = 0.99;
+  for (let t = 0.3; t <= 0.99; t += 0.01) {
+    const trial = { ...model, heads: model.heads.map((h, j) => (j === k ? { ...h, threshold: t } : { ...h, threshold: 1 })) };
+    if (evaluate(trial, trainScenes, trainScores).falseWakes === 0) {
+      chosen = Math.round(t * 100) / 100;
+      break;
+    }
+  }
+  head.threshold = chosen;
+  log(`threshold for ${head.keyword}: ${chosen}`);
+}
+const trainReport = evaluate(model, trainScenes, trainScores);
+const evalReport = evaluate(model, evalScenes, scoresOf(model, evalScenes));
+log(`training data: ${JSON.stringify(trainReport)}`);
+log(`HELD-OUT voices and sentences: ${JSON.stringify(evalReport)}`);
+
+const serial = {
+  format: model.format,
+  window: model.window,
+  dim: model.dim,
+  hidden: model.hidden,
+  mean: Buffer.from(new Uint8Array(model.mean.buffer)).toString("base64"),
+  std: Buffer.from(new Uint8Array(model.std.buffer)).toString("base64"),
+  w1: Buffer.from(new Uint8Array(model.w1.buffer)).toString("base64"),
+  b1: Buffer.from(new Uint8Array(model.b1.buffer)).toString("base64"),
+  heads: model.heads.map((h) => ({ keyword: h.keyword, w2: Buffer.from(new Uint8Array(h.w2.buffer)).toString("base64"), b2: h.b2, threshold: h.threshold })),
+  consecutive: model.consecutive,
+  refractoryMs: model.refractoryMs,
+  trainedOn: {
+    script: "scripts/train-wake/index.ts",
+    seed,
+    quick,
+    trainVoices: trainVoices.length,
+    heldOutVoices: heldVoices,
+    trainingScenes: trainScenes.length,
+    heldOut: evalReport,
+  },
+};
+writeFileSync(values.out!, JSON.stringify(serial) + "\n");
+log(`wrote ${values.out} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+await embedder.close();

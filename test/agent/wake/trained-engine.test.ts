@@ -1,0 +1,101 @@
+/**
+ * The shipped wake-word engine on audio it was not trained on: phrases spoken by held-out voice
+ * variants, near-miss phrases, the demo recording; through the CLI contract and inside the agent.
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { readPcm16 } from "../../../agent/audio/wav.ts";
+import { FRAME_SAMPLES } from "../../../agent/units.ts";
+import { TrainedWakeEngine, type TimedHit } from "../../../agent/wake/trained-engine.ts";
+import { FakeFirmware } from "../../../firmware-bridge/sim/fake-firmware.ts";
+import { startAgent } from "../../helpers/agent-in-process.ts";
+
+const DIR = "test/fixtures/audio/wake";
+const W = suite("trained wake engine");
+let engine: TrainedWakeEngine;
+W.before(async () => {
+  engine = await TrainedWakeEngine.create();
+});
+W.after(() => engine.close());
+
+const clip = (f: string): Int16Array => readPcm16(readFileSync(join(DIR, f)));
+const positives = readdirSync(DIR).filter((f) => f.startsWith("pos-"));
+const negatives = readdirSync(DIR).filter((f) => f.startsWith("neg-"));
+
+for (const f of positives) {
+  W(`${f}: detected once, as the right keyword, at the end of the phrase`, async () => {
+    const hits = await engine.detect(clip(f));
+    const want = f.includes("tianmao") ? "天猫精灵" : "你好天猫";
+    assert.is(hits.length, 1, JSON.stringify(hits));
+    assert.is(hits[0]!.keyword, want);
+    // Each fixture has 1.0 s of quiet before the phrase and 0.6 s after it.
+    const durMs = (clip(f).length / 16000) * 1000;
+    assert.ok(hits[0]!.atMs >= 1000 && hits[0]!.atMs <= durMs + 100, `at ${hits[0]!.atMs} ms of ${durMs}`);
+  });
+}
+
+for (const f of negatives) {
+  W(`${f}: a near-miss does not wake`, async () => {
+    assert.equal(await engine.detect(clip(f)), []);
+  });
+}
+
+W("ordinary speech does not wake", async () => {
+  assert.equal(await engine.detect(readPcm16(readFileSync("test/fixtures/audio/speech-16k.wav"))), []);
+});
+
+W("the demo recording wakes on both phrases in it", async () => {
+  const hits = await engine.detect(readPcm16(readFileSync("agent/audio/demo-household.wav")));
+  const kinds = new Set(hits.map((h) => h.keyword));
+  assert.ok(kinds.has("天猫精灵") && kinds.has("你好天猫"), JSON.stringify(hits));
+});
+
+W("streaming through process(): the hit comes out of a later process() call", async () => {
+  const s = clip(positives[0]!);
+  engine.reset();
+  const got: TimedHit[] = [];
+  for (let o = 0; o + FRAME_SAMPLES <= s.length; o += FRAME_SAMPLES) {
+    const h = engine.process(s.subarray(o, o + FRAME_SAMPLES));
+    if (h) got.push(h as TimedHit);
+  }
+  got.push(...(await engine.drain()));
+  engine.reset();
+  assert.is(got.length, 1);
+});
+
+W("reset() (as on mute) drops audio in flight: no late detection", async () => {
+  const s = clip(positives[1]!);
+  engine.reset();
+  for (let o = 0; o + FRAME_SAMPLES <= s.length; o += FRAME_SAMPLES) engine.process(s.subarray(o, o + FRAME_SAMPLES));
+  engine.reset();
+  assert.equal(await engine.drain(), []);
+  assert.is(engine.process(new Int16Array(FRAME_SAMPLES)), null);
+});
+
+W("spa wake detect: one JSON line per detection; a bad file is a clear error", () => {
+  const ok = spawnSync(process.execPath, ["bin/spa.mjs", "wake", "detect", join(DIR, "pos-tianmao-f5.wav"), join(DIR, "neg-nihaoya-f1.wav")], { encoding: "utf8" });
+  assert.is(ok.status, 0, ok.stderr);
+  const lines = ok.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.is(lines.length, 1);
+  assert.equal(Object.keys(lines[0]!).sort(), ["atMs", "file", "keyword", "score"]);
+  assert.is(lines[0]!.keyword, "天猫精灵");
+  const bad = spawnSync(process.execPath, ["bin/spa.mjs", "wake", "detect", "test/fixtures/audio/speech-44k-stereo.wav"], { encoding: "utf8" });
+  assert.is(bad.status, 1);
+  assert.match(bad.stderr, /16000 Hz mono/);
+});
+
+W("in the agent: far-field on the demo recording opens a wake session", async () => {
+  const a = await startAgent({ wake: { engine: "trained" }, audio: { source: "file", file: "agent/audio/demo-household.wav", pacing: "realtime", loop: false } });
+  const fw = await FakeFirmware.start({ socketPath: a.socketPath, ackDelayMs: 0 });
+  try {
+    await fw.waitFor(() => fw.state?.state === "capturing" && fw.state.trigger === "wake", 20_000, "a wake session (the first phrase is 6 s in)");
+  } finally {
+    fw.stop();
+    await a.stop();
+  }
+});
+
+W.run();
