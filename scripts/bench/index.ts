@@ -1,10 +1,21 @@
 /**
- * `npm run bench`: the benchmarks, printed as a table. These are measurements on a shared,
- * noisy machine, not pass/fail tests; the "target" column says how a number compares with the
- * target in DESIGN.md. SPA_BENCH_TRIALS sets the number of mute trials (default 60).
+ * `npm run bench [-- mute|wake]`: the benchmarks, printed as tables. These are measurements on a
+ * shared, noisy machine, not pass/fail tests; the "target" column says how a number compares
+ * with the target in DESIGN.md. SPA_BENCH_TRIALS sets the number of mute trials (default 60);
+ * SPA_BENCH_WAKE_SCALE the size of the wake evaluation set (default 2).
  */
 import { cpus } from "node:os";
 import { muteLatency } from "./mute-latency.ts";
+import { wakeBench } from "./wake.ts";
+
+const sections = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const want = (s: string): boolean => sections.length === 0 || sections.includes(s);
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => "| " + cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |";
+  return [line(head), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...rows.map(line)].join("\n") + "\n";
+}
 
 const quantile = (xs: number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -12,18 +23,39 @@ const quantile = (xs: number[], q: number): number => {
 };
 const f = (x: number): string => x.toFixed(1);
 
-const trials = Number(process.env.SPA_BENCH_TRIALS ?? 60);
 process.stdout.write(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}\n`);
-process.stdout.write(`mute latency: ${trials} trials with the real arecord...\n\n`);
-const m = await muteLatency(trials);
-const rows: Array<[string, string, string, string, string, string]> = [
-  ["mute written → recorder gone (ms)", f(quantile(m.exitMs, 0.5)), f(quantile(m.exitMs, 0.95)), f(Math.max(...m.exitMs)), "< 50 median", quantile(m.exitMs, 0.5) < 50 ? "met" : "MISSED"],
-  ["mute written → ack received (ms)", f(quantile(m.ackMs, 0.5)), f(quantile(m.ackMs, 0.95)), f(Math.max(...m.ackMs)), "", ""],
-  ["frames accepted after mute processed", String(m.acceptedAfterMute), "", "", "0", m.acceptedAfterMute === 0 ? "met" : "MISSED"],
-  ["late frames dropped while closing", String(m.lateFramesDropped), "", "", "", ""],
-];
-const head = ["measure", "median / total", "p95", "max", "target", "result"];
-const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const line = (cells: string[]): string => "| " + cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |";
-process.stdout.write([line(head), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...rows.map(line)].join("\n") + "\n");
-process.exitCode = m.acceptedAfterMute === 0 ? 0 : 1;
+let failed = false;
+
+if (want("mute")) {
+  const trials = Number(process.env.SPA_BENCH_TRIALS ?? 60);
+  process.stdout.write(`\nmute latency: ${trials} trials with the real arecord...\n\n`);
+  const m = await muteLatency(trials);
+  const rows: string[][] = [
+    ["mute written → recorder gone (ms)", f(quantile(m.exitMs, 0.5)), f(quantile(m.exitMs, 0.95)), f(Math.max(...m.exitMs)), "< 50 median", quantile(m.exitMs, 0.5) < 50 ? "met" : "MISSED"],
+    ["mute written → ack received (ms)", f(quantile(m.ackMs, 0.5)), f(quantile(m.ackMs, 0.95)), f(Math.max(...m.ackMs)), "", ""],
+    ["frames accepted after mute processed", String(m.acceptedAfterMute), "", "", "0", m.acceptedAfterMute === 0 ? "met" : "MISSED"],
+    ["late frames dropped while closing", String(m.lateFramesDropped), "", "", "", ""],
+  ];
+  process.stdout.write(table(["measure", "median / total", "p95", "max", "target", "result"], rows));
+  failed ||= m.acceptedAfterMute !== 0;
+}
+
+if (want("wake")) {
+  const scale = Number(process.env.SPA_BENCH_WAKE_SCALE ?? 2);
+  process.stdout.write(`\nwake word: building the held-out evaluation set (scale ${scale}) and scoring it...\n\n`);
+  const w = await wakeBench(scale);
+  const r = w.report;
+  const hours = r.negativeHours;
+  const rows: string[][] = [
+    ...Object.entries(r.detection).map(([k, v]) => [`detection: ${k} (%)`, String(v), ">= 95", v >= 95 ? "met" : "MISSED"]),
+    ...Object.entries(r.byCondition).map(([c, v]) => [`detection in ${c} (%)`, String(v), "", ""]),
+    ["wrong-keyword detections", String(r.wrongKeyword), "0", r.wrongKeyword === 0 ? "met" : "MISSED"],
+    [`false wakes per hour (${r.falseWakes} in ${(hours * 60).toFixed(1)} min)`, String(r.falseWakesPerHour), "<= 0.5", r.falseWakesPerHour <= 0.5 ? "met" : "MISSED"],
+    [`false wakes on near-miss phrases`, `${r.nearMissFalseWakes} / ${r.nearMissScenes}`, "", ""],
+    ["real-time factor (one core)", w.rtf.toFixed(4), "<= 0.05", w.rtf <= 0.05 ? "met" : "MISSED"],
+    ["engine resident memory (MB)", w.rssMb.toFixed(1), "", ""],
+  ];
+  process.stdout.write(`${w.scenes} scenes, voices and sentences held out of training\n`);
+  process.stdout.write(table(["measure", "value", "target", "result"], rows));
+}
+process.exitCode = failed ? 1 : 0;

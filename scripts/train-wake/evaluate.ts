@@ -23,7 +23,7 @@ export function specs(voices: string[], texts: { sentences: string[]; english: s
         out.push(spec);
       }
   for (const t of texts.sentences) for (let n = 0; n < scale + 2; n++) out.push({ kind: "sentence", text: t, voice: voice(), condition: cond(), seed: s() });
-  for (const t of NEAR_MISSES) for (let n = 0; n < scale * 2; n++) out.push({ kind: "near-miss", text: t, voice: voice(), condition: cond(), seed: s() });
+  for (const t of NEAR_MISSES) for (let n = 0; n < scale * 3; n++) out.push({ kind: "near-miss", text: t, voice: voice(), condition: cond(), seed: s() });
   for (const t of texts.english) for (let n = 0; n < Math.max(1, scale); n++) out.push({ kind: "english", text: t, voice: voice("en"), condition: cond(), seed: s() });
   for (let n = 0; n < scale * 8; n++) out.push({ kind: pick(r, ["noise", "music"] as const), text: "", voice: voice(), condition: "clean", seed: s() });
   return out;

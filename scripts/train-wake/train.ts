@@ -15,6 +15,8 @@ export interface Sample {
   end: number;
   /** Target per head: 1, 0, or -1 (ignore). */
   y: number[];
+  /** Loss weight: near-miss phrases count more, they are what the detector must tell apart. */
+  w: number;
 }
 
 export interface TrainOptions {
@@ -33,12 +35,12 @@ export function samplesOf(scenes: Scene[], window: number): Sample[] {
     for (let i = window - 1; i < s.embeddings.length; i++) {
       const t = embeddingEndSec(i);
       if (s.kind !== "positive") {
-        out.push({ scene: si, end: i, y: KEYWORDS.map(() => 0) });
+        out.push({ scene: si, end: i, y: KEYWORDS.map(() => 0), w: s.kind === "near-miss" ? 3 : 1 });
         continue;
       }
       const end = s.kwEnd!;
-      if (t >= end && t <= end + 0.32) out.push({ scene: si, end: i, y: KEYWORDS.map((k) => (k === s.keyword ? 1 : 0)) });
-      else if (t < end - 0.3) out.push({ scene: si, end: i, y: KEYWORDS.map(() => 0) });
+      if (t >= end && t <= end + 0.32) out.push({ scene: si, end: i, y: KEYWORDS.map((k) => (k === s.keyword ? 1 : 0)), w: 3 });
+      else if (t < end - 0.3) out.push({ scene: si, end: i, y: KEYWORDS.map(() => 0), w: 1 });
       // Windows around the end of the keyword, or long after it, are ambiguous: not trained on.
     }
   });
@@ -118,12 +120,12 @@ export function train(scenes: Scene[], samples: Sample[], o: TrainOptions, log: 
     // Each epoch: every positive (weighted up), and negatives drawn with preference for the
     // ones the model got most wrong last time (hard-negative mining).
     const nNeg = Math.min(neg.length, pos.length * 6);
-    const order: Array<{ s: Sample; w: number; ni: number }> = pos.map((s) => ({ s, w: 3, ni: -1 }));
+    const order: Array<{ s: Sample; w: number; ni: number }> = pos.map((s) => ({ s, w: s.w, ni: -1 }));
     const hard = [...neg.keys()].sort((a, b) => negScore[b]! - negScore[a]!).slice(0, Math.floor(nNeg / 2));
-    for (const ni of hard) order.push({ s: neg[ni]!, w: 1, ni });
+    for (const ni of hard) order.push({ s: neg[ni]!, w: neg[ni]!.w, ni });
     for (let k = 0; k < nNeg - hard.length; k++) {
       const ni = Math.floor(r() * neg.length);
-      order.push({ s: neg[ni]!, w: 1, ni });
+      order.push({ s: neg[ni]!, w: neg[ni]!.w, ni });
     }
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(r() * (i + 1));
