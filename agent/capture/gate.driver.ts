@@ -192,7 +192,7 @@ export class GateDriver {
     this.#frame = frame;
     try {
       if (kind === "armed") {
-        const hit = wake?.process(frame) ?? null;
+        const hit = wake ? wake.process(frame, vad.isSpeech(frame)) : null;
         if (hit) {
           this.counters.wakeHits++;
           this.dispatch({ kind: "wake", at: clock.now(), keyword: hit.keyword });

@@ -6,11 +6,14 @@ export interface WakeHit {
   score: number;
 }
 
-/** On-device wake-word detector. `process` takes exactly `frameLength` samples. */
+/**
+ * On-device wake-word detector. `process` takes exactly `frameLength` samples; `speech` is the
+ * VAD's verdict on the frame, which lets an engine skip its models while nobody speaks.
+ */
 export interface WakeEngine {
   readonly name: string;
   readonly frameLength: number;
-  process(frame: Int16Array): WakeHit | null;
+  process(frame: Int16Array, speech: boolean): WakeHit | null;
   reset(): void;
   close(): void;
 }

@@ -32,6 +32,11 @@ export const embeddingEndMs = (i: number): number => 80 * (i + 10);
 
 export type TimedHit = WakeHit & { atMs: number };
 
+/** Audio kept for catching up when speech starts: enough for a full 16-embedding window. */
+const CATCH_UP_SAMPLES = 16000 * 2.4;
+/** Models keep running this long after the last speech frame, so the window can complete. */
+const HANGOVER_FRAMES = Math.ceil((2.0 * 16000) / FRAME_SAMPLES);
+
 export class TrainedWakeEngine implements WakeEngine {
   readonly name = "trained";
   readonly frameLength = FRAME_SAMPLES;
@@ -40,6 +45,14 @@ export class TrainedWakeEngine implements WakeEngine {
   #hits: TimedHit[] = [];
   #count = 0;
   #error: Error | null = null;
+  /** Recent audio for catch-up at speech onset (RAM only, zero-filled on reset). */
+  readonly #ring = new Int16Array(CATCH_UP_SAMPLES);
+  #ringPos = 0;
+  #ringFill = 0;
+  /** Frames left before the models go idle again; 0 = idle. */
+  #active = 0;
+  /** Embeddings computed since creation (for tests and the benchmark). */
+  embeddingsComputed = 0;
 
   private constructor(
     private readonly embedder: SpeechEmbedder,
@@ -49,6 +62,7 @@ export class TrainedWakeEngine implements WakeEngine {
     this.#stream = new StreamingEmbedder(
       embedder,
       (e) => {
+        this.embeddingsComputed++;
         const hit = this.#decider.push(e, embeddingEndMs(this.#count++));
         if (hit) this.#hits.push(hit);
       },
@@ -61,14 +75,47 @@ export class TrainedWakeEngine implements WakeEngine {
     return new TrainedWakeEngine(await SpeechEmbedder.load(), model);
   }
 
-  process(frame: Int16Array): WakeHit | null {
+  /**
+   * Feature extraction runs only around speech: while the VAD hears nothing the models are idle
+   * and the audio only enters a short RAM ring. At speech onset the engine restarts from the
+   * ring (the last 2.4 s), so the phrase's first syllables are not lost.
+   */
+  process(frame: Int16Array, speech: boolean): WakeHit | null {
     if (this.#error) {
       const e = this.#error;
       this.#error = null;
       throw new AgentError("WAKE_ENGINE_UNAVAILABLE", `wake-word inference failed: ${e.message}`, { cause: e });
     }
-    this.#stream.push(frame);
+    this.#remember(frame);
+    if (speech) {
+      if (this.#active === 0) this.#catchUp();
+      else this.#stream.push(frame);
+      this.#active = HANGOVER_FRAMES;
+    } else if (this.#active > 0) {
+      this.#stream.push(frame);
+      this.#active--;
+    }
     return this.#hits.shift() ?? null;
+  }
+
+  #remember(frame: Int16Array): void {
+    for (let i = 0; i < frame.length; i++) {
+      this.#ring[this.#ringPos] = frame[i]!;
+      this.#ringPos = (this.#ringPos + 1) % this.#ring.length;
+    }
+    this.#ringFill = Math.min(this.#ring.length, this.#ringFill + frame.length);
+  }
+
+  /** Restarts the models on the ring's audio (oldest first), which includes the current frame. */
+  #catchUp(): void {
+    this.#stream.reset();
+    this.#decider.reset();
+    this.#count = 0;
+    const n = this.#ringFill;
+    const start = (this.#ringPos - n + this.#ring.length) % this.#ring.length;
+    const tail = this.#ring.subarray(start, Math.min(this.#ring.length, start + n));
+    this.#stream.push(tail);
+    if (tail.length < n) this.#stream.push(this.#ring.subarray(0, n - tail.length));
   }
 
   /** Waits until every pushed frame has been scored (tools and tests). */
@@ -92,6 +139,10 @@ export class TrainedWakeEngine implements WakeEngine {
     this.#decider.reset();
     this.#hits = [];
     this.#count = 0;
+    this.#ring.fill(0);
+    this.#ringPos = 0;
+    this.#ringFill = 0;
+    this.#active = 0;
   }
 
   close(): void {

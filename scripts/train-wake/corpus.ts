@@ -4,15 +4,19 @@
  */
 export const KEYWORD_TEXT = { 天猫精灵: "天猫精灵", 你好天猫: "你好天猫" } as const;
 
-/** Phrases that share syllables or tones with the keywords; they must not wake the speaker. */
+/**
+ * Phrases that share syllables or tones with the keywords; they must not wake the speaker.
+ * None may contain a keyword, nor be a homophone of one (田猫精灵 differs from 天猫精灵 only in
+ * a tone that synthetic speech barely renders): those would teach the model to miss real wakes.
+ */
 export const NEAR_MISSES = [
   "天猫商城", "天猫精品", "天猫精选", "精灵宝可梦", "小精灵", "你好呀", "你好天气", "你好天才", "天上的猫",
-  "猫精灵", "天猫精", "天猫", "精灵", "你好", "天天开心", "你好天堂", "天猫超市", "天猫精神", "田猫精灵",
+  "猫精灵", "天猫精", "天猫", "精灵", "你好", "天天开心", "你好天堂", "天猫超市", "天猫精神",
   "天帽经理", "你好添麻烦", "你好天真", "甜猫", "天猫旗舰店", "你好吗天猫在哪", "添加精灵", "天明精灵",
   "猫猫你好", "你好大猫", "天啊精灵", "天猫京东", "天猫好", "你天猫好", "精灵天猫",
   "天猫积分", "天猫的快递到了", "精灵球", "猫咪精灵", "电脑精灵", "你好同学", "你好天津", "天马行空",
   "田径比赛", "天才少年", "你好谢谢", "天猫国际", "天天精灵", "你好天使", "你好甜美", "天猫会员",
-  "森林精灵", "天猫淘宝", "你好啊天", "天冷了猫", "天猫精灵音箱说明书在哪", "你好天猫同学",
+  "森林精灵", "天猫淘宝", "你好啊天", "天冷了猫",
 ];
 
 /** Everyday household Mandarin. */

@@ -11,13 +11,14 @@ import { embeddingEndSec, type Condition, type Scene, type SceneSpec } from "./d
 
 export function specs(voices: string[], texts: { sentences: string[]; english: string[] }, r: () => number, scale: number, conditions: Condition[]): SceneSpec[] {
   const out: SceneSpec[] = [];
-  const voice = (lang: "cmn" | "en" = "cmn") => ({ lang, variant: pick(r, voices), speed: Math.round(uniform(r, 110, 260)), pitch: Math.round(uniform(r, 10, 95)) });
+  const formant = (): number => (r() < 0.6 ? Math.round(uniform(r, 0.88, 1.15) * 1000) / 1000 : 1);
+  const voice = (lang: "cmn" | "en" = "cmn") => ({ lang, variant: pick(r, voices), speed: Math.round(uniform(r, 110, 260)), pitch: Math.round(uniform(r, 10, 95)), formant: formant() });
   const cond = (): Condition => pick(r, conditions);
   const s = (): number => Math.floor(r() * 2 ** 31);
   for (const v of voices)
     for (const k of KEYWORDS)
       for (let n = 0; n < scale; n++) {
-        const vv = { lang: "cmn" as const, variant: v, speed: Math.round(uniform(r, 110, 260)), pitch: Math.round(uniform(r, 10, 95)) };
+        const vv = { lang: "cmn" as const, variant: v, speed: Math.round(uniform(r, 110, 260)), pitch: Math.round(uniform(r, 10, 95)), formant: formant() };
         const spec: SceneSpec = { kind: "positive", keyword: k, text: KEYWORD_TEXT[k], voice: vv, condition: cond(), seed: s() };
         if (r() < 0.3) spec.leadText = pick(r, texts.sentences);
         out.push(spec);
@@ -58,6 +59,8 @@ export interface Report {
   negativeHours: number;
   nearMissFalseWakes: number;
   nearMissScenes: number;
+  /** Which texts woke the detector, and how often (the worst first). */
+  falseWakeTexts: Record<string, number>;
 }
 
 export function evaluate(m: WakeModel, scenes: Scene[], scores: number[][][]): Report {
@@ -68,6 +71,7 @@ export function evaluate(m: WakeModel, scenes: Scene[], scores: number[][][]): R
   let negSec = 0;
   let nearFw = 0;
   let nearN = 0;
+  const texts: Record<string, number> = {};
   scenes.forEach((s, si) => {
     const d = new WakeDecider(m);
     const hits: Array<{ keyword: Keyword; atMs: number }> = [];
@@ -87,6 +91,7 @@ export function evaluate(m: WakeModel, scenes: Scene[], scores: number[][][]): R
       c[1]++;
     } else {
       fw += hits.length;
+      if (hits.length) texts[s.text || s.kind] = (texts[s.text || s.kind] ?? 0) + hits.length;
       negSec += s.seconds;
       if (s.kind === "near-miss") {
         nearN++;
@@ -104,5 +109,6 @@ export function evaluate(m: WakeModel, scenes: Scene[], scores: number[][][]): R
     negativeHours: Math.round((negSec / 3600) * 1000) / 1000,
     nearMissFalseWakes: nearFw,
     nearMissScenes: nearN,
+    falseWakeTexts: Object.fromEntries(Object.entries(texts).sort((a, b) => b[1] - a[1])),
   };
 }

@@ -48,7 +48,7 @@ const evalScenes = await mapLimit(evalSpecs, 3, (sp) => buildScene(sp, embedder,
 const WINDOW = 16;
 const samples = samplesOf(trainScenes, WINDOW);
 log(`windows: ${samples.length} (${samples.filter((s) => s.y.includes(1)).length} positive)`);
-const model = train(trainScenes, samples, { window: WINDOW, hidden: 64, epochs: quick ? 4 : 12, seed, lr: 1e-3, l2: 1e-4 }, log);
+const model = train(trainScenes, samples, { window: WINDOW, hidden: 64, epochs: quick ? 4 : 12, seed, lr: 1e-3, l2: 1e-4, dropout: 0.1, inputNoise: 0.1 }, log);
 
 // Thresholds: on the validation scenes, per keyword the lowest threshold whose false-wake rate
 // is at most 2 per hour (the validation set holds well under an hour of non-wake audio, so one

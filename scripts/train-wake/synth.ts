@@ -25,6 +25,11 @@ export interface Voice {
   variant: string;
   speed: number;
   pitch: number;
+  /**
+   * Vocal-tract scale: sox "speed F tempo 1/F" moves formants and pitch by F at the same
+   * duration, a cheap stand-in for speakers of another size (1 = as espeak-ng speaks).
+   */
+  formant?: number;
 }
 
 /** Speaks text; returns 16 kHz mono s16 samples with espeak's leading/trailing silence trimmed. */
@@ -32,7 +37,9 @@ export function synth(text: string, v: Voice): Promise<Int16Array> {
   const voice = `${v.lang === "cmn" ? "cmn-latn-pinyin" : "en-us"}+${v.variant}`;
   return new Promise((resolve, reject) => {
     const es = spawn("espeak-ng", ["-v", voice, "-s", String(v.speed), "-p", String(v.pitch), "--stdout", text]);
-    const sx = spawn("sox", ["-R", "-q", "-t", "wav", "-", "-t", "raw", "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-"]);
+    const f = v.formant ?? 1;
+    const effects = f === 1 ? [] : ["speed", f.toFixed(3), "tempo", (1 / f).toFixed(3)];
+    const sx = spawn("sox", ["-R", "-q", "-t", "wav", "-", "-t", "raw", "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-", ...effects]);
     es.stdout.pipe(sx.stdin);
     es.on("error", reject);
     sx.on("error", reject);

@@ -26,6 +26,9 @@ export interface TrainOptions {
   seed: number;
   lr: number;
   l2: number;
+  /** Training-time input dropout probability and Gaussian input noise (regularisers). */
+  dropout: number;
+  inputNoise: number;
 }
 
 /** Labels every window of every scene. */
@@ -101,8 +104,12 @@ export function train(scenes: Scene[], samples: Sample[], o: TrainOptions, log: 
   const out = new Float32Array(heads);
   const batch = 64;
 
-  const forwardOne = (smp: Sample): void => {
+  const forwardOne = (smp: Sample, training: boolean): void => {
     fillInput(x, scenes[smp.scene]!, smp.end, o.window, mean, std);
+    if (training) {
+      const keep = 1 - o.dropout;
+      for (let i = 0; i < inputs; i++) x[i] = r() < o.dropout ? 0 : (x[i]! + o.inputNoise * gauss(r)) / keep;
+    }
     for (let j = 0; j < o.hidden; j++) {
       let s = b1[j]!;
       const row = j * inputs;
@@ -136,7 +143,7 @@ export function train(scenes: Scene[], samples: Sample[], o: TrainOptions, log: 
       for (const g of grads) g.fill(0);
       const items = order.slice(b0, b0 + batch);
       for (const { s, w, ni } of items) {
-        forwardOne(s);
+        forwardOne(s, true);
         if (ni >= 0) negScore[ni] = Math.max(...out);
         const dh = new Float32Array(o.hidden);
         for (let k = 0; k < heads; k++) {

@@ -7,7 +7,7 @@ export class ScriptedWake implements WakeEngine {
   readonly frameLength = FRAME_SAMPLES;
   frames = 0;
   constructor(readonly hitsAt: Set<number> = new Set(), readonly keyword: Keyword = "天猫精灵") {}
-  process(frame: Int16Array): WakeHit | null {
+  process(frame: Int16Array, _speech: boolean): WakeHit | null {
     if (frame.length !== this.frameLength) throw new Error(`wake engine got ${frame.length} samples`);
     const n = this.frames++;
     return this.hitsAt.has(n) ? { keyword: this.keyword, score: 1 } : null;

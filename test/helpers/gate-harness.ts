@@ -60,7 +60,7 @@ export const GATE_CONFIG: GateConfig = {
 class MarkerWake implements WakeEngine {
   readonly name = "marker";
   readonly frameLength = FRAME_SAMPLES;
-  process(frame: Int16Array): WakeHit | null {
+  process(frame: Int16Array, _speech: boolean): WakeHit | null {
     return frame[4] === 7 ? { keyword: "你好天猫", score: 1 } : null;
   }
   reset(): void {}

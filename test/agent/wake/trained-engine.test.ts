@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { readPcm16 } from "../../../agent/audio/wav.ts";
+import { createWebRtcVad } from "../../../agent/audio/webrtc-vad.ts";
 import { FRAME_SAMPLES } from "../../../agent/units.ts";
 import { TrainedWakeEngine, type TimedHit } from "../../../agent/wake/trained-engine.ts";
 import { FakeFirmware } from "../../../firmware-bridge/sim/fake-firmware.ts";
@@ -58,7 +59,7 @@ W("streaming through process(): the hit comes out of a later process() call", as
   engine.reset();
   const got: TimedHit[] = [];
   for (let o = 0; o + FRAME_SAMPLES <= s.length; o += FRAME_SAMPLES) {
-    const h = engine.process(s.subarray(o, o + FRAME_SAMPLES));
+    const h = engine.process(s.subarray(o, o + FRAME_SAMPLES), true);
     if (h) got.push(h as TimedHit);
   }
   got.push(...(await engine.drain()));
@@ -69,10 +70,43 @@ W("streaming through process(): the hit comes out of a later process() call", as
 W("reset() (as on mute) drops audio in flight: no late detection", async () => {
   const s = clip(positives[1]!);
   engine.reset();
-  for (let o = 0; o + FRAME_SAMPLES <= s.length; o += FRAME_SAMPLES) engine.process(s.subarray(o, o + FRAME_SAMPLES));
+  for (let o = 0; o + FRAME_SAMPLES <= s.length; o += FRAME_SAMPLES) engine.process(s.subarray(o, o + FRAME_SAMPLES), true);
   engine.reset();
   assert.equal(await engine.drain(), []);
-  assert.is(engine.process(new Int16Array(FRAME_SAMPLES)), null);
+  assert.is(engine.process(new Int16Array(FRAME_SAMPLES), false), null);
+});
+
+W("while the VAD hears no speech the models do not run at all", async () => {
+  engine.reset();
+  const before = engine.embeddingsComputed;
+  const s = clip(positives[0]!);
+  for (let o = 0; o + FRAME_SAMPLES <= s.length; o += FRAME_SAMPLES) engine.process(s.subarray(o, o + FRAME_SAMPLES), false);
+  assert.equal(await engine.drain(), []);
+  assert.is(engine.embeddingsComputed, before);
+});
+
+W("gated by the real VAD, a phrase after silence is still detected (catch-up from the ring)", async () => {
+  const vad = await createWebRtcVad(2);
+  engine.reset();
+  const got: TimedHit[] = [];
+  for (const f of positives) {
+    const s = clip(f);
+    for (let o = 0; o + FRAME_SAMPLES <= s.length; o += FRAME_SAMPLES) {
+      const frame = s.subarray(o, o + FRAME_SAMPLES);
+      const h = engine.process(frame, vad.isSpeech(frame));
+      if (h) got.push(h as TimedHit);
+    }
+    // 3 s of silence between phrases lets the models go idle.
+    for (let k = 0; k < 94; k++) {
+      const z = new Int16Array(FRAME_SAMPLES);
+      const h = engine.process(z, vad.isSpeech(z));
+      if (h) got.push(h as TimedHit);
+    }
+    await engine.drain().then((hs) => got.push(...hs));
+  }
+  vad.close();
+  engine.reset();
+  assert.is(got.length, positives.length, JSON.stringify(got));
 });
 
 W("spa wake detect: one JSON line per detection; a bad file is a clear error", () => {
