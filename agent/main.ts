@@ -25,6 +25,7 @@ import type { Logger } from "./log.ts";
 import type { AudioSource } from "./ports/audio-source.ts";
 import type { Clock } from "./ports/clock.ts";
 import type { WakeEngine } from "./ports/wake-engine.ts";
+import { PorcupineWakeEngine } from "./wake/porcupine-engine.ts";
 import { TrainedWakeEngine } from "./wake/trained-engine.ts";
 import { StatusPrinter } from "./status.ts";
 import { framesFor, Millis, type Timestamp } from "./units.ts";
@@ -87,19 +88,36 @@ export function chooseSource(config: Config, env: Record<string, string | undefi
  * far-field capture with nothing behind it: the gate stays near-field only and says why.
  */
 export async function createWakeEngine(config: Config, io: AgentIo): Promise<WakeEngine | null> {
-  if (config.wake.engine === "none") {
-    io.out("wake-word engine: none configured, so far-field listening is off; the talk button still captures");
-    return null;
-  }
+  const start = async (engine: "trained" | "porcupine" | "none"): Promise<WakeEngine | null> => {
+    if (engine === "none") return null;
+    if (engine === "porcupine") {
+      const p = config.wake.porcupine;
+      return PorcupineWakeEngine.create(
+        { keywordPaths: { 天猫精灵: p.tianmaoJinglingPath, 你好天猫: p.nihaoTianmaoPath }, modelPath: p.modelPath, sensitivity: p.sensitivity, accessKeyFile: p.accessKeyFile },
+        io.env,
+      );
+    }
+    return TrainedWakeEngine.create(config.wake.model ?? undefined);
+  };
+  const describe = (e: WakeEngine | null): string => (e ? `${e.name}` : "none, so far-field listening is off; the talk button still captures");
   try {
-    const engine = await TrainedWakeEngine.create(config.wake.model ?? undefined);
-    io.out(`wake-word engine: trained (${engine.model.heads.map((h) => h.keyword).join(" / ")})`);
+    const engine = await start(config.wake.engine);
+    io.out(`wake-word engine: ${describe(engine)}`);
     return engine;
   } catch (e) {
+    // Never open far-field capture with nothing behind it: fall back, and say why.
     const msg = toError(e).message;
-    io.log.error("wake-word engine failed to load; far-field listening is off", { error: msg });
-    io.out(`wake-word engine: FAILED to load (${msg}); far-field listening is off, the talk button still captures`);
-    return null;
+    io.log.error("wake-word engine failed to start", { engine: config.wake.engine, error: msg });
+    io.out(`wake-word engine: ${config.wake.engine} FAILED (${msg}); falling back to ${config.wake.fallback}`);
+    try {
+      const engine = await start(config.wake.fallback);
+      io.out(`wake-word engine: ${describe(engine)}`);
+      return engine;
+    } catch (e2) {
+      io.log.error("fallback wake-word engine failed too", { error: toError(e2).message });
+      io.out(`wake-word engine: fallback ${config.wake.fallback} FAILED too; far-field listening is off, the talk button still captures`);
+      return null;
+    }
   }
 }
 

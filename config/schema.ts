@@ -25,10 +25,29 @@ export const AudioConfig = z
 export const WakeConfig = z
   .object({
     engine: z
+      .enum(["trained", "porcupine", "none"])
+      .default("trained")
+      .describe("wake-word engine: trained = the bundled speaker-independent detector; porcupine = Picovoice (licensed); none = far-field off, only push-to-talk"),
+    fallback: z
       .enum(["trained", "none"])
       .default("trained")
-      .describe("wake-word engine: trained = the bundled speaker-independent detector; none = far-field off, only push-to-talk captures"),
+      .describe("engine used when the configured one fails to start (none = push-to-talk only)"),
     model: z.string().min(1).nullable().default(null).describe("trained engine: weights file; null = the bundled agent/wake/models/trained.json"),
+    porcupine: z
+      .object({
+        tianmaoJinglingPath: z.string().min(1).nullable().default(null).describe("porcupine: .ppn file for 天猫精灵 (Mandarin, from Picovoice Console)"),
+        nihaoTianmaoPath: z.string().min(1).nullable().default(null).describe("porcupine: .ppn file for 你好天猫"),
+        modelPath: z.string().min(1).nullable().default(null).describe("porcupine: Mandarin model porcupine_params_zh.pv"),
+        sensitivity: z.number().min(0).max(1).default(0.5).describe("porcupine: 0..1, higher = fewer misses, more false wakes"),
+        accessKeyFile: z
+          .string()
+          .min(1)
+          .nullable()
+          .default(null)
+          .describe("porcupine: file holding the AccessKey (else $SPA_PICOVOICE_ACCESS_KEY); the key itself never goes in config"),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

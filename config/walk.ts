@@ -55,12 +55,14 @@ function allowedOf(d: Def, nullable: boolean): string {
   if (d.type === "enum") out = Object.values(d.entries ?? {}).map((v) => JSON.stringify(v)).join(" | ");
   else if (d.type === "number") {
     let min: number | undefined, max: number | undefined;
+    let integer = false;
     for (const c of d.checks ?? []) {
       const cd = c._zod.def;
       if (cd.check === "greater_than") min = cd.value;
       if (cd.check === "less_than") max = cd.value;
+      if (cd.check === "number_format") integer = true;
     }
-    out = `integer ${min ?? "-∞"}..${max ?? "∞"}`;
+    out = `${integer ? "integer" : "number"} ${min ?? "-∞"}..${max ?? "∞"}`;
   } else if (d.type === "boolean") out = "true | false";
   else out = d.type;
   return nullable ? `${out} | null` : out;

@@ -17,7 +17,7 @@ export function specs(voices: string[], texts: { sentences: string[]; english: s
   const s = (): number => Math.floor(r() * 2 ** 31);
   for (const v of voices)
     for (const k of KEYWORDS)
-      for (let n = 0; n < scale; n++) {
+      for (let n = 0; n < scale * 2; n++) {
         const vv = { lang: "cmn" as const, variant: v, speed: Math.round(uniform(r, 110, 260)), pitch: Math.round(uniform(r, 10, 95)), formant: formant() };
         const spec: SceneSpec = { kind: "positive", keyword: k, text: KEYWORD_TEXT[k], voice: vv, condition: cond(), seed: s() };
         if (r() < 0.3) spec.leadText = pick(r, texts.sentences);
