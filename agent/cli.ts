@@ -12,9 +12,12 @@ import { AgentError, isAgentError, toError } from "./errors.ts";
 import { createLogger } from "./log.ts";
 import { Agent } from "./main.ts";
 import { readPcm16 } from "./audio/wav.ts";
-import { TrainedWakeEngine } from "./wake/trained-engine.ts";
+import { createWebRtcVad } from "./audio/webrtc-vad.ts";
+import { SpeechEmbedder } from "./wake/embedding.ts";
+import { EmbeddingWakeEngine } from "./wake/embedding-engine.ts";
+import { enrollKeyword, loadTemplates, saveTemplates } from "./wake/enroll.ts";
 
-const USER_ERRORS = new Set(["WAKE_MODEL_INVALID", "CONFIG_INVALID", "USAGE", "BRIDGE_SOCKET", "BRIDGE_TIMEOUT", "RECORDER_NOT_FOUND", "AUDIO_FORMAT", "AUDIO_FILE", "LEDGER_OPEN_FAILED", "BUTTONS_UNAVAILABLE"]);
+const USER_ERRORS = new Set(["ENROLL_REJECTED", "WAKE_MODEL_INVALID", "CONFIG_INVALID", "USAGE", "BRIDGE_SOCKET", "BRIDGE_TIMEOUT", "RECORDER_NOT_FOUND", "AUDIO_FORMAT", "AUDIO_FILE", "LEDGER_OPEN_FAILED", "BUTTONS_UNAVAILABLE"]);
 
 const HELP: Record<string, string> = {
   main: `spa — speaker-privacy-agent
@@ -26,6 +29,7 @@ Commands:
   config check    validate a config file and print the resolved configuration
   bridge          send one firmware event to a running agent and print its reply
   wake detect     run the wake-word engine over WAV files and print each detection
+  wake enroll     make personal wake-word templates from recordings of the phrase
 
 Run 'spa <command> --help' for a command's options.`,
   start: `Usage: spa start [--config FILE] [--set PATH=VALUE]...
@@ -57,11 +61,17 @@ Options:
   --socket PATH       bridge socket (default: from --config, $SPA_CONFIG or the defaults)
   --config FILE       take the socket path from this config
 Prints the agent's reply as one JSON line; exit 0 on ack, 1 on nack.`,
-  wake: `Usage: spa wake detect [--engine trained] [--model FILE] FILE.wav...
+  wake: `Usage: spa wake detect [--engine trained|template] [--templates DIR] [--model FILE] FILE.wav...
+       spa wake enroll --keyword 天猫精灵|你好天猫 --out DIR A.wav B.wav C.wav [...]
 
-Runs the wake-word engine over each file (16 kHz mono 16-bit WAV) and prints one JSON object
-per line per detection: {"file": ..., "keyword": "天猫精灵", "atMs": 1234, "score": 0.81}
-(atMs: where in the file the phrase was recognised). Exit 0 when every file was read.`,
+detect: runs the wake-word engine over each file (16 kHz mono 16-bit WAV) and prints one JSON
+object per line per detection: {"file": ..., "keyword": "天猫精灵", "atMs": 1234, "score": 0.81}
+(atMs: where in the file the phrase was recognised). With --templates, the trained engine's
+hits must also match those personal templates; --engine template uses the templates alone.
+Exit 0 when every file was read.
+
+enroll: at least 3 recordings of the phrase by the household member, each 16 kHz mono 16-bit
+with 0.4-3 s of speech; writes DIR/templates.json (speech features only, never audio).`,
 };
 
 function usage(message: string): never {
@@ -168,28 +178,55 @@ async function cmdConfig(argv: string[]): Promise<number> {
 async function cmdWake(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { engine: { type: "string", default: "trained" }, model: { type: "string" }, help: { type: "boolean" } },
+    options: {
+      engine: { type: "string", default: "trained" },
+      model: { type: "string" },
+      templates: { type: "string" },
+      keyword: { type: "string" },
+      out: { type: "string" },
+      help: { type: "boolean" },
+    },
     allowPositionals: true,
     strict: true,
   });
   if (values.help) return print(HELP.wake!);
   const [sub, ...files] = positionals;
-  if (sub !== "detect") usage("usage: spa wake detect [--engine trained] FILE.wav...");
-  if (values.engine !== "trained") usage(`engine '${values.engine}' is not available here; use --engine trained`);
-  if (files.length === 0) usage("spa wake detect needs at least one WAV file");
+  if (sub !== "detect" && sub !== "enroll") usage("usage: spa wake detect|enroll ...; see 'spa wake --help'");
+  if (files.length === 0) usage(`spa wake ${sub} needs WAV files`);
   const clips = files.map((f) => {
     if (!existsSync(f)) usage(`${f} does not exist`);
-    return { file: f, samples: readPcm16(readFileSync(f), f) };
+    return { name: f, samples: readPcm16(readFileSync(f), f) };
   });
-  const engine = await TrainedWakeEngine.create(values.model);
+  if (sub === "enroll") return enroll(values.keyword, values.out, clips);
+  if (values.engine !== "trained" && values.engine !== "template") usage(`engine '${values.engine}' is not available here; use trained or template`);
+  const templates = values.templates ? loadTemplates(values.templates) : null;
+  if (values.templates && !templates) usage(`no templates.json in ${values.templates}`);
+  if (values.engine === "template" && !templates) usage("--engine template needs --templates DIR");
+  const engine = values.engine === "template" ? await EmbeddingWakeEngine.template(templates!) : await EmbeddingWakeEngine.trained(values.model, templates ?? undefined);
   try {
-    for (const { file, samples } of clips) {
+    for (const { name, samples } of clips) {
       for (const h of await engine.detect(samples)) {
-        process.stdout.write(JSON.stringify({ file, keyword: h.keyword, atMs: h.atMs, score: Math.round(h.score * 1000) / 1000 }) + "\n");
+        process.stdout.write(JSON.stringify({ file: name, keyword: h.keyword, atMs: h.atMs, score: Math.round(h.score * 1000) / 1000 }) + "\n");
       }
     }
   } finally {
     engine.close();
+  }
+  return 0;
+}
+
+async function enroll(keyword: string | undefined, out: string | undefined, clips: Array<{ name: string; samples: Int16Array }>): Promise<number> {
+  if (keyword !== "天猫精灵" && keyword !== "你好天猫") usage("--keyword must be 天猫精灵 or 你好天猫");
+  if (!out) usage("--out DIR is required");
+  const embedder = await SpeechEmbedder.load();
+  const vad = await createWebRtcVad(2);
+  try {
+    const kt = await enrollKeyword(embedder, vad, clips);
+    const file = saveTemplates(out, keyword, kt);
+    process.stdout.write(`enrolled ${clips.length} clips for ${keyword} (match threshold ${kt.threshold.toFixed(3)}) → ${file} (speech features only, no audio)\n`);
+  } finally {
+    vad.close();
+    await embedder.close();
   }
   return 0;
 }

@@ -17,7 +17,7 @@ import { MicSource } from "./audio/mic-source.ts";
 import { createWebRtcVad } from "./audio/webrtc-vad.ts";
 import { GateDriver } from "./capture/gate.driver.ts";
 import { initialState, snapshot, type GateConfig, type GateInput } from "./capture/gate.machine.ts";
-import { toError } from "./errors.ts";
+import { AgentError, toError } from "./errors.ts";
 import { openAgentDb, type Db } from "./ledger/agent-db.ts";
 import { SqliteGateStore } from "./ledger/gate-store.ts";
 import { MetadataOnlySink } from "./ledger/metadata-sink.ts";
@@ -25,8 +25,9 @@ import type { Logger } from "./log.ts";
 import type { AudioSource } from "./ports/audio-source.ts";
 import type { Clock } from "./ports/clock.ts";
 import type { WakeEngine } from "./ports/wake-engine.ts";
+import { loadTemplates } from "./wake/enroll.ts";
 import { PorcupineWakeEngine } from "./wake/porcupine-engine.ts";
-import { TrainedWakeEngine } from "./wake/trained-engine.ts";
+import { EmbeddingWakeEngine } from "./wake/embedding-engine.ts";
 import { StatusPrinter } from "./status.ts";
 import { framesFor, Millis, type Timestamp } from "./units.ts";
 
@@ -88,8 +89,14 @@ export function chooseSource(config: Config, env: Record<string, string | undefi
  * far-field capture with nothing behind it: the gate stays near-field only and says why.
  */
 export async function createWakeEngine(config: Config, io: AgentIo): Promise<WakeEngine | null> {
-  const start = async (engine: "trained" | "porcupine" | "none"): Promise<WakeEngine | null> => {
+  const templatesDir = config.wake.templates.dir ?? join(resolve(config.dataDir), "wake-templates");
+  const start = async (engine: "trained" | "template" | "porcupine" | "none"): Promise<WakeEngine | null> => {
     if (engine === "none") return null;
+    if (engine === "template") {
+      const t = loadTemplates(templatesDir);
+      if (!t) throw new AgentError("WAKE_ENGINE_UNAVAILABLE", `no enrolled templates in ${templatesDir} (spa wake enroll)`);
+      return EmbeddingWakeEngine.template(t);
+    }
     if (engine === "porcupine") {
       const p = config.wake.porcupine;
       return PorcupineWakeEngine.create(
@@ -97,7 +104,9 @@ export async function createWakeEngine(config: Config, io: AgentIo): Promise<Wak
         io.env,
       );
     }
-    return TrainedWakeEngine.create(config.wake.model ?? undefined);
+    const second = config.wake.templates.secondStage ? loadTemplates(templatesDir) : null;
+    if (config.wake.templates.secondStage && !second) io.out(`wake-word engine: no templates in ${templatesDir}; running without the second stage`);
+    return EmbeddingWakeEngine.trained(config.wake.model ?? undefined, second ?? undefined);
   };
   const describe = (e: WakeEngine | null): string => (e ? `${e.name}` : "none, so far-field listening is off; the talk button still captures");
   try {

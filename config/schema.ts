@@ -25,14 +25,23 @@ export const AudioConfig = z
 export const WakeConfig = z
   .object({
     engine: z
-      .enum(["trained", "porcupine", "none"])
+      .enum(["trained", "template", "porcupine", "none"])
       .default("trained")
-      .describe("wake-word engine: trained = the bundled speaker-independent detector; porcupine = Picovoice (licensed); none = far-field off, only push-to-talk"),
+      .describe(
+        "wake-word engine: trained = the bundled speaker-independent detector; template = the household's enrolled templates alone; porcupine = Picovoice (licensed); none = far-field off, only push-to-talk",
+      ),
     fallback: z
       .enum(["trained", "none"])
       .default("trained")
       .describe("engine used when the configured one fails to start (none = push-to-talk only)"),
     model: z.string().min(1).nullable().default(null).describe("trained engine: weights file; null = the bundled agent/wake/models/trained.json"),
+    templates: z
+      .object({
+        dir: z.string().min(1).nullable().default(null).describe("enrolled templates (spa wake enroll --out DIR); null = <dataDir>/wake-templates"),
+        secondStage: z.boolean().default(false).describe("trained engine: a wake also needs the household's templates to agree (fewer false wakes)"),
+      })
+      .strict()
+      .prefault({}),
     porcupine: z
       .object({
         tianmaoJinglingPath: z.string().min(1).nullable().default(null).describe("porcupine: .ppn file for 天猫精灵 (Mandarin, from Picovoice Console)"),

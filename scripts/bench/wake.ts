@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { readPcm16 } from "../../agent/audio/wav.ts";
-import { loadWakeModel, TrainedWakeEngine } from "../../agent/wake/trained-engine.ts";
+import { loadWakeModel, EmbeddingWakeEngine } from "../../agent/wake/embedding-engine.ts";
 import { SpeechEmbedder } from "../../agent/wake/embedding.ts";
 import { rng } from "../train-wake/augment.ts";
 import { ENGLISH, SENTENCES, split } from "../train-wake/corpus.ts";
@@ -25,7 +25,7 @@ export async function wakeBench(scale: number, seed = 4242): Promise<WakeBench> 
   const sentences = split(SENTENCES).held;
   const english = split(ENGLISH).held;
   const rss0 = process.memoryUsage().rss;
-  const engine = await TrainedWakeEngine.create();
+  const engine = await EmbeddingWakeEngine.trained();
   // Real-time factor: the engine's own streaming path over the demo recording, one core.
   const demo = readPcm16(readFileSync("agent/audio/demo-household.wav"));
   await engine.detect(demo);

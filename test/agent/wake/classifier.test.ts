@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { isAgentError } from "../../../agent/errors.ts";
 import { encodeF32, forward, parseWakeModel, WakeDecider, type WakeModel } from "../../../agent/wake/classifier.ts";
 import { EMBED_DIM } from "../../../agent/wake/embedding.ts";
-import { loadWakeModel } from "../../../agent/wake/trained-engine.ts";
+import { loadWakeModel } from "../../../agent/wake/embedding-engine.ts";
 
 const C = suite("wake classifier");
 

@@ -10,15 +10,15 @@ import * as assert from "uvu/assert";
 import { readPcm16 } from "../../../agent/audio/wav.ts";
 import { createWebRtcVad } from "../../../agent/audio/webrtc-vad.ts";
 import { FRAME_SAMPLES } from "../../../agent/units.ts";
-import { TrainedWakeEngine, type TimedHit } from "../../../agent/wake/trained-engine.ts";
+import { EmbeddingWakeEngine, type TimedHit } from "../../../agent/wake/embedding-engine.ts";
 import { FakeFirmware } from "../../../firmware-bridge/sim/fake-firmware.ts";
 import { startAgent } from "../../helpers/agent-in-process.ts";
 
 const DIR = "test/fixtures/audio/wake";
 const W = suite("trained wake engine");
-let engine: TrainedWakeEngine;
+let engine: EmbeddingWakeEngine;
 W.before(async () => {
-  engine = await TrainedWakeEngine.create();
+  engine = await EmbeddingWakeEngine.trained();
 });
 W.after(() => engine.close());
 

@@ -1,6 +1,8 @@
 /**
- * The default wake-word engine: the frozen speech-embedding front end plus the trained MLP
- * (agent/wake/models/trained.json, reproduced by scripts/train-wake). Works offline, for any voice.
+ * Wake-word engines over the frozen speech-embedding front end: `trained` (the default: the
+ * trained MLP of agent/wake/models/trained.json, reproduced by scripts/train-wake; offline, any
+ * voice), optionally with personal templates as a second stage that must agree, and `template`
+ * (personal templates alone).
  *
  * The WakeEngine port is synchronous, but ONNX inference is not: audio is pushed on, models run
  * in the background, and a detection is returned by the next process() call after it was made
@@ -14,6 +16,7 @@ import type { WakeEngine, WakeHit } from "../ports/wake-engine.ts";
 import { FRAME_SAMPLES } from "../units.ts";
 import { parseWakeModel, WakeDecider, type WakeModel } from "./classifier.ts";
 import { SpeechEmbedder, StreamingEmbedder } from "./embedding.ts";
+import { TemplateDecider, type Templates } from "./templates.ts";
 
 export const BUNDLED_WAKE_MODEL = fileURLToPath(new URL("./models/trained.json", import.meta.url));
 
@@ -37,11 +40,53 @@ const CATCH_UP_SAMPLES = 16000 * 2.4;
 /** Models keep running this long after the last speech frame, so the window can complete. */
 const HANGOVER_FRAMES = Math.ceil((2.0 * 16000) / FRAME_SAMPLES);
 
-export class TrainedWakeEngine implements WakeEngine {
-  readonly name = "trained";
+/** Turns embeddings into detections (the trained classifier, templates, or both). */
+export interface EmbeddingDecider {
+  push(embedding: Float32Array, atMs: number): TimedHit | null;
+  reset(): void;
+}
+
+/**
+ * The trained classifier's hits, kept only when the household's templates agree. A hit waits
+ * up to PENDING_WINDOWS (400 ms) for the templates to match, since their alignment completes a
+ * little after the end of the phrase; no agreement by then vetoes it.
+ */
+export class TwoStageDecider implements EmbeddingDecider {
+  /** Hits of the first stage the second stage turned down. */
+  vetoed = 0;
+  #pending: { hit: TimedHit; left: number } | null = null;
+  constructor(
+    readonly first: WakeDecider,
+    readonly second: TemplateDecider,
+  ) {}
+  push(e: Float32Array, atMs: number): TimedHit | null {
+    this.second.push(e, atMs);
+    const hit = this.first.push(e, atMs);
+    if (hit && !this.#pending) this.#pending = { hit, left: PENDING_WINDOWS };
+    const p = this.#pending;
+    if (!p) return null;
+    if (this.second.agrees(p.hit.keyword)) {
+      this.#pending = null;
+      return { ...p.hit, atMs };
+    }
+    if (--p.left < 0) {
+      this.#pending = null;
+      this.vetoed++;
+    }
+    return null;
+  }
+  reset(): void {
+    this.#pending = null;
+    this.first.reset();
+    this.second.reset();
+  }
+}
+const PENDING_WINDOWS = 5;
+
+export class EmbeddingWakeEngine implements WakeEngine {
   readonly frameLength = FRAME_SAMPLES;
   readonly #stream: StreamingEmbedder;
-  readonly #decider: WakeDecider;
+  readonly #decider: EmbeddingDecider;
   #hits: TimedHit[] = [];
   #count = 0;
   #error: Error | null = null;
@@ -55,10 +100,11 @@ export class TrainedWakeEngine implements WakeEngine {
   embeddingsComputed = 0;
 
   private constructor(
+    readonly name: "trained" | "trained+template" | "template",
     private readonly embedder: SpeechEmbedder,
-    readonly model: WakeModel,
+    decider: EmbeddingDecider,
   ) {
-    this.#decider = new WakeDecider(model);
+    this.#decider = decider;
     this.#stream = new StreamingEmbedder(
       embedder,
       (e) => {
@@ -70,9 +116,18 @@ export class TrainedWakeEngine implements WakeEngine {
     );
   }
 
-  static async create(modelPath?: string): Promise<TrainedWakeEngine> {
+  /** The trained classifier; with `secondStage`, a hit also needs the templates to agree. */
+  static async trained(modelPath?: string, secondStage?: Templates): Promise<EmbeddingWakeEngine> {
     const model = loadWakeModel(modelPath);
-    return new TrainedWakeEngine(await SpeechEmbedder.load(), model);
+    const first = new WakeDecider(model);
+    const embedder = await SpeechEmbedder.load();
+    if (secondStage) return new EmbeddingWakeEngine("trained+template", embedder, new TwoStageDecider(first, new TemplateDecider(secondStage, model.refractoryMs)));
+    return new EmbeddingWakeEngine("trained", embedder, first);
+  }
+
+  /** Personal templates alone. */
+  static async template(templates: Templates): Promise<EmbeddingWakeEngine> {
+    return new EmbeddingWakeEngine("template", await SpeechEmbedder.load(), new TemplateDecider(templates));
   }
 
   /**

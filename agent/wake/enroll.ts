@@ -1,0 +1,85 @@
+/**
+ * Enrollment of personal wake-word templates from a household's own recordings. Each clip is
+ * checked (pipeline format — by the WAV reader —, contains speech, 0.4–3 s of it after trimming);
+ * what is kept is the phrase's embedding sequence only, never audio.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { AgentError } from "../errors.ts";
+import type { Vad } from "../ports/vad.ts";
+import type { Keyword } from "../ports/wake-engine.ts";
+import { FRAME_MS, FRAME_SAMPLES } from "../units.ts";
+import type { SpeechEmbedder } from "./embedding.ts";
+import { embeddingEndMs } from "./embedding-engine.ts";
+import { calibrate, MIN_CLIPS, parseTemplates, serializeTemplates, TEMPLATES_FILE, type KeywordTemplates, type Templates } from "./templates.ts";
+
+export const MIN_SPEECH_S = 0.4;
+export const MAX_SPEECH_S = 3;
+const LEAD_S = 1.0;
+const TAIL_S = 0.3;
+
+export interface Clip {
+  name: string;
+  samples: Int16Array;
+}
+
+/** First and last speech frame by the VAD, or null when there is (almost) none. */
+function speechSpan(vad: Vad, s: Int16Array): { first: number; last: number } | null {
+  vad.reset();
+  let first = -1;
+  let last = -1;
+  let count = 0;
+  for (let f = 0; (f + 1) * FRAME_SAMPLES <= s.length; f++) {
+    if (vad.isSpeech(s.subarray(f * FRAME_SAMPLES, (f + 1) * FRAME_SAMPLES))) {
+      if (first < 0) first = f;
+      last = f;
+      count++;
+    }
+  }
+  return count >= 5 ? { first, last } : null;
+}
+
+/** The phrase's embeddings, from the clip trimmed to its speech and set in quiet padding. */
+export async function clipTemplate(embedder: SpeechEmbedder, vad: Vad, clip: Clip): Promise<Float32Array[]> {
+  const span = speechSpan(vad, clip.samples);
+  if (!span) throw new AgentError("ENROLL_REJECTED", `${clip.name}: no speech found; record the phrase closer to the speaker`);
+  const seconds = ((span.last - span.first + 1) * FRAME_MS) / 1000;
+  if (seconds < MIN_SPEECH_S || seconds > MAX_SPEECH_S) {
+    throw new AgentError("ENROLL_REJECTED", `${clip.name}: ${seconds.toFixed(2)} s of speech after trimming; a wake phrase takes ${MIN_SPEECH_S}–${MAX_SPEECH_S} s`);
+  }
+  const speech = clip.samples.subarray(span.first * FRAME_SAMPLES, (span.last + 1) * FRAME_SAMPLES);
+  const lead = Math.round(LEAD_S * 16000);
+  const padded = new Int16Array(lead + speech.length + Math.round(TAIL_S * 16000));
+  // A faint noise floor rather than digital silence, as a microphone would give.
+  for (let i = 0; i < padded.length; i++) padded[i] = ((i * 7919) % 13) - 6;
+  padded.set(speech, lead);
+  const embs = await embedder.embedClip(padded);
+  const from = (LEAD_S + 0.4) * 1000;
+  const to = (LEAD_S + seconds + TAIL_S) * 1000;
+  const seq = embs.filter((_, i) => embeddingEndMs(i) >= from && embeddingEndMs(i) <= to);
+  if (seq.length < 3) throw new AgentError("ENROLL_REJECTED", `${clip.name}: the phrase is too short to make a template`);
+  return seq;
+}
+
+export async function enrollKeyword(embedder: SpeechEmbedder, vad: Vad, clips: Clip[]): Promise<KeywordTemplates> {
+  if (clips.length < MIN_CLIPS) throw new AgentError("ENROLL_REJECTED", `enrollment needs at least ${MIN_CLIPS} clips of the phrase; got ${clips.length}`);
+  const templates: Float32Array[][] = [];
+  for (const c of clips) templates.push(await clipTemplate(embedder, vad, c));
+  return { templates, threshold: calibrate(templates) };
+}
+
+export function loadTemplates(dir: string): Templates | null {
+  const file = join(dir, TEMPLATES_FILE);
+  if (!existsSync(file)) return null;
+  return parseTemplates(JSON.parse(readFileSync(file, "utf8")), file);
+}
+
+/** Adds (or replaces) one keyword's templates in DIR/templates.json, readable by the owner only. */
+export function saveTemplates(dir: string, keyword: Keyword, kt: KeywordTemplates): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const all = loadTemplates(dir) ?? {};
+  all[keyword] = kt;
+  const file = join(dir, TEMPLATES_FILE);
+  writeFileSync(file, JSON.stringify(serializeTemplates(all)) + "\n", { mode: 0o600 });
+  return file;
+}

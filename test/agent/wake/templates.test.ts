@@ -1,0 +1,119 @@
+/** Personal templates: DTW matching, enrollment checks, template engine, second stage. */
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { encodeWav } from "../../../agent/audio/wav.ts";
+import { createWebRtcVad } from "../../../agent/audio/webrtc-vad.ts";
+import { isAgentError } from "../../../agent/errors.ts";
+import { EmbeddingWakeEngine } from "../../../agent/wake/embedding-engine.ts";
+import { SpeechEmbedder } from "../../../agent/wake/embedding.ts";
+import { enrollKeyword, loadTemplates, saveTemplates, type Clip } from "../../../agent/wake/enroll.ts";
+import { dtwTail } from "../../../agent/wake/templates.ts";
+import { synth } from "../../../scripts/train-wake/synth.ts";
+import { tempDir } from "../../helpers/tmp.ts";
+
+const T = suite("wake templates");
+
+/** espeak-ng speech (one voice: a household member) with 1 s of quiet before and 0.6 s after. */
+async function say(text: string, speed: number, pitch = 40): Promise<Int16Array> {
+  const s = await synth(text, { lang: "cmn", variant: "m4", speed, pitch });
+  const out = new Int16Array(16000 + s.length + 9600);
+  for (let i = 0; i < out.length; i++) out[i] = ((i * 31) % 9) - 4;
+  out.set(s, 16000);
+  return out;
+}
+
+let embedder: SpeechEmbedder;
+const dir = tempDir();
+T.before(async () => {
+  embedder = await SpeechEmbedder.load();
+});
+T.after(async () => {
+  await embedder.close();
+  dir.remove();
+});
+
+T("DTW: a sequence matches itself at distance 0, also after unrelated frames (open beginning)", () => {
+  const e = (v: number): Float32Array => Float32Array.from({ length: 96 }, (_, i) => Math.sin(v + i));
+  const t = [e(1), e(2), e(3), e(4)];
+  assert.ok(dtwTail(t, t) < 1e-9);
+  assert.ok(dtwTail(t, [e(9), e(8), ...t]) < 1e-9);
+  assert.ok(dtwTail(t, [e(9), e(8), e(7)]) > 0.05);
+});
+
+T("enroll → template engine wakes on a new take by the same voice, not on a near-miss", async () => {
+  const vad = await createWebRtcVad(2);
+  const clips: Clip[] = [];
+  for (const sp of [150, 175, 200]) clips.push({ name: `take-${sp}`, samples: await say("天猫精灵", sp) });
+  const kt = await enrollKeyword(embedder, vad, clips);
+  vad.close();
+  const file = saveTemplates(dir.path, "天猫精灵", kt);
+  const saved = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+  assert.equal(Object.keys(saved).sort(), ["format", "keywords"]);
+  assert.equal(Object.keys((saved.keywords as Record<string, object>)["天猫精灵"]!).sort(), ["templates", "threshold"]);
+  const t = loadTemplates(dir.path)!;
+  const engine = await EmbeddingWakeEngine.template(t);
+  const hits = await engine.detect(await say("天猫精灵", 185, 45));
+  assert.is(hits.length, 1, JSON.stringify(hits));
+  assert.is(hits[0]!.keyword, "天猫精灵");
+  assert.equal(await engine.detect(await say("今天晚上吃什么", 170)), [], "ordinary speech");
+  engine.close();
+});
+
+T("second stage: the trained engine's hit counts only if the household's templates agree", async () => {
+  const t = loadTemplates(dir.path)!; // 天猫精灵 only
+  const both = await EmbeddingWakeEngine.trained(undefined, t);
+  const nihao = await say("你好天猫", 170);
+  const plain = await EmbeddingWakeEngine.trained();
+  assert.is((await plain.detect(nihao)).length, 1, "the trained engine alone wakes on 你好天猫");
+  assert.equal(await both.detect(nihao), [], "vetoed: no 你好天猫 templates enrolled");
+  assert.is((await both.detect(await say("天猫精灵", 185, 45))).length, 1, "agreed: 天猫精灵 matches its templates");
+  both.close();
+  plain.close();
+});
+
+T("enrollment refuses bad clips with a clear reason", async () => {
+  const vad = await createWebRtcVad(2);
+  const good = await say("天猫精灵", 170);
+  const cases: Array<[Clip[], RegExp]> = [
+    [[{ name: "a", samples: good }, { name: "b", samples: good }], /at least 3 clips/],
+    [[{ name: "silent.wav", samples: new Int16Array(16000 * 2) }, { name: "b", samples: good }, { name: "c", samples: good }], /silent\.wav: no speech/],
+    [[{ name: "long.wav", samples: await say("我们周末去公园玩然后去超市买菜再回家做饭", 120) }, { name: "b", samples: good }, { name: "c", samples: good }], /long\.wav: .* s of speech/],
+  ];
+  for (const [clips, why] of cases) {
+    try {
+      await enrollKeyword(embedder, vad, clips);
+      assert.unreachable(String(why));
+    } catch (e) {
+      assert.ok(isAgentError(e, "ENROLL_REJECTED"), String(e));
+      assert.match((e as Error).message, why);
+    }
+  }
+  vad.close();
+});
+
+T("spa wake enroll / detect --templates from the command line", async () => {
+  const d = tempDir();
+  const files: string[] = [];
+  for (const sp of [150, 175, 200]) {
+    const f = join(d.path, `t${sp}.wav`);
+    writeFileSync(f, encodeWav(await say("你好天猫", sp)));
+    files.push(f);
+  }
+  const out = join(d.path, "tpl");
+  const en = spawnSync(process.execPath, ["bin/spa.mjs", "wake", "enroll", "--keyword", "你好天猫", "--out", out, ...files], { encoding: "utf8" });
+  assert.is(en.status, 0, en.stderr);
+  assert.match(en.stdout, /no audio/);
+  const probe = join(d.path, "probe.wav");
+  writeFileSync(probe, encodeWav(await say("你好天猫", 180, 45)));
+  const det = spawnSync(process.execPath, ["bin/spa.mjs", "wake", "detect", "--engine", "template", "--templates", out, probe], { encoding: "utf8" });
+  assert.is(det.status, 0, det.stderr);
+  assert.is(JSON.parse(det.stdout.trim()).keyword, "你好天猫");
+  const bad = spawnSync(process.execPath, ["bin/spa.mjs", "wake", "enroll", "--keyword", "你好天猫", "--out", out, "test/fixtures/audio/speech-44k-stereo.wav"], { encoding: "utf8" });
+  assert.is(bad.status, 1);
+  d.remove();
+});
+
+T.run();
