@@ -63,7 +63,34 @@ export interface Report {
   falseWakeTexts: Record<string, number>;
 }
 
+/** Evaluates with the engine's WakeDecider on precomputed scores. */
 export function evaluate(m: WakeModel, scenes: Scene[], scores: number[][][]): Report {
+  return tally(scenes, (_s, si) => {
+    const d = new WakeDecider(m);
+    const hits: Array<{ keyword: Keyword; atMs: number }> = [];
+    scores[si]!.forEach((sc, i) => {
+      if (i < m.window - 1) return;
+      const h = d.decide(sc, embeddingEndSec(i) * 1000);
+      if (h) hits.push(h);
+    });
+    return hits;
+  });
+}
+
+/** Evaluates any embedding decider (e.g. with a second stage) on the scenes' embeddings. */
+export function evaluateWith(scenes: Scene[], decider: (sceneIndex: number) => { push(e: Float32Array, atMs: number): { keyword: Keyword; atMs: number } | null }): Report {
+  return tally(scenes, (s, si) => {
+    const d = decider(si);
+    const hits: Array<{ keyword: Keyword; atMs: number }> = [];
+    s.embeddings.forEach((e, i) => {
+      const h = d.push(e, embeddingEndSec(i) * 1000);
+      if (h) hits.push(h);
+    });
+    return hits;
+  });
+}
+
+function tally(scenes: Scene[], hitsOf: (s: Scene, si: number) => Array<{ keyword: Keyword; atMs: number }>): Report {
   const det: Record<string, [number, number]> = {};
   const cond: Record<string, [number, number]> = {};
   let wrong = 0;
@@ -73,13 +100,7 @@ export function evaluate(m: WakeModel, scenes: Scene[], scores: number[][][]): R
   let nearN = 0;
   const texts: Record<string, number> = {};
   scenes.forEach((s, si) => {
-    const d = new WakeDecider(m);
-    const hits: Array<{ keyword: Keyword; atMs: number }> = [];
-    scores[si]!.forEach((sc, i) => {
-      if (i < m.window - 1) return;
-      const h = d.decide(sc, embeddingEndSec(i) * 1000);
-      if (h) hits.push(h);
-    });
+    const hits = hitsOf(s, si);
     if (s.kind === "positive") {
       const ok = hits.some((h) => h.keyword === s.keyword && h.atMs / 1000 >= s.kwStart! && h.atMs / 1000 <= s.kwEnd! + 1.0);
       if (hits.some((h) => h.keyword !== s.keyword)) wrong++;
