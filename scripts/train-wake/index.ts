@@ -2,7 +2,7 @@
  * scripts/train-wake: reproduces the shipped wake-word weights (agent/wake/models/trained.json)
  * from generated data, and reports accuracy on voices and sentences held out of training.
  *
- *   node --import tsx scripts/train-wake/index.ts [--out FILE] [--seed N] [--quick]
+ *   node --import tsx scripts/train-wake/index.ts [--out FILE] [--seed N] [--quick] [--cache DIR | --no-cache]
  *
  * Needs espeak-ng and sox (Debian). Takes a few minutes on two cores; nothing large is written
  * to the repository (the scenes live in memory).
@@ -13,12 +13,21 @@ import { encodeF32 } from "../../agent/wake/classifier.ts";
 import { SpeechEmbedder } from "../../agent/wake/embedding.ts";
 import { rng } from "./augment.ts";
 import { ENGLISH, SENTENCES, split } from "./corpus.ts";
-import { buildScene, mapLimit } from "./dataset.ts";
+import { SceneCache } from "./cache.ts";
+import { mapLimit } from "./dataset.ts";
 import { evaluate, scoresOf, specs } from "./evaluate.ts";
 import { isHeldOut, listVariants } from "./synth.ts";
 import { samplesOf, train } from "./train.ts";
 
-const { values } = parseArgs({ options: { out: { type: "string", default: "agent/wake/models/trained.json" }, seed: { type: "string", default: "1" }, quick: { type: "boolean", default: false } } });
+const { values } = parseArgs({
+  options: {
+    out: { type: "string", default: "agent/wake/models/trained.json" },
+    seed: { type: "string", default: "1" },
+    quick: { type: "boolean", default: false },
+    cache: { type: "string", default: "data/wake-cache" },
+    "no-cache": { type: "boolean", default: false },
+  },
+});
 const seed = Number(values.seed);
 const quick = values.quick!;
 const log = (l: string): void => void process.stdout.write(l + "\n");
@@ -35,17 +44,19 @@ const english = split(ENGLISH);
 log(`voices: ${trainVoices.length} for training, ${validationVoices.length} for validation, ${heldVoices.length} held out (${heldVoices.join(" ")})`);
 
 const embedder = await SpeechEmbedder.load();
+const cache = new SceneCache(values["no-cache"] ? null : values.cache!);
 const t0 = Date.now();
 const trainSpecs = specs(trainVoices, { sentences: sentences.train, english: english.train }, rng(seed), quick ? 1 : 4, ["random"]);
 log(`training scenes: ${trainSpecs.length}`);
-const trainScenes = await mapLimit(trainSpecs, 3, (sp) => buildScene(sp, embedder, sentences.train), (d) => log(`  built ${d}/${trainSpecs.length} (${((Date.now() - t0) / 1000).toFixed(0)} s)`));
+const trainScenes = await mapLimit(trainSpecs, 3, (sp) => cache.scene(sp, embedder, sentences.train), (d) => log(`  built ${d}/${trainSpecs.length} (${((Date.now() - t0) / 1000).toFixed(0)} s)`));
 const valSpecs = specs(validationVoices, { sentences: sentences.train, english: english.train }, rng(seed + 500), quick ? 1 : 2, ["random"]);
 log(`validation scenes: ${valSpecs.length}`);
-const valScenes = await mapLimit(valSpecs, 3, (sp) => buildScene(sp, embedder, sentences.train), (d) => log(`  built ${d}/${valSpecs.length}`));
+const valScenes = await mapLimit(valSpecs, 3, (sp) => cache.scene(sp, embedder, sentences.train), (d) => log(`  built ${d}/${valSpecs.length}`));
 const evalSpecs = specs(heldVoices, { sentences: sentences.held, english: english.held }, rng(seed + 1000), quick ? 1 : 2, ["clean", "pink", "babble", "music", "reverb", "white"]);
 log(`evaluation scenes (held-out voices and sentences): ${evalSpecs.length}`);
-const evalScenes = await mapLimit(evalSpecs, 3, (sp) => buildScene(sp, embedder, sentences.held), (d) => log(`  built ${d}/${evalSpecs.length}`));
+const evalScenes = await mapLimit(evalSpecs, 3, (sp) => cache.scene(sp, embedder, sentences.held), (d) => log(`  built ${d}/${evalSpecs.length}`));
 
+log(`scene cache: ${cache.hits} reused, ${cache.misses} built`);
 const WINDOW = 16;
 const DEFAULT_THRESHOLD = 0.95;
 const samples = samplesOf(trainScenes, WINDOW);
