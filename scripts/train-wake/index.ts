@@ -26,6 +26,13 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     cache: { type: "string", default: "data/wake-cache" },
     "no-cache": { type: "boolean", default: false },
+    // Training hyper-parameters (the defaults produce the shipped model).
+    window: { type: "string", default: "16" },
+    hidden: { type: "string", default: "64" },
+    epochs: { type: "string", default: "16" },
+    "near-weight": { type: "string", default: "3" },
+    dropout: { type: "string", default: "0.1" },
+    consecutive: { type: "string", default: "2" },
   },
 });
 const seed = Number(values.seed);
@@ -57,12 +64,13 @@ log(`evaluation scenes (held-out voices and sentences): ${evalSpecs.length}`);
 const evalScenes = await mapLimit(evalSpecs, 3, (sp) => cache.scene(sp, embedder, sentences.held), (d) => log(`  built ${d}/${evalSpecs.length}`));
 
 log(`scene cache: ${cache.hits} reused, ${cache.misses} built`);
-const WINDOW = 16;
+const WINDOW = Number(values.window);
 const DEFAULT_THRESHOLD = 0.95;
-const samples = samplesOf(trainScenes, WINDOW);
+const samples = samplesOf(trainScenes, WINDOW, Number(values["near-weight"]));
 log(`windows: ${samples.length} (${samples.filter((s) => s.y.includes(1)).length} positive)`);
-const model = train(trainScenes, samples, { window: WINDOW, hidden: 64, epochs: quick ? 4 : 16, seed, lr: 1e-3, l2: 1e-4, dropout: 0.1, inputNoise: 0.1 }, log);
+const model = train(trainScenes, samples, { window: WINDOW, hidden: Number(values.hidden), epochs: quick ? 4 : Number(values.epochs), seed, lr: 1e-3, l2: 1e-4, dropout: Number(values.dropout), inputNoise: 0.1 }, log);
 
+model.consecutive = Number(values.consecutive);
 // Thresholds: on the validation scenes, per keyword the lowest threshold whose false-wake rate
 // is at most 2 per hour (the validation set holds well under an hour of non-wake audio, so one
 // false wake in it already counts as more than 1 per hour).
@@ -112,6 +120,7 @@ const serial = {
     script: "scripts/train-wake/index.ts",
     seed,
     quick,
+    hyper: { window: WINDOW, hidden: Number(values.hidden), epochs: Number(values.epochs), nearWeight: Number(values["near-weight"]), dropout: Number(values.dropout), consecutive: Number(values.consecutive) },
     trainVoices: trainVoices.length,
     validationVoices,
     validation: valReport,

@@ -32,13 +32,13 @@ export interface TrainOptions {
 }
 
 /** Labels every window of every scene. */
-export function samplesOf(scenes: Scene[], window: number): Sample[] {
+export function samplesOf(scenes: Scene[], window: number, nearWeight = 3): Sample[] {
   const out: Sample[] = [];
   scenes.forEach((s, si) => {
     for (let i = window - 1; i < s.embeddings.length; i++) {
       const t = embeddingEndSec(i);
       if (s.kind !== "positive") {
-        out.push({ scene: si, end: i, y: KEYWORDS.map(() => 0), w: s.kind === "near-miss" ? 3 : 1 });
+        out.push({ scene: si, end: i, y: KEYWORDS.map(() => 0), w: s.kind === "near-miss" ? nearWeight : 1 });
         continue;
       }
       const end = s.kwEnd!;
