@@ -27,8 +27,8 @@ const { values } = parseArgs({
     cache: { type: "string", default: "data/wake-cache" },
     "no-cache": { type: "boolean", default: false },
     // Training hyper-parameters (the defaults produce the shipped model).
-    window: { type: "string", default: "16" },
-    hidden: { type: "string", default: "64" },
+    window: { type: "string", default: "10" },
+    hidden: { type: "string", default: "48" },
     epochs: { type: "string", default: "16" },
     "near-weight": { type: "string", default: "3" },
     dropout: { type: "string", default: "0.1" },
