@@ -241,9 +241,11 @@ export class Agent {
       case "mute-switch":
         input = { kind: "mute-switch", at, on: msg.state === "on" };
         break;
-      case "led-ack":
-        input = { kind: "led-ack", at, pattern: msg.pattern };
-        break;
+      case "led-ack": {
+        // Stale acks (another LED command since) are accepted but do not count.
+        const step = driver.ledAck(msg.pattern, msg.seq);
+        return { ok: true, data: { counted: step !== null } };
+      }
       case "mute-for":
         input = { kind: "mute-for", at, duration: Millis(Math.round(msg.minutes * 60_000)) };
         break;

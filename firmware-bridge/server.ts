@@ -48,7 +48,9 @@ export class BridgeServer implements BridgeLink {
 
   async start(): Promise<void> {
     const { socketPath, socketMode } = this.options;
-    mkdirSync(dirname(socketPath), { recursive: true });
+    // A directory we create is closed to others, so nobody can connect in the moment between
+    // listen() and chmod().
+    mkdirSync(dirname(socketPath), { recursive: true, mode: 0o750 });
     await removeStaleSocket(socketPath);
     const server = createServer((c) => this.#accept(c));
     await new Promise<void>((resolve, reject) => {
@@ -80,8 +82,8 @@ export class BridgeServer implements BridgeLink {
     for (const c of this.#conns.keys()) this.#write(c, line);
   }
 
-  led(pattern: LedPattern): void {
-    this.broadcast({ v: PROTOCOL_VERSION, type: "led", pattern });
+  led(pattern: LedPattern, seq: number): void {
+    this.broadcast({ v: PROTOCOL_VERSION, type: "led", pattern, seq });
   }
   micPower(on: boolean): void {
     this.broadcast({ v: PROTOCOL_VERSION, type: "mic-power", state: on ? "on" : "off" });
@@ -113,6 +115,8 @@ export class BridgeServer implements BridgeLink {
     const splitter = new LineSplitter();
     c.on("data", (chunk: Buffer) => {
       for (const ev of splitter.push(chunk)) {
+        // A client dropped for not reading gets none of its remaining requests handled.
+        if (c.destroyed) return;
         this.counters.linesIn++;
         if (ev.kind === "too-long") {
           this.#nack(c, null, "LINE_TOO_LONG", "line longer than 4096 bytes; discarded up to the next newline");
@@ -123,17 +127,21 @@ export class BridgeServer implements BridgeLink {
           this.#nack(c, d.id, d.code, d.message);
           continue;
         }
-        let reply: Reply;
+        // The one error boundary: whatever the handler or the encoding throws becomes a nack.
+        let line: string;
         try {
-          reply = this.options.handler(d.msg, info);
+          const reply = this.options.handler(d.msg, info);
+          line = reply.ok
+            ? encode(reply.data ? { v: PROTOCOL_VERSION, type: "ack", id: d.msg.id, data: reply.data } : { v: PROTOCOL_VERSION, type: "ack", id: d.msg.id })
+            : encode({ v: PROTOCOL_VERSION, type: "nack", id: d.msg.id, code: reply.code, message: reply.message });
+          if (reply.ok) this.counters.acks++;
+          else this.counters.nacks++;
         } catch (e) {
           this.options.log.error("bridge request failed", { type: d.msg.type, error: toError(e).message });
-          reply = { ok: false, code: "INTERNAL", message: "the agent could not handle this request" };
+          this.#nack(c, d.msg.id, "INTERNAL", "the agent could not handle this request");
+          continue;
         }
-        if (reply.ok) {
-          this.counters.acks++;
-          this.#write(c, encode(reply.data ? { v: PROTOCOL_VERSION, type: "ack", id: d.msg.id, data: reply.data } : { v: PROTOCOL_VERSION, type: "ack", id: d.msg.id }));
-        } else this.#nack(c, d.msg.id, reply.code, reply.message);
+        this.#write(c, line);
       }
     });
     c.on("error", () => undefined);

@@ -34,6 +34,7 @@ const INSTALL_HINT: Record<MicOptions["recorder"], string> = {
 export class MicSource implements AudioSource {
   readonly kind = "mic" as const;
   #child: ChildProcess | null = null;
+  /** Set while a close is killing the recorder (late data and exits are ignored then). */
   #closing: Promise<void> | null = null;
   readonly #chunker = new FrameChunker();
   #frameFn: (f: Int16Array) => void = () => undefined;
@@ -55,8 +56,19 @@ export class MicSource implements AudioSource {
     this.#errorFn = fn;
   }
 
-  async open(): Promise<void> {
-    if (this.#closing) await this.#closing;
+  /** open() and close() run one at a time, in call order, whoever calls them. */
+  #ops: Promise<unknown> = Promise.resolve();
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.#ops.then(fn, fn);
+    this.#ops = p.catch(() => undefined);
+    return p;
+  }
+
+  open(): Promise<void> {
+    return this.#serial(() => this.#open());
+  }
+
+  async #open(): Promise<void> {
     if (this.#child) return;
     const { recorder, device } = this.options;
     const rec = recordPkg.record({
@@ -106,15 +118,21 @@ export class MicSource implements AudioSource {
 
   /** Resolves once the recorder process is gone. Idempotent. */
   close(): Promise<void> {
-    if (this.#closing) return this.#closing;
+    return this.#serial(() => this.#close());
+  }
+
+  async #close(): Promise<void> {
     const child = this.#child;
-    if (!child) return Promise.resolve();
-    this.#closing = this.#kill(child).finally(() => {
+    if (!child) return;
+    this.#closing = this.#kill(child);
+    try {
+      await this.#closing;
       this.#child = null;
+    } finally {
+      // On failure #child stays set: the process is still tracked and a later close() retries.
       this.#closing = null;
       this.#chunker.reset();
-    });
-    return this.#closing;
+    }
   }
 
   async #kill(child: ChildProcess): Promise<void> {

@@ -80,6 +80,9 @@ export class GateDriver {
   #dispatching = false;
   #stopped = false;
   #lastSnapshot: GateSnapshot | null = null;
+  /** Sequence number of the last LED command and its pattern (for matching acks). */
+  #ledSeq = 0;
+  #ledPattern: string | null = null;
   readonly #listeners: Array<(s: GateSnapshot) => void> = [];
   readonly #pendingSinks = new Set<Promise<void>>();
   readonly counters: GateCounters = {
@@ -147,6 +150,15 @@ export class GateDriver {
     return step;
   }
 
+  /**
+   * Firmware says the LED shows `pattern` for LED command `seq`. Only an ack of the current
+   * LED command counts: a late ack for an earlier session's LED must not vouch for a new one.
+   */
+  ledAck(pattern: GateSnapshot["led"], seq: number): Step | null {
+    if (seq !== this.#ledSeq || pattern !== this.#ledPattern) return null;
+    return this.dispatch({ kind: "led-ack", at: this.#deps.clock.now(), pattern });
+  }
+
   /** Waits for pending mic operations and session hand-offs (tests, benchmarks, shutdown). */
   async settled(): Promise<void> {
     await this.#micOps;
@@ -212,15 +224,20 @@ export class GateDriver {
     }
   }
 
+  /**
+   * Performs every effect even when one fails (a failing audit write must not skip the
+   * persist that keeps a mute across reboots), then fails closed on the first error.
+   */
   #run(effects: GateEffect[]): void {
+    let failure: unknown = null;
     for (const fx of effects) {
       try {
         this.#perform(fx);
       } catch (e) {
-        this.#failClosed(e);
-        return;
+        failure ??= e;
       }
     }
+    if (failure !== null) this.#failClosed(failure);
   }
 
   #failClosed(e: unknown): void {
@@ -249,21 +266,32 @@ export class GateDriver {
           });
         return;
       case "close-mic":
+        // Firmware hears at once that the gate wants the mic off (so a quick close-then-open
+        // cannot deliver "off" after "on").
+        bridge.micPower(false);
         this.#micOps = this.#micOps
           .then(() => this.#deps.mic.close())
-          .catch((e: unknown) => log.error("closing the microphone failed", { error: toError(e).message }))
-          .finally(() => bridge.micPower(false));
+          .catch((e: unknown) => {
+            const err = toError(e);
+            this.counters.micErrors++;
+            log.error("closing the microphone failed; the recorder may still run", { error: err.message });
+            this.dispatch({ kind: "mic-error", at: clock.now(), reason: err.message });
+          });
         this.#deps.wake?.reset();
         this.#deps.vad.reset();
         return;
       case "led":
-        bridge.led(fx.pattern);
+        this.#ledSeq++;
+        this.#ledPattern = fx.pattern;
+        bridge.led(fx.pattern, this.#ledSeq);
         return;
       case "session-start":
         if (this.#session) this.#wipeSession();
         this.#session = { id: fx.id, trigger: fx.trigger, startedAt: fx.at, frames: [] };
         if (fx.keyword !== undefined) this.#session.keyword = fx.keyword;
         this.#deps.vad.reset();
+        // The wake engine is not fed during a session; its history would straddle the gap.
+        this.#deps.wake?.reset();
         return;
       case "accept-frame":
         if (!this.#session || this.#session.id !== fx.id || !this.#frame) throw new Error("frame accepted with no open session");

@@ -15,7 +15,7 @@ import { AgentError, toError } from "../errors.ts";
 import type { WakeEngine, WakeHit } from "../ports/wake-engine.ts";
 import { FRAME_SAMPLES } from "../units.ts";
 import { parseWakeModel, WakeDecider, type WakeModel } from "./classifier.ts";
-import { SpeechEmbedder, StreamingEmbedder } from "./embedding.ts";
+import { MAX_PENDING_CHUNKS, SpeechEmbedder, StreamingEmbedder } from "./embedding.ts";
 import { TemplateDecider, type Templates } from "./templates.ts";
 
 export const BUNDLED_WAKE_MODEL = fileURLToPath(new URL("./models/trained.json", import.meta.url));
@@ -98,6 +98,8 @@ export class EmbeddingWakeEngine implements WakeEngine {
   #active = 0;
   /** Embeddings computed since creation (for tests and the benchmark). */
   embeddingsComputed = 0;
+  /** Times live inference fell more than MAX_PENDING_CHUNKS behind and its backlog was dropped. */
+  backlogDrops = 0;
 
   private constructor(
     readonly name: "trained" | "trained+template" | "template",
@@ -140,6 +142,11 @@ export class EmbeddingWakeEngine implements WakeEngine {
       const e = this.#error;
       this.#error = null;
       throw new AgentError("WAKE_ENGINE_UNAVAILABLE", `wake-word inference failed: ${e.message}`, { cause: e });
+    }
+    if (this.#stream.pending >= MAX_PENDING_CHUNKS) {
+      // Inference has fallen behind real time: drop the backlog rather than wake on stale audio.
+      this.backlogDrops++;
+      this.reset();
     }
     this.#remember(frame);
     if (speech) {
@@ -194,6 +201,7 @@ export class EmbeddingWakeEngine implements WakeEngine {
     this.#decider.reset();
     this.#hits = [];
     this.#count = 0;
+    this.#error = null;
     this.#ring.fill(0);
     this.#ringPos = 0;
     this.#ringFill = 0;
@@ -202,6 +210,10 @@ export class EmbeddingWakeEngine implements WakeEngine {
 
   close(): void {
     this.reset();
-    void this.embedder.close();
+    // Release the models once anything in flight has finished; a failure here is not fatal.
+    void this.#stream
+      .drain()
+      .then(() => this.embedder.close())
+      .catch(() => undefined);
   }
 }

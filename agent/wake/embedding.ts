@@ -21,6 +21,8 @@ export const WINDOW_MEL_FRAMES = 76;
 export const MEL_STEP = 8;
 export const CHUNK_SAMPLES = 1280;
 export const CONTEXT_SAMPLES = 480;
+/** Live audio waiting for inference is capped at this many 80 ms chunks (3.2 s; above the 2.4 s catch-up). */
+export const MAX_PENDING_CHUNKS = 40;
 
 export function defaultModelDir(): string {
   const require = createRequire(import.meta.url);
@@ -138,8 +140,12 @@ export class StreamingEmbedder {
     this.#queue = this.#queue
       .then(async () => {
         if (gen !== this.#generation) return;
-        const mel = await this.embedder.melFrames(chunk);
-        chunk.fill(0);
+        let mel: Float32Array[];
+        try {
+          mel = await this.embedder.melFrames(chunk);
+        } finally {
+          chunk.fill(0);
+        }
         if (gen !== this.#generation) return;
         this.#mel.push(...mel);
         while (this.#mel.length >= WINDOW_MEL_FRAMES) {
@@ -149,8 +155,14 @@ export class StreamingEmbedder {
           this.onEmbedding(e!);
         }
       })
-      .catch((e: unknown) => this.onError(toError(e)))
-      .finally(() => this.#pending--);
+      .catch((e: unknown) => {
+        // An error from audio that reset() already dropped is not reported.
+        if (gen === this.#generation) this.onError(toError(e));
+      })
+      .finally(() => {
+        chunk.fill(0);
+        this.#pending--;
+      });
   }
 
   /** Resolves when all audio pushed so far has been turned into embeddings. */

@@ -25,7 +25,8 @@ export const Request = z.discriminatedUnion("type", [
   }),
   req("button", { button: z.enum(["mute", "talk"]), action: z.enum(["press", "down", "up"]) }),
   req("mute-switch", { state: z.enum(["on", "off"]) }),
-  req("led-ack", { pattern: LedPatternSchema }),
+  /** `seq` echoes the led command being acknowledged. */
+  req("led-ack", { pattern: LedPatternSchema, seq: z.number().int().min(0) }),
   req("mute-for", { minutes: z.number().positive().max(10080) }),
   req("mute", {}),
   req("unmute", {}),
@@ -41,7 +42,7 @@ export type AgentMessage =
   | { v: 1; type: "ack"; id: RequestId; data?: Record<string, unknown> }
   | { v: 1; type: "nack"; id: RequestId | null; code: NackCode; message: string }
   | { v: 1; type: "state"; state: Record<string, unknown> }
-  | { v: 1; type: "led"; pattern: z.infer<typeof LedPatternSchema> }
+  | { v: 1; type: "led"; pattern: z.infer<typeof LedPatternSchema>; seq: number }
   | { v: 1; type: "mic-power"; state: "on" | "off" }
   | { v: 1; type: "sound"; name: string }
   | { v: 1; type: "voice-unavailable"; reason: string };

@@ -112,7 +112,7 @@ export class FakeFirmware {
           if (this.options.ackLeds !== false) {
             const t = setTimeout(() => {
               this.#timers.delete(t);
-              if (!this.client.closed) void this.client.request({ type: "led-ack", pattern: m.pattern }).catch(() => undefined);
+              if (!this.client.closed) void this.client.request({ type: "led-ack", pattern: m.pattern, seq: m.seq }).catch(() => undefined);
             }, this.options.ackDelayMs ?? 0);
             this.#timers.add(t);
           }

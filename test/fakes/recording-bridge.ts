@@ -9,7 +9,7 @@ export class RecordingBridge implements BridgeLink {
   readonly unavailable: string[] = [];
   readonly states: GateSnapshot[] = [];
   clients = 1;
-  led(pattern: LedPattern): void {
+  led(pattern: LedPattern, _seq: number): void {
     this.leds.push(pattern);
   }
   micPower(on: boolean): void {
