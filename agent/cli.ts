@@ -16,8 +16,10 @@ import { createWebRtcVad } from "./audio/webrtc-vad.ts";
 import { SpeechEmbedder } from "./wake/embedding.ts";
 import { EmbeddingWakeEngine } from "./wake/embedding-engine.ts";
 import { enrollKeyword, loadTemplates, saveTemplates } from "./wake/enroll.ts";
+import { recordTakes } from "./audio/record-takes.ts";
+import { MicSource } from "./audio/mic-source.ts";
 
-const USER_ERRORS = new Set(["ENROLL_REJECTED", "WAKE_MODEL_INVALID", "CONFIG_INVALID", "USAGE", "BRIDGE_SOCKET", "BRIDGE_TIMEOUT", "RECORDER_NOT_FOUND", "AUDIO_FORMAT", "AUDIO_FILE", "LEDGER_OPEN_FAILED", "BUTTONS_UNAVAILABLE"]);
+const USER_ERRORS = new Set(["MIC_UNAVAILABLE", "RECORDER_EXITED", "ENROLL_REJECTED", "WAKE_MODEL_INVALID", "CONFIG_INVALID", "USAGE", "BRIDGE_SOCKET", "BRIDGE_TIMEOUT", "RECORDER_NOT_FOUND", "AUDIO_FORMAT", "AUDIO_FILE", "LEDGER_OPEN_FAILED", "BUTTONS_UNAVAILABLE"]);
 
 const HELP: Record<string, string> = {
   main: `spa — speaker-privacy-agent
@@ -63,6 +65,7 @@ Options:
 Prints the agent's reply as one JSON line; exit 0 on ack, 1 on nack.`,
   wake: `Usage: spa wake detect [--engine trained|template] [--templates DIR] [--model FILE] FILE.wav...
        spa wake enroll --keyword 天猫精灵|你好天猫 --out DIR A.wav B.wav C.wav [...]
+       spa wake enroll --keyword K --out DIR --mic [--count 3] [--seconds 4] [--device D] [--recorder arecord]
 
 detect: runs the wake-word engine over each file (16 kHz mono 16-bit WAV) and prints one JSON
 object per line per detection: {"file": ..., "keyword": "天猫精灵", "atMs": 1234, "score": 0.81}
@@ -71,7 +74,8 @@ hits must also match those personal templates; --engine template uses the templa
 Exit 0 when every file was read.
 
 enroll: at least 3 recordings of the phrase by the household member, each 16 kHz mono 16-bit
-with 0.4-3 s of speech; writes DIR/templates.json (speech features only, never audio).`,
+with 0.4-3 s of speech; writes DIR/templates.json (speech features only, never audio).
+With --mic it records the takes itself, prompting before each; the recordings stay in memory.`,
 };
 
 function usage(message: string): never {
@@ -184,6 +188,11 @@ async function cmdWake(argv: string[]): Promise<number> {
       templates: { type: "string" },
       keyword: { type: "string" },
       out: { type: "string" },
+      mic: { type: "boolean" },
+      count: { type: "string", default: "3" },
+      seconds: { type: "string", default: "4" },
+      device: { type: "string" },
+      recorder: { type: "string", default: "arecord" },
       help: { type: "boolean" },
     },
     allowPositionals: true,
@@ -192,6 +201,21 @@ async function cmdWake(argv: string[]): Promise<number> {
   if (values.help) return print(HELP.wake!);
   const [sub, ...files] = positionals;
   if (sub !== "detect" && sub !== "enroll") usage("usage: spa wake detect|enroll ...; see 'spa wake --help'");
+  if (sub === "enroll" && values.mic) {
+    if (files.length) usage("give either --mic or WAV files, not both");
+    const count = Number(values.count);
+    const seconds = Number(values.seconds);
+    if (!Number.isInteger(count) || count < 3 || count > 10) usage("--count must be 3 to 10");
+    if (!(seconds >= 1 && seconds <= 10)) usage("--seconds must be 1 to 10");
+    if (values.recorder !== "arecord" && values.recorder !== "sox" && values.recorder !== "rec") usage("--recorder must be arecord, sox or rec");
+    const mic = new MicSource({ recorder: values.recorder, device: values.device ?? null, closeTimeoutMs: 200 });
+    const takes = await recordTakes(mic, count, seconds, (t) => process.stdout.write(`take ${t}/${count}: say "${values.keyword ?? "?"}" now (${seconds} s)...\n`));
+    try {
+      return await enroll(values.keyword, values.out, takes.map((samples, i) => ({ name: `take ${i + 1}`, samples })));
+    } finally {
+      for (const t of takes) t.fill(0);
+    }
+  }
   if (files.length === 0) usage(`spa wake ${sub} needs WAV files`);
   const clips = files.map((f) => {
     if (!existsSync(f)) usage(`${f} does not exist`);

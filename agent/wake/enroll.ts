@@ -23,20 +23,26 @@ export interface Clip {
   samples: Int16Array;
 }
 
-/** First and last speech frame by the VAD, or null when there is (almost) none. */
+/** Pauses shorter than this (in frames, ~300 ms) do not split an utterance. */
+const MAX_GAP_FRAMES = 10;
+
+/**
+ * The longest stretch of speech by the VAD (pauses under 300 ms bridged), so a cough or the
+ * edge of another utterance in the recording does not count; null when there is (almost) none.
+ */
 function speechSpan(vad: Vad, s: Int16Array): { first: number; last: number } | null {
   vad.reset();
-  let first = -1;
-  let last = -1;
-  let count = 0;
+  let best: { first: number; last: number; count: number } | null = null;
+  let cur: { first: number; last: number; count: number } | null = null;
   for (let f = 0; (f + 1) * FRAME_SAMPLES <= s.length; f++) {
-    if (vad.isSpeech(s.subarray(f * FRAME_SAMPLES, (f + 1) * FRAME_SAMPLES))) {
-      if (first < 0) first = f;
-      last = f;
-      count++;
-    }
+    if (!vad.isSpeech(s.subarray(f * FRAME_SAMPLES, (f + 1) * FRAME_SAMPLES))) continue;
+    if (cur && f - cur.last <= MAX_GAP_FRAMES) {
+      cur.last = f;
+      cur.count++;
+    } else cur = { first: f, last: f, count: 1 };
+    if (!best || cur.last - cur.first > best.last - best.first) best = { ...cur };
   }
-  return count >= 5 ? { first, last } : null;
+  return best && best.count >= 5 ? { first: best.first, last: best.last } : null;
 }
 
 /** The phrase's embeddings, from the clip trimmed to its speech and set in quiet padding. */

@@ -17,8 +17,12 @@ export interface FakeMic {
   device: string;
   /** Environment for a child process that should see the fake mic. */
   env: NodeJS.ProcessEnv;
-  /** Starts feeding audio (samples are looped), paced in real time. */
-  feed(samples: Int16Array): void;
+  /**
+   * Starts feeding audio (samples are looped), paced in real time. By default 1024 bytes every
+   * 32 ms (low latency; the plugin pads short reads with zeros, so content arrives diluted).
+   * `faithful` writes whole 4096-byte periods every 128 ms: content arrives exactly as written.
+   */
+  feed(samples: Int16Array, opts?: { faithful?: boolean }): void;
   stop(): void;
 }
 
@@ -37,19 +41,21 @@ export function createFakeMic(): FakeMic {
     home: dir.path,
     device: FAKE_MIC_DEVICE,
     env: { ...process.env, HOME: dir.path },
-    feed(samples: Int16Array): void {
+    feed(samples: Int16Array, opts: { faithful?: boolean } = {}): void {
       const bytes = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
-      const chunk = 1024;
+      // arecord reads the file plugin in 4096-byte periods; a shorter write is padded with zeros.
+      const chunk = opts.faithful ? 4096 : 1024;
       let pos = 0;
       timer = setInterval(() => {
-        if (pos + chunk > bytes.length) pos = 0;
+        const piece = Buffer.alloc(chunk);
+        for (let i = 0; i < chunk; i++) piece[i] = bytes[(pos + i) % bytes.length]!;
+        pos = (pos + chunk) % bytes.length;
         try {
-          writeSync(fd, bytes, pos, chunk);
+          writeSync(fd, piece);
         } catch {
           /* FIFO full (nobody reading): drop, as a real mic would */
         }
-        pos += chunk;
-      }, 32);
+      }, (chunk / 1024) * 32);
     },
     stop(): void {
       if (timer) clearInterval(timer);

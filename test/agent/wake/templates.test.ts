@@ -1,5 +1,5 @@
 /** Personal templates: DTW matching, enrollment checks, template engine, second stage. */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { suite } from "uvu";
@@ -12,6 +12,7 @@ import { SpeechEmbedder } from "../../../agent/wake/embedding.ts";
 import { enrollKeyword, loadTemplates, saveTemplates, type Clip } from "../../../agent/wake/enroll.ts";
 import { dtwTail } from "../../../agent/wake/templates.ts";
 import { synth } from "../../../scripts/train-wake/synth.ts";
+import { createFakeMic } from "../../helpers/fake-mic.ts";
 import { tempDir } from "../../helpers/tmp.ts";
 
 const T = suite("wake templates");
@@ -114,6 +115,36 @@ T("spa wake enroll / detect --templates from the command line", async () => {
   const bad = spawnSync(process.execPath, ["bin/spa.mjs", "wake", "enroll", "--keyword", "你好天猫", "--out", out, "test/fixtures/audio/speech-44k-stereo.wav"], { encoding: "utf8" });
   assert.is(bad.status, 1);
   d.remove();
+});
+
+T("spa wake enroll --mic records three takes through the real arecord and enrolls them", async () => {
+  // The phrase repeats every 2.5 s; a 5.5 s take holds a whole one even if the first 2 s of it
+  // were backlog from before the recorder started (the FIFO drops what nobody reads).
+  const phrase = await synth("天猫精灵", { lang: "cmn", variant: "m4", speed: 200, pitch: 40 });
+  const loop = new Int16Array(Math.round(2.5 * 16000));
+  for (let i = 0; i < loop.length; i++) loop[i] = ((i * 31) % 9) - 4;
+  loop.set(phrase, 8000);
+  const mic = createFakeMic();
+  mic.feed(loop, { faithful: true });
+  const out = join(mic.home, "tpl");
+  // Asynchronous: the fake microphone is fed from this process's event loop.
+  const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const p = spawn(process.execPath, ["bin/spa.mjs", "wake", "enroll", "--mic", "--keyword", "天猫精灵", "--out", out, "--count", "3", "--seconds", "5.5", "--device", mic.device], { env: mic.env });
+    let stdout = "";
+    let stderr = "";
+    p.stdout.on("data", (d) => (stdout += d));
+    p.stderr.on("data", (d) => (stderr += d));
+    p.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+  try {
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, /take 1\/3/);
+    assert.match(r.stdout, /take 3\/3/);
+    const t = loadTemplates(out)!;
+    assert.is(t["天猫精灵"]!.templates.length, 3);
+  } finally {
+    mic.stop();
+  }
 });
 
 T.run();
