@@ -9,8 +9,8 @@ import { AgentError } from "../errors.ts";
 import { KEYWORDS, type Keyword, type WakeHit } from "../ports/wake-engine.ts";
 import { EMBED_DIM } from "./embedding.ts";
 
-/** Float32 arrays are stored base64-encoded (little-endian), to keep the file small. */
-const F32 = z.string().transform((s, ctx) => {
+/** Float32 arrays are stored base64-encoded (little-endian), to keep files small. */
+export const Float32Base64 = z.string().transform((s, ctx) => {
   const b = Buffer.from(s, "base64");
   if (b.length % 4 !== 0) {
     ctx.addIssue({ code: "custom", message: "not a float32 array" });
@@ -28,15 +28,15 @@ export const WakeModelSchema = z
     dim: z.literal(EMBED_DIM),
     hidden: z.number().int().min(1).max(512),
     /** Per-dimension normalisation of each embedding: (x - mean) / std. */
-    mean: F32,
-    std: F32,
-    w1: F32,
-    b1: F32,
+    mean: Float32Base64,
+    std: Float32Base64,
+    w1: Float32Base64,
+    b1: Float32Base64,
     heads: z
       .array(
         z.object({
           keyword: z.enum(KEYWORDS),
-          w2: F32,
+          w2: Float32Base64,
           b2: z.number(),
           threshold: z.number().min(0).max(1),
         }),

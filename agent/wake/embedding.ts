@@ -140,12 +140,7 @@ export class StreamingEmbedder {
     this.#queue = this.#queue
       .then(async () => {
         if (gen !== this.#generation) return;
-        let mel: Float32Array[];
-        try {
-          mel = await this.embedder.melFrames(chunk);
-        } finally {
-          chunk.fill(0);
-        }
+        const mel = await this.embedder.melFrames(chunk);
         if (gen !== this.#generation) return;
         this.#mel.push(...mel);
         while (this.#mel.length >= WINDOW_MEL_FRAMES) {
@@ -160,6 +155,7 @@ export class StreamingEmbedder {
         if (gen === this.#generation) this.onError(toError(e));
       })
       .finally(() => {
+        // Every path (done, skipped after reset, failed) ends here: the raw chunk is wiped.
         chunk.fill(0);
         this.#pending--;
       });

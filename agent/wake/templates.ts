@@ -9,18 +9,11 @@
 import { z } from "zod";
 import { AgentError } from "../errors.ts";
 import { KEYWORDS, type Keyword } from "../ports/wake-engine.ts";
-import { encodeF32 } from "./classifier.ts";
+import { encodeF32, Float32Base64 } from "./classifier.ts";
 import { EMBED_DIM } from "./embedding.ts";
 
 export const TEMPLATES_FILE = "templates.json";
 export const MIN_CLIPS = 3;
-
-const F32 = z.string().transform((s) => {
-  const b = Buffer.from(s, "base64");
-  const out = new Float32Array(Math.floor(b.length / 4));
-  for (let i = 0; i < out.length; i++) out[i] = b.readFloatLE(i * 4);
-  return out;
-});
 
 const TemplateSet = z
   .object({
@@ -30,7 +23,7 @@ const TemplateSet = z
       z
         .object({
           /** Each template: its embeddings, flattened (frames × 96). */
-          templates: z.array(F32).min(MIN_CLIPS),
+          templates: z.array(Float32Base64).min(MIN_CLIPS),
           /** Distance at or under which a match counts (calibrated at enrollment). */
           threshold: z.number().positive(),
         })
