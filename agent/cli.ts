@@ -2,8 +2,8 @@
  * `spa`: the agent's command line. Exit codes: 0 success, 1 a user error (the one-line message
  * says what to fix), 2 an internal error.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
@@ -11,7 +11,11 @@ import { BridgeClient } from "../firmware-bridge/client.ts";
 import { AgentError, isAgentError, toError } from "./errors.ts";
 import { createLogger } from "./log.ts";
 import { Agent } from "./main.ts";
-import { readPcm16 } from "./audio/wav.ts";
+import { encodeWav, readPcm16 } from "./audio/wav.ts";
+import { cryptoUniform } from "./adapters/crypto-random.ts";
+import { openAgentDb } from "./ledger/agent-db.ts";
+import { CaptureStore } from "./ledger/captures.ts";
+import { mcadamsPcm16 } from "./privacy/mcadams.ts";
 import { createWebRtcVad } from "./audio/webrtc-vad.ts";
 import { SpeechEmbedder } from "./wake/embedding.ts";
 import { EmbeddingWakeEngine } from "./wake/embedding-engine.ts";
@@ -19,7 +23,7 @@ import { enrollKeyword, loadTemplates, saveTemplates } from "./wake/enroll.ts";
 import { recordTakes } from "./audio/record-takes.ts";
 import { MicSource } from "./audio/mic-source.ts";
 
-const USER_ERRORS = new Set(["MIC_UNAVAILABLE", "RECORDER_EXITED", "ENROLL_REJECTED", "WAKE_MODEL_INVALID", "CONFIG_INVALID", "USAGE", "BRIDGE_SOCKET", "BRIDGE_TIMEOUT", "RECORDER_NOT_FOUND", "AUDIO_FORMAT", "AUDIO_FILE", "LEDGER_OPEN_FAILED", "BUTTONS_UNAVAILABLE"]);
+const USER_ERRORS = new Set(["MIC_UNAVAILABLE", "RECORDER_EXITED", "ENROLL_REJECTED", "WAKE_MODEL_INVALID", "CONFIG_INVALID", "USAGE", "BRIDGE_SOCKET", "BRIDGE_TIMEOUT", "RECORDER_NOT_FOUND", "AUDIO_FORMAT", "AUDIO_FILE", "LEDGER_OPEN_FAILED", "BUTTONS_UNAVAILABLE", "UPLOAD_ENDPOINT_REFUSED"]);
 
 const HELP: Record<string, string> = {
   main: `spa — speaker-privacy-agent
@@ -32,6 +36,8 @@ Commands:
   bridge          send one firmware event to a running agent and print its reply
   wake detect     run the wake-word engine over WAV files and print each detection
   wake enroll     make personal wake-word templates from recordings of the phrase
+  voice anonymize modify the voice in a WAV file the way captures are modified
+  uploads         list the upload queue (no audio); 'uploads retry' sends it now
 
 Run 'spa <command> --help' for a command's options.`,
   start: `Usage: spa start [--config FILE] [--set PATH=VALUE]...
@@ -57,7 +63,8 @@ Events:
   talk-down | talk-up press or release the push-to-talk button
   mode near|far       switch capture mode
   switch on|off       report the hardware mute switch position
-  delete last|today|all   delete kept sessions
+  delete last|today|all   delete kept captures (their audio and queued uploads with them)
+  training on|off     may uploads be used to train speech models (household choice)
 
 Options:
   --socket PATH       bridge socket (default: from --config, $SPA_CONFIG or the defaults)
@@ -76,6 +83,19 @@ Exit 0 when every file was read.
 enroll: at least 3 recordings of the phrase by the household member, each 16 kHz mono 16-bit
 with 0.4-3 s of speech; writes DIR/templates.json (speech features only, never audio).
 With --mic it records the takes itself, prompting before each; the recordings stay in memory.`,
+  voice: `Usage: spa voice anonymize IN.wav OUT.wav [--alpha A] [--seed N]
+
+Applies the McAdams voice modification that every kept capture gets before it is stored or
+uploaded (VoicePrivacy B2: LPC order 20, pole angles φ → φ^α). IN is 16 kHz mono 16-bit.
+Without --alpha, α is drawn uniformly from [0.5, 0.9] (by the OS CSPRNG, or reproducibly from
+--seed) and not printed: like the agent, the tool does not reveal it.`,
+  uploads: `Usage: spa uploads [--config FILE] [--json]
+       spa uploads retry [--config FILE]
+
+Lists the de-identified uploads waiting to be sent (upload id, capture time to the minute,
+trigger, attempts, next attempt, last error) from the ledger; never audio.
+retry: makes every queued upload due now. With the agent running it is told over the bridge
+and sends at once; otherwise the queue is sent when the agent next starts.`,
 };
 
 function usage(message: string): never {
@@ -125,6 +145,8 @@ export function bridgeRequest(args: string[]): Record<string, unknown> & { type:
       return { type: "mute-switch", state: need(["on", "off"]) };
     case "delete":
       return { type: "delete", scope: need(["last", "today", "all"]) };
+    case "training":
+      return { type: "training-use", allowed: need(["on", "off"]) === "on" };
     case undefined:
       return usage("'spa bridge' needs an event; see 'spa bridge --help'");
     default:
@@ -275,6 +297,101 @@ async function cmdBridge(argv: string[]): Promise<number> {
   }
 }
 
+/** A reproducible uniform [0, 1) stream (mulberry32) for --seed. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function cmdVoice(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { alpha: { type: "string" }, seed: { type: "string" }, help: { type: "boolean" } }, allowPositionals: true, strict: true });
+  if (values.help || positionals.length === 0) return print(HELP.voice!);
+  const [sub, input, output, ...extra] = positionals;
+  if (sub !== "anonymize") usage(`unknown voice command '${sub}'; see 'spa voice --help'`);
+  if (!input || !output || extra.length) usage("'spa voice anonymize' needs exactly IN.wav and OUT.wav");
+  let alpha: number;
+  if (values.alpha !== undefined) {
+    alpha = Number(values.alpha);
+    if (!(alpha >= 0.5 && alpha <= 1)) usage(`--alpha must be a number from 0.5 to 1 (1 = unchanged), got '${values.alpha}'`);
+  } else {
+    if (values.seed !== undefined && !/^\d+$/.test(values.seed)) usage(`--seed must be a non-negative integer, got '${values.seed}'`);
+    const u = values.seed !== undefined ? seeded(Number(values.seed))() : cryptoUniform();
+    alpha = 0.5 + 0.4 * u;
+  }
+  if (!existsSync(input)) usage(`${input} does not exist`);
+  const samples = readPcm16(readFileSync(input), input);
+  const { audio, mutedFrames } = mcadamsPcm16(samples, alpha);
+  samples.fill(0);
+  writeFileSync(output, encodeWav(audio));
+  process.stdout.write(`wrote ${output}: ${(audio.length / 16000).toFixed(2)} s, voice modified (McAdams B2${values.alpha !== undefined ? `, α = ${alpha}` : ""})${mutedFrames ? `, ${mutedFrames} frames muted` : ""}\n`);
+  return 0;
+}
+
+async function cmdUploads(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { config: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } }, allowPositionals: true, strict: true });
+  if (values.help) return print(HELP.uploads!);
+  const [sub, ...extra] = positionals;
+  if (extra.length || (sub !== undefined && sub !== "retry")) usage(`unknown uploads command '${positionals.join(" ")}'; see 'spa uploads --help'`);
+  const config = resolveConfig(values.config, []);
+  if (sub === "retry") {
+    const socket = resolve(config.bridge.socketPath);
+    let client: BridgeClient | null = null;
+    try {
+      client = await BridgeClient.connect(socket, 3000);
+    } catch {
+      client = null;
+    }
+    if (client) {
+      try {
+        const reply = await client.request({ type: "uploads-retry" });
+        if (reply.type !== "ack") usage(`the agent refused: ${JSON.stringify(reply)}`);
+        const d = reply.data as { queued: number; uploads: string };
+        process.stdout.write(d.uploads === "on" ? `${d.queued} queued uploads are being sent now\n` : `${d.queued} queued uploads, but uploads are off in the running agent's config\n`);
+        return 0;
+      } finally {
+        client.close();
+      }
+    }
+    const db = openAgentDb(join(resolve(config.dataDir), "agent.db"));
+    try {
+      const n = new CaptureStore(db).retryNow(Date.now());
+      process.stdout.write(`the agent is not running: ${n} queued uploads will be sent when it starts\n`);
+    } finally {
+      db.close();
+    }
+    return 0;
+  }
+  const file = join(resolve(config.dataDir), "agent.db");
+  if (!existsSync(file)) {
+    process.stdout.write(`no ledger at ${file} yet: nothing queued\n`);
+    return 0;
+  }
+  const db = openAgentDb(file);
+  try {
+    const rows = new CaptureStore(db).queued().map((q) => {
+      const e = JSON.parse(q.envelope) as { uploadId: string; capturedAt: string; trigger: string; durationMs: number };
+      return { uploadId: e.uploadId, capturedAt: e.capturedAt, trigger: e.trigger, durationMs: e.durationMs, attempts: q.attempts, nextAttempt: new Date(q.nextAttemptAt).toISOString(), lastError: q.lastError };
+    });
+    if (values.json) {
+      for (const r of rows) process.stdout.write(JSON.stringify(r) + "\n");
+      return 0;
+    }
+    process.stdout.write(rows.length ? `${rows.length} uploads queued:\n` : "no uploads queued\n");
+    for (const r of rows) {
+      process.stdout.write(`  ${r.uploadId}  ${r.capturedAt}  ${r.trigger.padEnd(4)}  ${(r.durationMs / 1000).toFixed(1)} s  attempts ${r.attempts}  next ${r.nextAttempt}${r.lastError ? `  last error: ${r.lastError}` : ""}\n`);
+    }
+  } finally {
+    db.close();
+  }
+  return 0;
+}
+
 function print(text: string): number {
   process.stdout.write(text + "\n");
   return 0;
@@ -297,6 +414,10 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdBridge(rest);
       case "wake":
         return await cmdWake(rest);
+      case "voice":
+        return await cmdVoice(rest);
+      case "uploads":
+        return await cmdUploads(rest);
       default:
         usage(`unknown command '${cmd}'; run 'spa --help'`);
     }

@@ -18,6 +18,8 @@ export type AgentErrorCode =
   | "BRIDGE_SOCKET"
   | "BRIDGE_TIMEOUT"
   | "LEDGER_OPEN_FAILED"
+  | "UPLOAD_ENDPOINT_REFUSED"
+  | "UPLOAD_FAILED"
   | "USAGE"
   | "INTERNAL";
 

@@ -20,8 +20,14 @@ import { initialState, snapshot, type GateConfig, type GateInput } from "./captu
 import { AgentError, toError } from "./errors.ts";
 import { openAgentDb, type Db } from "./ledger/agent-db.ts";
 import { SqliteGateStore } from "./ledger/gate-store.ts";
-import { MetadataOnlySink } from "./ledger/metadata-sink.ts";
-import type { Logger } from "./log.ts";
+import { CaptureStore } from "./ledger/captures.ts";
+import { cryptoUniform } from "./adapters/crypto-random.ts";
+import { VoiceSink } from "./privacy/voice-sink.ts";
+import type { Uploader } from "./ports/uploader.ts";
+import { HttpsUploader } from "./upload/https-uploader.ts";
+import { OutboxUploader } from "./upload/outbox-uploader.ts";
+import { UploadWorker } from "./upload/worker.ts";
+import { registerSecret, type Logger } from "./log.ts";
 import type { AudioSource } from "./ports/audio-source.ts";
 import type { Clock } from "./ports/clock.ts";
 import type { WakeEngine } from "./ports/wake-engine.ts";
@@ -130,8 +136,20 @@ export async function createWakeEngine(config: Config, io: AgentIo): Promise<Wak
   }
 }
 
+/** The configured uploader, or null when uploads are off. Bad endpoints fail the start. */
+export function createUploader(c: Config["upload"]): Uploader | null {
+  if (c.kind === "off") return null;
+  if (c.kind === "outbox") return new OutboxUploader(resolve(c.outboxDir));
+  return new HttpsUploader({ endpoint: c.endpoint!, allowedHosts: c.allowedHosts, caFile: c.caFile, timeoutMs: c.timeoutMs });
+}
+
+/** Household setting names in the ledger's settings table. */
+export const TRAINING_USE_SETTING = "trainingUse";
+
 export class Agent {
   #db: Db | null = null;
+  #uploads: UploadWorker | null = null;
+  #captures: CaptureStore | null = null;
   #bridge: BridgeServer | null = null;
   #driver: GateDriver | null = null;
   #sim: FakeFirmware | null = null;
@@ -147,10 +165,20 @@ export class Agent {
     return this.#driver;
   }
 
+  get captures(): CaptureStore | null {
+    return this.#captures;
+  }
+
+  get uploads(): UploadWorker | null {
+    return this.#uploads;
+  }
+
   async start(): Promise<void> {
     const { config, io } = this;
     const log = io.log;
     const clock = io.clock ?? new SystemClock();
+    // Identifiers the agent knows never appear in a log line (nor in uploads: see upload/envelope.ts).
+    for (const v of [config.device.id, config.device.serial, config.device.accountId]) registerSecret(v);
     const { source, banner } = chooseSource(config, io.env);
     io.out(banner);
     if (source instanceof FileSource) await source.load();
@@ -159,7 +187,26 @@ export class Agent {
     const db = openAgentDb(join(resolve(config.dataDir), "agent.db"));
     this.#db = db;
     const store = new SqliteGateStore(db);
-    const sink = new MetadataOnlySink(db);
+    const captures = new CaptureStore(db);
+    this.#captures = captures;
+    const uploader = createUploader(config.upload);
+    const uploads = uploader
+      ? new UploadWorker({ store: captures, uploader, clock, log: log.child("upload"), retryBaseMs: config.upload.retryBaseMs, retryMaxMs: config.upload.retryMaxMs, random: cryptoUniform })
+      : null;
+    this.#uploads = uploads;
+    io.out(`uploads: ${uploader ? uploader.name : "off (captures stay on this device)"}`);
+    const sink = new VoiceSink({
+      store: captures,
+      log: log.child("voice"),
+      random: cryptoUniform,
+      alphaRange: () => [config.privacy.alphaMin, config.privacy.alphaMax],
+      uploadsOn: () => uploads !== null,
+      trainingAllowed: () => (captures.setting(TRAINING_USE_SETTING) ?? String(config.privacy.trainingUse)) === "true",
+      policyVersion: () => 0,
+      locale: config.privacy.locale,
+      queueMax: config.upload.queueMax,
+      onQueued: () => uploads?.kick(),
+    });
     const vad = await createWebRtcVad(config.gate.vadAggressiveness as 0 | 1 | 2 | 3);
 
     const wake = await createWakeEngine(config, io);
@@ -175,7 +222,7 @@ export class Agent {
 
     const handler: RequestHandler = (msg, client) => {
       if (msg.type === "hello") client.model = msg.model;
-      return this.#handle(msg, clock.now(), sink, store);
+      return this.#handle(msg, clock.now(), captures, store);
     };
     const bridge = new BridgeServer({
       socketPath: resolve(config.bridge.socketPath),
@@ -190,10 +237,11 @@ export class Agent {
     if (expiredTimedMute) io.out("the timed mute ran out while the agent was stopped: unmuted");
     await bridge.start();
     driver.start();
+    uploads?.start();
     io.out(`bridge: listening on ${resolve(config.bridge.socketPath)}`);
 
     if (config.status.enabled) {
-      this.#status = new StatusPrinter(driver, () => ({ kept: sink.count(), clients: bridge.clients, micPid: source.pid }), io.out, config.status.intervalMs);
+      this.#status = new StatusPrinter(driver, () => ({ kept: captures.count(), clients: bridge.clients, micPid: source.pid }), io.out, config.status.intervalMs);
       this.#status.start();
     }
     if (config.simulator.enabled) {
@@ -222,7 +270,7 @@ export class Agent {
   }
 
   /** Maps one firmware request to a gate input (or a ledger action) and the reply. */
-  #handle(msg: Request, at: Timestamp, sink: MetadataOnlySink, store: SqliteGateStore): Reply {
+  #handle(msg: Request, at: Timestamp, captures: CaptureStore, store: SqliteGateStore): Reply {
     const driver = this.#driver!;
     let input: GateInput | null = null;
     switch (msg.type) {
@@ -259,9 +307,18 @@ export class Agent {
         input = { kind: "mode", at, mode: msg.mode };
         break;
       case "delete": {
-        const deleted = sink.delete(msg.scope, at);
+        const deleted = captures.delete(msg.scope, at);
         store.audit(at, { type: "deletion", scope: msg.scope, count: deleted });
         return { ok: true, data: { deleted } };
+      }
+      case "training-use":
+        captures.setSetting(TRAINING_USE_SETTING, String(msg.allowed), at);
+        store.audit(at, { type: "training-use", allowed: msg.allowed });
+        return { ok: true, data: { trainingUse: msg.allowed } };
+      case "uploads-retry": {
+        const queued = captures.retryNow(at);
+        this.#uploads?.kick();
+        return { ok: true, data: { queued, uploads: this.#uploads ? "on" : "off" } };
       }
       case "get-state":
         break;
@@ -286,6 +343,7 @@ export class Agent {
       };
       await step("capture gate", () => this.#driver?.stop());
       await step("audio source", () => this.#source?.close());
+      await step("uploads", () => this.#uploads?.stop());
       this.#status?.stop();
       this.#buttons?.stop();
       this.#sim?.stop();

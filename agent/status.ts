@@ -22,7 +22,7 @@ export function formatStatus(s: GateSnapshot, c: GateCounters, x: StatusExtras, 
   return (
     `[${time}] ${state.padEnd(22)} mode=${s.mode} mic=${mic} led=${s.led} firmware=${x.clients}` +
     ` | frames in ${c.framesIn}, kept ${c.framesAccepted} (speech ${speech}%)` +
-    ` | sessions kept ${c.sessionsKept}, discarded ${c.sessionsDiscarded}, false wakes ${c.falseWakes} | ledger ${x.kept} sessions`
+    ` | sessions kept ${c.sessionsKept}, discarded ${c.sessionsDiscarded}, false wakes ${c.falseWakes} | ledger ${x.kept} captures`
   );
 }
 

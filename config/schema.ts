@@ -113,10 +113,54 @@ export const LogConfig = z
   })
   .strict();
 
+export const DeviceConfig = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, _ or -")
+      .nullable()
+      .default(null)
+      .describe("device id for fleet management (MQTT topics); never in uploads, redacted from logs"),
+    serial: z.string().min(4).nullable().default(null).describe("hardware serial number; never in uploads, redacted from logs"),
+    accountId: z.string().min(4).nullable().default(null).describe("the household's account id, if firmware provides it; never in uploads, redacted from logs"),
+  })
+  .strict();
+
+export const PrivacyConfig = z
+  .object({
+    alphaMin: z.number().min(0.5).max(0.95).default(0.5).describe("McAdams coefficient range: each capture's α is drawn uniformly from [alphaMin, alphaMax] by a CSPRNG and never stored"),
+    alphaMax: z.number().min(0.5).max(0.95).default(0.9).describe("upper end of the α range (≥ alphaMin)"),
+    trainingUse: z
+      .boolean()
+      .default(true)
+      .describe("household default for \"may uploads be used for training\"; the household's later choice over the bridge (training on|off) is persisted and wins"),
+    locale: z.string().regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, "a locale such as zh-CN").default("zh-CN").describe("locale written into upload envelopes"),
+  })
+  .strict()
+  .refine((p) => p.alphaMin <= p.alphaMax, { message: "alphaMin must not exceed alphaMax", path: ["alphaMin"] });
+
+export const UploadConfig = z
+  .object({
+    kind: z
+      .enum(["off", "outbox", "https"])
+      .default("outbox")
+      .describe("where de-identified uploads go: off = nowhere (captures stay local), outbox = a directory (demo), https = POST to endpoint"),
+    outboxDir: z.string().min(1).default("./outbox").describe("outbox: one WAV + one JSON per upload"),
+    endpoint: z.string().url().nullable().default(null).describe("https: upload URL; must be https:// unless the host is loopback"),
+    allowedHosts: z.array(z.string().min(1)).default([]).describe("https: hosts the endpoint may name (an allowlist); empty = none allowed"),
+    caFile: z.string().min(1).nullable().default(null).describe("https: PEM CA bundle to trust instead of the system's (private endpoints)"),
+    timeoutMs: int(1000, 120000, 15000, "https: give up one attempt after this long"),
+    retryBaseMs: int(100, 3600000, 5000, "first retry delay; doubles per failed attempt, with ±50 % jitter"),
+    retryMaxMs: int(1000, 86400000, 3600000, "longest retry delay"),
+    queueMax: int(1, 100000, 500, "bounded queue: beyond this many waiting uploads the oldest are dropped (the capture stays local)"),
+  })
+  .strict()
+  .refine((u) => u.kind !== "https" || u.endpoint !== null, { message: "upload.kind https needs upload.endpoint", path: ["endpoint"] });
+
 export const ConfigSchema = z
   .object({
     mode: z.enum(["far", "near"]).default("far").describe("capture mode at first start; the household's later choice is persisted and wins"),
-    dataDir: z.string().min(1).default("./data").describe("directory of agent.db (mute state, mode, session metadata, privacy events)"),
+    dataDir: z.string().min(1).default("./data").describe("directory of agent.db (mute state, mode, captures with their encrypted modified audio, upload queue, settings, privacy events)"),
     audio: AudioConfig.prefault({}),
     wake: WakeConfig.prefault({}),
     gate: GateConfigSchema.prefault({}),
@@ -124,6 +168,9 @@ export const ConfigSchema = z
     simulator: SimulatorConfig.prefault({}),
     status: StatusConfig.prefault({}),
     log: LogConfig.prefault({}),
+    device: DeviceConfig.prefault({}),
+    privacy: PrivacyConfig.prefault({}),
+    upload: UploadConfig.prefault({}),
   })
   .strict();
 

@@ -63,7 +63,22 @@ Arch("only main.ts and adapters read the wall clock or start timers in agent/", 
   for (const f of files("agent")) {
     if (allowed.test(f)) continue;
     const src = readFileSync(f, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
-    assert.not.ok(/Date\.now\(\)|new Date\(|setTimeout\(|setInterval\(|Math\.random\(/.test(src), `${f} reads time or randomness directly`);
+    assert.not.ok(/Date\.now\(\)|new Date\(\)|setTimeout\(|setInterval\(|Math\.random\(/.test(src), `${f} reads time or randomness directly`);
+  }
+});
+
+Arch("the voice modification is pure signal code: no I/O, no libraries, no clock", () => {
+  for (const f of ["agent/privacy/lpc.ts", "agent/privacy/mcadams.ts"]) {
+    for (const i of imports(f)) assert.ok(i.startsWith("./"), `${f} imports ${i}`);
+  }
+});
+
+Arch("raw audio has no path to disk: only the ledger, the outbox and WAV tools write files", () => {
+  const writers = /agent\/(ledger|upload\/outbox-uploader|cli|wake\/enroll)\.?|agent\/ledger\//;
+  for (const f of files("agent")) {
+    if (writers.test(f)) continue;
+    const src = readFileSync(f, "utf8");
+    assert.not.ok(/\b(writeFileSync|writeFile|createWriteStream|appendFileSync)\b/.test(src), `${f} writes files`);
   }
 });
 

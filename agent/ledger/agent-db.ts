@@ -34,6 +34,50 @@ export const MIGRATIONS: readonly string[] = [
      type TEXT NOT NULL,
      json TEXT NOT NULL
    );`,
+  // 2: the voice pipeline. Captures replace sessions (their metadata is carried over; they
+  // never had audio). Each capture's modified audio is AES-256-GCM encrypted under its own key,
+  // kept in a separate table so deleting the key row shreds the audio. The upload queue holds
+  // the envelope only; the audio is read from the capture when sending, so there is no copy.
+  `CREATE TABLE captures (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     trigger TEXT NOT NULL CHECK (trigger IN ('wake', 'talk')),
+     keyword TEXT,
+     started_at INTEGER NOT NULL,
+     ended_at INTEGER NOT NULL,
+     duration_ms INTEGER NOT NULL CHECK (duration_ms >= 0),
+     end_reason TEXT NOT NULL,
+     policy_version INTEGER NOT NULL,
+     anonymization TEXT,
+     upload_state TEXT NOT NULL CHECK (upload_state IN ('none', 'queued', 'sent', 'dropped')),
+     upload_id TEXT UNIQUE
+   );
+   CREATE INDEX captures_started ON captures(started_at);
+   INSERT INTO captures (id, trigger, keyword, started_at, ended_at, duration_ms, end_reason, policy_version, anonymization, upload_state)
+     SELECT id, trigger, keyword, started_at, ended_at, frames * 32, end_reason, 0, NULL, 'none' FROM sessions;
+   DROP TABLE sessions;
+   CREATE TABLE capture_keys (
+     capture_id INTEGER PRIMARY KEY REFERENCES captures(id) ON DELETE CASCADE,
+     key BLOB NOT NULL CHECK (length(key) = 32)
+   );
+   CREATE TABLE capture_audio (
+     capture_id INTEGER PRIMARY KEY REFERENCES captures(id) ON DELETE CASCADE,
+     iv BLOB NOT NULL,
+     tag BLOB NOT NULL,
+     ciphertext BLOB NOT NULL
+   );
+   CREATE TABLE upload_queue (
+     capture_id INTEGER PRIMARY KEY REFERENCES captures(id) ON DELETE CASCADE,
+     envelope TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER NOT NULL,
+     last_error TEXT,
+     queued_at INTEGER NOT NULL
+   );
+   CREATE TABLE settings (
+     name TEXT PRIMARY KEY,
+     value TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   );`,
 ];
 
 export function openAgentDb(path: string): Db {

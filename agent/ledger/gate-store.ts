@@ -17,7 +17,10 @@ const Persisted = z.object({
 });
 
 /** Everything the agent records as a privacy event: the gate's events plus household actions. */
-export type PrivacyEvent = AuditEvent | { type: "deletion"; scope: "last" | "today" | "all"; count: number };
+export type PrivacyEvent =
+  | AuditEvent
+  | { type: "deletion"; scope: "last" | "today" | "all"; count: number }
+  | { type: "training-use"; allowed: boolean };
 
 export interface StoredEvent {
   id: number;

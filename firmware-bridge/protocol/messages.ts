@@ -32,6 +32,10 @@ export const Request = z.discriminatedUnion("type", [
   req("unmute", {}),
   req("mode", { mode: z.enum(["far", "near"]) }),
   req("delete", { scope: z.enum(["last", "today", "all"]) }),
+  /** The household's "may my voice be used for training" choice (persisted; beats config). */
+  req("training-use", { allowed: z.boolean() }),
+  /** Make every queued upload due now (spa uploads retry). */
+  req("uploads-retry", {}),
   req("get-state", {}),
 ]);
 export type Request = z.infer<typeof Request>;

@@ -4,6 +4,10 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { bridgeRequest, parseDuration } from "../../agent/cli.ts";
 import { isAgentError } from "../../agent/errors.ts";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { readPcm16 } from "../../agent/audio/wav.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 const spa = (...args: string[]) => spawnSync(process.execPath, ["bin/spa.mjs", ...args], { encoding: "utf8", env: { ...process.env, SPA_CONFIG: "" } });
 const C = suite("spa CLI");
@@ -11,8 +15,8 @@ const C = suite("spa CLI");
 C("--help lists every subcommand, and each has its own --help", () => {
   const main = spa("--help");
   assert.is(main.status, 0);
-  for (const cmd of ["start", "config check", "bridge"]) assert.match(main.stdout, cmd);
-  for (const cmd of [["start"], ["config"], ["bridge"]]) {
+  for (const cmd of ["start", "config check", "bridge", "wake detect", "wake enroll", "voice anonymize", "uploads"]) assert.match(main.stdout, cmd);
+  for (const cmd of [["start"], ["config"], ["bridge"], ["wake"], ["voice"], ["uploads"]]) {
     const r = spa(...cmd, "--help");
     assert.is(r.status, 0, `${cmd.join(" ")} --help`);
     assert.match(r.stdout, /Usage: spa/);
@@ -20,7 +24,20 @@ C("--help lists every subcommand, and each has its own --help", () => {
 });
 
 C("unknown commands and options are user errors (exit 1, one line)", () => {
-  for (const args of [["frobnicate"], ["start", "--nope"], ["config", "check"], ["bridge", "dance"], ["bridge", "mute-for", "soon"]]) {
+  for (const args of [
+    ["frobnicate"],
+    ["start", "--nope"],
+    ["config", "check"],
+    ["bridge", "dance"],
+    ["bridge", "mute-for", "soon"],
+    ["bridge", "training", "maybe"],
+    ["voice", "anonymize", "only-one.wav"],
+    ["voice", "anonymize", "a.wav", "b.wav", "--alpha", "0.2"],
+    ["voice", "anonymize", "a.wav", "b.wav", "--seed", "x"],
+    ["voice", "anonymize", "/no/such.wav", "/tmp/out.wav"],
+    ["voice", "shout", "a.wav", "b.wav"],
+    ["uploads", "resend"],
+  ]) {
     const r = spa(...args);
     assert.is(r.status, 1, `${args.join(" ")}: ${r.stderr}`);
     assert.is(r.stderr.trim().split("\n").length, 1, r.stderr);
@@ -54,7 +71,51 @@ C("bridge events map to protocol requests", () => {
   assert.equal(bridgeRequest(["mode", "near"]), { type: "mode", mode: "near" });
   assert.equal(bridgeRequest(["mute-for", "30m"]), { type: "mute-for", minutes: 30 });
   assert.equal(bridgeRequest(["switch", "on"]), { type: "mute-switch", state: "on" });
+  assert.equal(bridgeRequest(["training", "off"]), { type: "training-use", allowed: false });
+  assert.equal(bridgeRequest(["training", "on"]), { type: "training-use", allowed: true });
   assert.throws(() => bridgeRequest(["mode", "sideways"]));
+});
+
+C("spa voice anonymize: a seed makes it reproducible, α changes the output, the WAV stays valid", () => {
+  const dir = tempDir();
+  try {
+    const out = (n: string): string => join(dir.path, n);
+    const run = (...a: string[]) => spa("voice", "anonymize", "test/fixtures/audio/speech-16k.wav", ...a);
+    for (const [name, args] of [["s1a", ["--seed", "7"]], ["s1b", ["--seed", "7"]], ["s2", ["--seed", "8"]], ["a8", ["--alpha", "0.8"]]] as const) {
+      const r = run(out(`${name}.wav`), ...args);
+      assert.is(r.status, 0, r.stderr);
+      assert.match(r.stdout, /voice modified/);
+    }
+    assert.not.match(spa("voice", "anonymize", "test/fixtures/audio/speech-16k.wav", out("r.wav"), "--seed", "7").stdout, /α/, "a drawn α is not printed");
+    const s1a = readFileSync(out("s1a.wav"));
+    assert.ok(s1a.equals(readFileSync(out("s1b.wav"))), "same seed, same output");
+    assert.not.ok(s1a.equals(readFileSync(out("s2.wav"))), "another seed, another α");
+    const input = readPcm16(readFileSync("test/fixtures/audio/speech-16k.wav"));
+    const modified = readPcm16(readFileSync(out("a8.wav")));
+    assert.is(modified.length, input.length);
+    assert.ok(modified.some((v, i) => v !== input[i]));
+  } finally {
+    dir.remove();
+  }
+});
+
+C("spa uploads with no ledger yet, and retry with no agent running", () => {
+  const dir = tempDir();
+  try {
+    const r = spa("uploads", "--set", `dataDir=${dir.path}/data`);
+    assert.is(r.status, 1, "uploads takes --config, not --set");
+    const cfg = join(dir.path, "c.json");
+    writeFileSync(cfg, JSON.stringify({ dataDir: join(dir.path, "data"), bridge: { socketPath: join(dir.path, "no.sock") } }));
+    const list = spa("uploads", "--config", cfg);
+    assert.is(list.status, 0, list.stderr);
+    assert.match(list.stdout, /nothing queued/);
+    const retry = spa("uploads", "retry", "--config", cfg);
+    assert.is(retry.status, 0, retry.stderr);
+    assert.match(retry.stdout, /not running: 0 queued uploads/);
+    assert.match(spa("uploads", "--config", cfg).stdout, /no uploads queued/);
+  } finally {
+    dir.remove();
+  }
 });
 
 C.run();

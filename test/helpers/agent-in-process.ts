@@ -24,6 +24,8 @@ export async function startAgent(overrides: Record<string, unknown> = {}): Promi
     status: { enabled: false },
     // Bridge tests want a gate that only changes when they say so: no wake engine by default.
     wake: { engine: "none" },
+    // Uploads go to the test's own directory, never the working tree.
+    upload: { kind: "outbox", outboxDir: join(dir.path, "outbox") },
     ...overrides,
   });
   const out: string[] = [];

@@ -1,0 +1,11 @@
+/** Where de-identified uploads go (HTTPS endpoint, outbox directory). */
+import type { UploadEnvelope } from "../upload/envelope.ts";
+
+export interface Uploader {
+  readonly name: string;
+  /**
+   * Delivers one upload: its envelope and the voice-modified audio as a WAV file. Resolves when
+   * the receiver has it; rejects (with a short reason, never a secret) to be retried later.
+   */
+  send(envelope: UploadEnvelope, wav: Buffer): Promise<void>;
+}

@@ -1,0 +1,76 @@
+/**
+ * What happens to a kept session's audio: the voice is modified in RAM (McAdams, α drawn per
+ * capture from the policy range and forgotten), the raw buffer is zero-filled, the modified
+ * audio is stored encrypted in the ledger, and — if uploads are on — a de-identified upload is
+ * queued in the same transaction. Raw audio never reaches a file, a log or the database.
+ */
+import type { CaptureStore } from "../ledger/captures.ts";
+import type { Logger } from "../log.ts";
+import type { KeptSession, SessionSink } from "../ports/session-sink.ts";
+import { FRAME_MS } from "../units.ts";
+import { makeEnvelope } from "../upload/envelope.ts";
+import { MCADAMS, mcadamsPcm16 } from "./mcadams.ts";
+
+export interface VoiceSinkOptions {
+  store: CaptureStore;
+  log: Logger;
+  /** Uniform [0, 1) from a CSPRNG. */
+  random: () => number;
+  /** Read at each capture, so policy changes apply to the next one. */
+  alphaRange: () => readonly [number, number];
+  uploadsOn: () => boolean;
+  trainingAllowed: () => boolean;
+  policyVersion: () => number;
+  locale: string;
+  queueMax: number;
+  /** Told after an upload was queued (the worker sends it). */
+  onQueued?: () => void;
+}
+
+export class VoiceSink implements SessionSink {
+  /** Captures stored, and frames muted by the modifier (numerical failures; normally 0). */
+  readonly counters = { stored: 0, mutedFrames: 0 };
+  constructor(readonly o: VoiceSinkOptions) {}
+
+  async keep(session: KeptSession, audio: Int16Array): Promise<void> {
+    const [lo, hi] = this.o.alphaRange();
+    let modified: Int16Array;
+    try {
+      const m = mcadamsPcm16(audio, lo + (hi - lo) * this.o.random());
+      modified = m.audio;
+      this.counters.mutedFrames += m.mutedFrames;
+    } finally {
+      audio.fill(0);
+    }
+    try {
+      const durationMs = Math.round(session.frames * FRAME_MS);
+      const policyVersion = this.o.policyVersion();
+      const anonymization = { method: MCADAMS.method, version: MCADAMS.version };
+      const envelope = this.o.uploadsOn()
+        ? makeEnvelope({ capturedAt: session.startedAt, durationMs, trigger: session.trigger, locale: this.o.locale, trainingAllowed: this.o.trainingAllowed(), anonymization, policyVersion })
+        : null;
+      this.o.store.insert(
+        {
+          trigger: session.trigger,
+          keyword: session.keyword ?? null,
+          startedAt: session.startedAt,
+          endedAt: session.endedAt,
+          durationMs,
+          endReason: session.endReason,
+          policyVersion,
+          anonymization: `${MCADAMS.method}/${MCADAMS.version}`,
+        },
+        modified,
+        envelope ? { uploadId: envelope.uploadId, envelope: JSON.stringify(envelope), at: session.endedAt } : null,
+      );
+      this.counters.stored++;
+      if (envelope) {
+        const dropped = this.o.store.trimQueue(this.o.queueMax);
+        if (dropped) this.o.log.warn("upload queue full: oldest uploads dropped (captures kept locally)", { dropped });
+        this.o.onQueued?.();
+      }
+    } finally {
+      modified.fill(0);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Outbox uploader (the demo default): each upload becomes `<uploadId>.wav` (voice-modified
+ * audio) and `<uploadId>.json` (its envelope) in a directory, readable by the owner only.
+ * Files are written under a temporary name and renamed, so a reader never sees half a file.
+ */
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Uploader } from "../ports/uploader.ts";
+import type { UploadEnvelope } from "./envelope.ts";
+
+export class OutboxUploader implements Uploader {
+  readonly name: string;
+  constructor(readonly dir: string) {
+    this.name = `outbox ${resolve(dir)}`;
+  }
+
+  async send(envelope: UploadEnvelope, wav: Buffer): Promise<void> {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const put = (name: string, data: Buffer | string): void => {
+      const tmp = join(this.dir, `.${name}.part`);
+      writeFileSync(tmp, data, { mode: 0o600 });
+      renameSync(tmp, join(this.dir, name));
+    };
+    put(`${envelope.uploadId}.wav`, wav);
+    put(`${envelope.uploadId}.json`, JSON.stringify(envelope, null, 2) + "\n");
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Drains the persistent upload queue: sends what is due, one at a time, and on failure
+ * reschedules with exponential backoff and ±50 % jitter (so a fleet that lost its endpoint does
+ * not come back in lockstep). The queue lives in the ledger, so it survives restarts; an entry
+ * leaves it only after the receiver accepted it. Audio is decrypted just for the send and
+ * zero-filled afterwards.
+ */
+import { encodeWav } from "../audio/wav.ts";
+import { toError } from "../errors.ts";
+import type { CaptureStore } from "../ledger/captures.ts";
+import type { Logger } from "../log.ts";
+import type { Clock, TimerHandle } from "../ports/clock.ts";
+import type { Uploader } from "../ports/uploader.ts";
+import { Millis } from "../units.ts";
+import { UploadEnvelopeSchema } from "./envelope.ts";
+
+export interface UploadWorkerOptions {
+  store: CaptureStore;
+  uploader: Uploader;
+  clock: Clock;
+  log: Logger;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Uniform [0, 1) for the jitter. */
+  random: () => number;
+}
+
+export interface UploadCounters {
+  sent: number;
+  failedAttempts: number;
+}
+
+export function backoffMs(attempts: number, baseMs: number, maxMs: number, u: number): number {
+  const raw = Math.min(maxMs, baseMs * 2 ** Math.min(attempts, 30));
+  return Math.round(raw * (0.5 + u));
+}
+
+export class UploadWorker {
+  readonly counters: UploadCounters = { sent: 0, failedAttempts: 0 };
+  #timer: TimerHandle | null = null;
+  #running: Promise<void> | null = null;
+  #again = false;
+  #stopped = true;
+
+  constructor(readonly o: UploadWorkerOptions) {}
+
+  start(): void {
+    this.#stopped = false;
+    this.kick();
+  }
+
+  /** Something became due (a new capture, `spa uploads retry`): look at the queue now. */
+  kick(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#timer?.cancel();
+    this.#timer = null;
+    this.#running = this.#drain().finally(() => {
+      this.#running = null;
+      if (this.#again) {
+        this.#again = false;
+        this.kick();
+      } else this.#schedule();
+    });
+  }
+
+  /** Resolves when nothing is being sent (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#timer?.cancel();
+    this.#timer = null;
+    await this.idle();
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    const next = this.o.store.nextDue();
+    if (next === null) return;
+    const wait = Math.max(0, next - this.o.clock.now());
+    this.#timer = this.o.clock.after(Millis(wait), () => {
+      this.#timer = null;
+      this.kick();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    const { store, uploader, clock, log } = this.o;
+    for (;;) {
+      if (this.#stopped) return;
+      const [item] = store.due(clock.now(), 1);
+      if (!item) return;
+      const audio = store.audio(item.captureId);
+      let wav: Buffer | null = null;
+      try {
+        const envelope = UploadEnvelopeSchema.parse(JSON.parse(item.envelope));
+        if (!audio) throw new Error("the capture has no stored audio");
+        wav = encodeWav(audio);
+        await uploader.send(envelope, wav);
+        store.sent(item.captureId);
+        this.counters.sent++;
+        log.info("upload delivered", { via: uploader.name, attempts: item.attempts + 1 });
+      } catch (e) {
+        this.counters.failedAttempts++;
+        const delay = backoffMs(item.attempts, this.o.retryBaseMs, this.o.retryMaxMs, this.o.random());
+        const reason = toError(e).message.slice(0, 200);
+        store.failed(item.captureId, clock.now() + delay, reason);
+        log.warn("upload failed; will retry", { via: uploader.name, attempts: item.attempts + 1, retryInMs: delay, error: reason });
+      } finally {
+        audio?.fill(0);
+        wav?.fill(0);
+      }
+    }
+  }
+}
