@@ -222,7 +222,7 @@ export class Agent {
 
     const handler: RequestHandler = (msg, client) => {
       if (msg.type === "hello") client.model = msg.model;
-      return this.#handle(msg, clock.now(), captures, store);
+      return this.#handle(msg, clock.now(), captures, store, sink);
     };
     const bridge = new BridgeServer({
       socketPath: resolve(config.bridge.socketPath),
@@ -270,7 +270,7 @@ export class Agent {
   }
 
   /** Maps one firmware request to a gate input (or a ledger action) and the reply. */
-  #handle(msg: Request, at: Timestamp, captures: CaptureStore, store: SqliteGateStore): Reply {
+  #handle(msg: Request, at: Timestamp, captures: CaptureStore, store: SqliteGateStore, sink: VoiceSink): Reply {
     const driver = this.#driver!;
     let input: GateInput | null = null;
     switch (msg.type) {
@@ -307,7 +307,9 @@ export class Agent {
         input = { kind: "mode", at, mode: msg.mode };
         break;
       case "delete": {
-        const deleted = captures.delete(msg.scope, at);
+        // Captures still being modified are the newest: every scope covers them.
+        const inFlight = sink.cancelInFlight();
+        const deleted = inFlight + (msg.scope === "last" && inFlight > 0 ? 0 : captures.delete(msg.scope, at));
         store.audit(at, { type: "deletion", scope: msg.scope, count: deleted });
         return { ok: true, data: { deleted } };
       }

@@ -16,33 +16,37 @@ export function burg(x: ArrayLike<number>, order: number): Float64Array {
   const a = new Float64Array(order + 1);
   a[0] = 1;
   if (n <= order) return a;
-  // f: forward errors x[1..], b: backward errors x[..n-2]; both shrink by one per stage.
-  let f = Float64Array.from({ length: n - 1 }, (_, i) => x[i + 1]!);
-  let b = Float64Array.from({ length: n - 1 }, (_, i) => x[i]!);
+  // f: forward errors (x[1..]), b: backward errors (x[..n-2]); both shrink by one per stage
+  // and are updated in place (the live length is `len`).
+  const f = new Float64Array(n - 1);
+  const b = new Float64Array(n - 1);
   let den = 0;
-  for (let i = 0; i < f.length; i++) den += f[i]! * f[i]! + b[i]! * b[i]!;
+  for (let i = 0; i < n - 1; i++) {
+    f[i] = x[i + 1]!;
+    b[i] = x[i]!;
+    den += f[i]! * f[i]! + b[i]! * b[i]!;
+  }
+  let len = n - 1;
   const prev = new Float64Array(order + 1);
-  for (let m = 0; m < order; m++) {
-    if (!(den > 1e-20) || f.length === 0) break;
+  for (let m = 0; m < order && len > 0; m++) {
+    if (!(den > 1e-20)) break;
     let num = 0;
-    for (let i = 0; i < f.length; i++) num += b[i]! * f[i]!;
+    for (let i = 0; i < len; i++) num += b[i]! * f[i]!;
     let k = (-2 * num) / den;
     // Rounding can push |k| to 1 on pure tones; keep the filter strictly stable.
     if (k > 0.999999) k = 0.999999;
     if (k < -0.999999) k = -0.999999;
     prev.set(a);
     for (let j = 1; j <= m + 1; j++) a[j] = prev[j]! + k * prev[m + 1 - j]!;
-    const nf = new Float64Array(f.length - 1);
-    const nb = new Float64Array(f.length - 1);
-    for (let i = 0; i < nf.length; i++) {
-      nf[i] = f[i + 1]! + k * b[i + 1]!;
-      nb[i] = b[i]! + k * f[i]!;
-    }
-    const lastB = b[b.length - 1]! + k * f[f.length - 1]!;
+    const lastB = b[len - 1]! + k * f[len - 1]!;
     const firstF = f[0]! + k * b[0]!;
+    for (let i = 0; i < len - 1; i++) {
+      const fi = f[i]!;
+      f[i] = f[i + 1]! + k * b[i + 1]!;
+      b[i] = b[i]! + k * fi;
+    }
+    len--;
     den = (1 - k * k) * den - lastB * lastB - firstF * firstF;
-    f = nf;
-    b = nb;
   }
   return a;
 }
@@ -77,7 +81,7 @@ export type Complex = [number, number];
  * finds all roots at once and converges cubically, including clusters near the unit circle.
  * Returns null if it did not converge (the caller must then not trust the frame).
  */
-export function polyRoots(a: Float64Array, maxIter = 200): Complex[] | null {
+export function polyRoots(a: Float64Array, maxIter = 200, start?: readonly Complex[]): Complex[] | null {
   // Trailing zero coefficients are roots at 0; drop them so the polynomial has a nonzero constant.
   let p = a.length - 1;
   while (p > 0 && a[p] === 0) p--;
@@ -89,10 +93,12 @@ export function polyRoots(a: Float64Array, maxIter = 200): Complex[] | null {
   radius = Math.min(Math.max(radius, 0.5), 2);
   const re = new Float64Array(p);
   const im = new Float64Array(p);
+  const warm = start !== undefined && start.length === p;
   for (let i = 0; i < p; i++) {
+    // A warm start (the previous frame's roots, nudged apart) converges in a few iterations.
     const th = (2 * Math.PI * i) / p + 0.4;
-    re[i] = radius * Math.cos(th);
-    im[i] = radius * Math.sin(th);
+    re[i] = warm ? start[i]![0] + 1e-6 * Math.cos(th) : radius * Math.cos(th);
+    im[i] = warm ? start[i]![1] + 1e-6 * Math.sin(th) : radius * Math.sin(th);
   }
   for (let iter = 0; iter < maxIter; iter++) {
     let moved = 0;

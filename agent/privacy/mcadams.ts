@@ -44,7 +44,23 @@ export function warpPoles(poles: Complex[], alpha: number): Complex[] {
   });
 }
 
+/** Frames processed between yields of mcadamsSteps (about 5 ms of work for 0.25 s of audio). */
+export const FRAMES_PER_STEP = 25;
+
+/** The whole transform at once (tools, tests). */
 export function mcadams(input: Float32Array, alpha: number, o: McAdamsOptions = {}): McAdamsResult {
+  const it = mcadamsSteps(input, alpha, o);
+  for (;;) {
+    const r = it.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * The transform as a generator that yields every FRAMES_PER_STEP frames, so the agent can give
+ * the event loop back between steps: a long capture being modified must not delay a mute.
+ */
+export function* mcadamsSteps(input: Float32Array, alpha: number, o: McAdamsOptions = {}): Generator<void, McAdamsResult> {
   if (!(alpha > 0 && alpha <= 2)) throw new RangeError(`McAdams coefficient must be in (0, 2], got ${alpha}`);
   const sr = o.sampleRate ?? 16000;
   const win = Math.floor(((o.frameMs ?? 20) * sr) / 1000);
@@ -68,7 +84,11 @@ export function mcadams(input: Float32Array, alpha: number, o: McAdamsOptions = 
   const out = new Float64Array(x.length);
   const frame = new Float64Array(win);
   let muted = 0;
+  let lastPoles: Complex[] | undefined;
+  let done = 0;
   for (let start = 0; start + win <= x.length; start += hop) {
+    if (done > 0 && done % FRAMES_PER_STEP === 0) yield;
+    done++;
     let energy = 0;
     for (let i = 0; i < win; i++) {
       frame[i] = x[start + i]! * w[i]!;
@@ -80,7 +100,9 @@ export function mcadams(input: Float32Array, alpha: number, o: McAdamsOptions = 
     if (alpha === 1) {
       y = frame.slice();
     } else {
-      const poles = polyRoots(a);
+      // Neighbouring frames have nearby poles: start from the last ones, cold if that fails.
+      const poles = (lastPoles && polyRoots(a, 60, lastPoles)) || polyRoots(a);
+      lastPoles = poles ?? undefined;
       if (!poles) {
         muted++;
         continue;
@@ -99,15 +121,38 @@ export function mcadams(input: Float32Array, alpha: number, o: McAdamsOptions = 
   const gain = outPeak > 0 ? inPeak / outPeak : 0;
   const audio = new Float32Array(n);
   for (let i = 0; i < n; i++) audio[i] = Math.max(-1, Math.min(1, out[i + pad]! * gain));
+  // Working copies hold the voice (x the raw one): wipe them rather than leave them to the GC.
+  x.fill(0);
+  out.fill(0);
+  frame.fill(0);
   return { audio, mutedFrames: muted };
 }
 
-/** Int16 convenience for the session pipeline (16 kHz mono s16 in and out). */
-export function mcadamsPcm16(input: Int16Array, alpha: number): { audio: Int16Array; mutedFrames: number } {
-  const f = Float32Array.from(input, (v) => v / 32768);
-  const r = mcadams(f, alpha);
-  f.fill(0);
-  const audio = Int16Array.from(r.audio, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32768))));
+/**
+ * Int16 in and out (16 kHz mono s16, the session format), as steps. The float copy of the input
+ * and the float output are zero-filled before returning.
+ */
+export function* mcadamsPcm16Steps(input: Int16Array, alpha: number): Generator<void, { audio: Int16Array; mutedFrames: number }> {
+  const f = new Float32Array(input.length);
+  for (let i = 0; i < f.length; i++) f[i] = input[i]! / 32768;
+  yield;
+  let r: McAdamsResult;
+  try {
+    r = yield* mcadamsSteps(f, alpha);
+  } finally {
+    f.fill(0);
+  }
+  yield;
+  const audio = new Int16Array(r.audio.length);
+  for (let i = 0; i < audio.length; i++) audio[i] = Math.max(-32768, Math.min(32767, Math.round(r.audio[i]! * 32768)));
   r.audio.fill(0);
   return { audio, mutedFrames: r.mutedFrames };
+}
+
+export function mcadamsPcm16(input: Int16Array, alpha: number): { audio: Int16Array; mutedFrames: number } {
+  const it = mcadamsPcm16Steps(input, alpha);
+  for (;;) {
+    const r = it.next();
+    if (r.done) return r.value;
+  }
 }

@@ -9,7 +9,7 @@ import type { Logger } from "../log.ts";
 import type { KeptSession, SessionSink } from "../ports/session-sink.ts";
 import { FRAME_MS } from "../units.ts";
 import { makeEnvelope } from "../upload/envelope.ts";
-import { MCADAMS, mcadamsPcm16 } from "./mcadams.ts";
+import { MCADAMS, mcadamsPcm16Steps } from "./mcadams.ts";
 
 export interface VoiceSinkOptions {
   store: CaptureStore;
@@ -29,20 +29,53 @@ export interface VoiceSinkOptions {
 
 export class VoiceSink implements SessionSink {
   /** Captures stored, and frames muted by the modifier (numerical failures; normally 0). */
-  readonly counters = { stored: 0, mutedFrames: 0 };
+  readonly counters = { stored: 0, mutedFrames: 0, cancelled: 0 };
+  readonly #inFlight = new Set<{ cancelled: boolean }>();
   constructor(readonly o: VoiceSinkOptions) {}
 
+  /**
+   * A deletion request arrived while captures are still being modified: they are the newest
+   * captures, so any scope (last, today, all) covers them. They are dropped before they are
+   * stored. Returns how many.
+   */
+  cancelInFlight(): number {
+    let n = 0;
+    for (const t of this.#inFlight) {
+      if (!t.cancelled) n++;
+      t.cancelled = true;
+    }
+    this.counters.cancelled += n;
+    return n;
+  }
+
   async keep(session: KeptSession, audio: Int16Array): Promise<void> {
+    const token = { cancelled: false };
+    this.#inFlight.add(token);
+    try {
+      await this.#keep(session, audio, token);
+    } finally {
+      this.#inFlight.delete(token);
+    }
+  }
+
+  async #keep(session: KeptSession, audio: Int16Array, token: { cancelled: boolean }): Promise<void> {
     const [lo, hi] = this.o.alphaRange();
     let modified: Int16Array;
     try {
-      const m = mcadamsPcm16(audio, lo + (hi - lo) * this.o.random());
-      modified = m.audio;
-      this.counters.mutedFrames += m.mutedFrames;
+      // In steps, giving the event loop back in between: a mute must not wait for this.
+      const steps = mcadamsPcm16Steps(audio, lo + (hi - lo) * this.o.random());
+      let r = steps.next();
+      while (!r.done) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        r = steps.next();
+      }
+      modified = r.value.audio;
+      this.counters.mutedFrames += r.value.mutedFrames;
     } finally {
       audio.fill(0);
     }
     try {
+      if (token.cancelled) return;
       const durationMs = Math.round(session.frames * FRAME_MS);
       const policyVersion = this.o.policyVersion();
       const anonymization = { method: MCADAMS.method, version: MCADAMS.version };

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- mute|wake]`: the benchmarks, printed as tables. These are measurements on a
+ * `npm run bench [-- mute|voice|wake]`: the benchmarks, printed as tables. These are measurements on a
  * shared, noisy machine, not pass/fail tests; the "target" column says how a number compares
  * with the target in DESIGN.md. SPA_BENCH_TRIALS sets the number of mute trials (default 60);
  * SPA_BENCH_WAKE_SCALE the size of the wake evaluation set (default 2), SPA_BENCH_HOUSEHOLDS
@@ -7,6 +7,7 @@
  */
 import { cpus } from "node:os";
 import { muteLatency } from "./mute-latency.ts";
+import { voiceBench } from "./voice.ts";
 import { wakeBench } from "./wake.ts";
 
 const sections = process.argv.slice(2).filter((a) => !a.startsWith("-"));
@@ -39,6 +40,22 @@ if (want("mute")) {
   ];
   process.stdout.write(table(["measure", "median / total", "p95", "max", "target", "result"], rows));
   failed ||= m.acceptedAfterMute !== 0;
+}
+
+if (want("voice")) {
+  process.stdout.write(`\nvoice modification (McAdams B2) over the demo recording...\n\n`);
+  const v = await voiceBench();
+  process.stdout.write(
+    table(
+      ["measure", "value", "target", "result"],
+      [
+        [`real-time factor, median of 5 runs (${v.seconds.toFixed(1)} s of audio, one core)`, v.rtf.toFixed(4), "<= 0.01", v.rtf <= 0.01 ? "met" : "MISSED"],
+        ["real-time factor, slowest run", v.rtfWorst.toFixed(4), "", ""],
+        ["frames muted (root finder did not converge)", String(v.mutedFrames), "0", v.mutedFrames === 0 ? "met" : "MISSED"],
+        ["longest event-loop stall modifying a 30 s capture (ms)", v.stallMs.toFixed(1), "", ""],
+      ],
+    ),
+  );
 }
 
 if (want("wake")) {

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { burg, inverseFilter, polyFromRoots, polyRoots, synthesisFilter, type Complex } from "../../../agent/privacy/lpc.ts";
-import { mcadams, warpPoles } from "../../../agent/privacy/mcadams.ts";
+import { FRAMES_PER_STEP, mcadams, mcadamsSteps, warpPoles } from "../../../agent/privacy/mcadams.ts";
 
 const SR = 16000;
 const M = suite("mcadams");
@@ -133,6 +133,20 @@ M("warpPoles keeps magnitudes and conjugate symmetry, leaves real poles alone", 
   assert.equal(out[3], [-0.8, 0]);
   assert.ok(Math.abs(Math.hypot(...out[1]!) - Math.hypot(0.5, 0.5)) < 1e-12);
   assert.ok(Math.abs(out[1]![1] + out[2]![1]) < 1e-12 && Math.abs(out[1]![0] - out[2]![0]) < 1e-12);
+});
+
+M("the stepwise transform yields often (a long capture cannot stall the agent) and equals the one-shot result", () => {
+  const x = signal(5, 16000 * 10, "vowel");
+  const it = mcadamsSteps(x, 0.75);
+  let yields = 0;
+  let r = it.next();
+  while (!r.done) {
+    yields++;
+    r = it.next();
+  }
+  // 10 s = 1000 hops of 10 ms; a yield every FRAMES_PER_STEP frames.
+  assert.ok(yields >= Math.floor(1000 / FRAMES_PER_STEP) - 1, `${yields} yields`);
+  assert.equal(r.value.audio, mcadams(x, 0.75).audio);
 });
 
 M.run();
