@@ -53,6 +53,7 @@ if (want("voice")) {
         ["real-time factor, slowest run", v.rtfWorst.toFixed(4), "", ""],
         ["frames muted (root finder did not converge)", String(v.mutedFrames), "0", v.mutedFrames === 0 ? "met" : "MISSED"],
         ["longest event-loop stall modifying a 30 s capture (ms)", v.stallMs.toFixed(1), "", ""],
+        ...v.pipelineMs.map((p) => [`session end → upload queued, ${p.seconds} s session (ms, median of 5)`, p.ms.toFixed(1), "", ""]),
       ],
     ),
   );
