@@ -45,33 +45,74 @@ function speechSpan(vad: Vad, s: Int16Array): { first: number; last: number } | 
   return best && best.count >= 5 ? { first: best.first, last: best.last } : null;
 }
 
-/** The phrase's embeddings, from the clip trimmed to its speech and set in quiet padding. */
-export async function clipTemplate(embedder: SpeechEmbedder, vad: Vad, clip: Clip): Promise<Float32Array[]> {
+/** The phrase's speech, trimmed by the VAD; rejects clips without a usable phrase. */
+function phraseOf(vad: Vad, clip: Clip): Int16Array {
   const span = speechSpan(vad, clip.samples);
   if (!span) throw new AgentError("ENROLL_REJECTED", `${clip.name}: no speech found; record the phrase closer to the speaker`);
   const seconds = ((span.last - span.first + 1) * FRAME_MS) / 1000;
   if (seconds < MIN_SPEECH_S || seconds > MAX_SPEECH_S) {
     throw new AgentError("ENROLL_REJECTED", `${clip.name}: ${seconds.toFixed(2)} s of speech after trimming; a wake phrase takes ${MIN_SPEECH_S}–${MAX_SPEECH_S} s`);
   }
-  const speech = clip.samples.subarray(span.first * FRAME_SAMPLES, (span.last + 1) * FRAME_SAMPLES);
+  return clip.samples.subarray(span.first * FRAME_SAMPLES, (span.last + 1) * FRAME_SAMPLES);
+}
+
+/**
+ * The phrase's embeddings, set in quiet padding (or, with `noise`, in noise at that SNR: used
+ * to calibrate how far the household's own phrase drifts in a noisy room).
+ */
+async function phraseEmbeddings(embedder: SpeechEmbedder, name: string, speech: Int16Array, noise?: { snrDb: number; seed: number }): Promise<Float32Array[]> {
   const lead = Math.round(LEAD_S * 16000);
   const padded = new Int16Array(lead + speech.length + Math.round(TAIL_S * 16000));
   // A faint noise floor rather than digital silence, as a microphone would give.
   for (let i = 0; i < padded.length; i++) padded[i] = ((i * 7919) % 13) - 6;
   padded.set(speech, lead);
+  if (noise) addNoise(padded, speech, noise.snrDb, noise.seed);
   const embs = await embedder.embedClip(padded);
+  padded.fill(0);
+  const seconds = speech.length / 16000;
   const from = (LEAD_S + 0.4) * 1000;
   const to = (LEAD_S + seconds + TAIL_S) * 1000;
   const seq = embs.filter((_, i) => embeddingEndMs(i) >= from && embeddingEndMs(i) <= to);
-  if (seq.length < 3) throw new AgentError("ENROLL_REJECTED", `${clip.name}: the phrase is too short to make a template`);
+  if (seq.length < 3) throw new AgentError("ENROLL_REJECTED", `${name}: the phrase is too short to make a template`);
   return seq;
 }
+
+/** Adds white noise at `snrDb` relative to the speech's power (deterministic, from `seed`). */
+function addNoise(x: Int16Array, speech: Int16Array, snrDb: number, seed: number): void {
+  let p = 0;
+  for (const v of speech) p += v * v;
+  const rms = Math.sqrt(p / Math.max(1, speech.length)) / 10 ** (snrDb / 20);
+  let s = seed >>> 0;
+  const u = (): number => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s + 0.5) / 2 ** 32;
+  };
+  for (let i = 0; i < x.length; i++) {
+    const g = Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+    x[i] = Math.max(-32768, Math.min(32767, Math.round(x[i]! + g * rms)));
+  }
+}
+
+/** The phrase's embeddings, from the clip trimmed to its speech and set in quiet padding. */
+export async function clipTemplate(embedder: SpeechEmbedder, vad: Vad, clip: Clip): Promise<Float32Array[]> {
+  return phraseEmbeddings(embedder, clip.name, phraseOf(vad, clip));
+}
+
+/** Noise levels the threshold is calibrated against (dB SNR): a quiet and a busy room. */
+const CALIBRATION_SNR_DB = [15, 8];
 
 export async function enrollKeyword(embedder: SpeechEmbedder, vad: Vad, clips: Clip[]): Promise<KeywordTemplates> {
   if (clips.length < MIN_CLIPS) throw new AgentError("ENROLL_REJECTED", `enrollment needs at least ${MIN_CLIPS} clips of the phrase; got ${clips.length}`);
   const templates: Float32Array[][] = [];
-  for (const c of clips) templates.push(await clipTemplate(embedder, vad, c));
-  return { templates, threshold: calibrate(templates) };
+  const variants: Float32Array[][][] = [];
+  for (const [i, c] of clips.entries()) {
+    const speech = phraseOf(vad, c);
+    templates.push(await phraseEmbeddings(embedder, c.name, speech));
+    const noisy: Float32Array[][] = [];
+    for (const [k, snrDb] of CALIBRATION_SNR_DB.entries()) noisy.push(await phraseEmbeddings(embedder, c.name, speech, { snrDb, seed: 1 + i * 31 + k }));
+    variants.push(noisy);
+  }
+  return { templates, threshold: calibrate(templates, variants) };
 }
 
 export function loadTemplates(dir: string): Templates | null {

@@ -132,13 +132,19 @@ export function matchDistance(kt: KeywordTemplates, seq: Float32Array[]): number
 }
 
 /**
- * Threshold from the enrolled clips themselves: each clip matched against the others
- * (leave-one-out); a live phrase may be somewhat further than the farthest of those.
+ * Threshold from the enrolled clips themselves: each take (and, when given, noisy versions of
+ * it) matched against the other takes (leave-one-out). A live phrase in a real room is further
+ * from the templates than clean takes are from each other, so the noisy versions matter: they
+ * tell how far this person's phrase drifts under noise. The margin covers what is left.
  */
-export function calibrate(templates: Float32Array[][]): number {
-  const loo = templates.map((t, i) => Math.min(...templates.filter((_, j) => j !== i).map((o) => dtwTail(o, t))));
-  return Math.max(...loo) * 1.25;
+export function calibrate(templates: Float32Array[][], variants: Float32Array[][][] = []): number {
+  const loo = templates.flatMap((t, i) => {
+    const others = templates.filter((_, j) => j !== i);
+    return [t, ...(variants[i] ?? [])].map((v) => Math.min(...others.map((o) => dtwTail(o, v))));
+  });
+  return Math.max(...loo) * CALIBRATION_MARGIN;
 }
+const CALIBRATION_MARGIN = 1.5;
 
 /** Matches the recent embeddings against the templates (as the engine's decision rule). */
 export class TemplateDecider {

@@ -17,7 +17,7 @@ import { SceneCache } from "./cache.ts";
 import { mapLimit } from "./dataset.ts";
 import { evaluate, scoresOf, specs } from "./evaluate.ts";
 import { isHeldOut, listVariants } from "./synth.ts";
-import { samplesOf, train } from "./train.ts";
+import { mergeEnsemble, samplesOf, train } from "./train.ts";
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +33,8 @@ const { values } = parseArgs({
     "near-weight": { type: "string", default: "3" },
     dropout: { type: "string", default: "0.1" },
     consecutive: { type: "string", default: "2" },
+    ensemble: { type: "string", default: "5" },
+    scale: { type: "string", default: "4" },
   },
 });
 const seed = Number(values.seed);
@@ -53,7 +55,7 @@ log(`voices: ${trainVoices.length} for training, ${validationVoices.length} for 
 const embedder = await SpeechEmbedder.load();
 const cache = new SceneCache(values["no-cache"] ? null : values.cache!);
 const t0 = Date.now();
-const trainSpecs = specs(trainVoices, { sentences: sentences.train, english: english.train }, rng(seed), quick ? 1 : 4, ["random"]);
+const trainSpecs = specs(trainVoices, { sentences: sentences.train, english: english.train }, rng(seed), quick ? 1 : Number(values.scale), ["random"]);
 log(`training scenes: ${trainSpecs.length}`);
 const trainScenes = await mapLimit(trainSpecs, 3, (sp) => cache.scene(sp, embedder, sentences.train), (d) => log(`  built ${d}/${trainSpecs.length} (${((Date.now() - t0) / 1000).toFixed(0)} s)`));
 const valSpecs = specs(validationVoices, { sentences: sentences.train, english: english.train }, rng(seed + 500), quick ? 1 : 2, ["random"]);
@@ -68,7 +70,10 @@ const WINDOW = Number(values.window);
 const DEFAULT_THRESHOLD = 0.95;
 const samples = samplesOf(trainScenes, WINDOW, Number(values["near-weight"]));
 log(`windows: ${samples.length} (${samples.filter((s) => s.y.includes(1)).length} positive)`);
-const model = train(trainScenes, samples, { window: WINDOW, hidden: Number(values.hidden), epochs: quick ? 4 : Number(values.epochs), seed, lr: 1e-3, l2: 1e-4, dropout: Number(values.dropout), inputNoise: 0.1 }, log);
+const members = Array.from({ length: Number(values.ensemble) }, (_, i) =>
+  train(trainScenes, samples, { window: WINDOW, hidden: Number(values.hidden), epochs: quick ? 4 : Number(values.epochs), seed: seed + i, lr: 1e-3, l2: 1e-4, dropout: Number(values.dropout), inputNoise: 0.1 }, log),
+);
+const model = mergeEnsemble(members);
 
 model.consecutive = Number(values.consecutive);
 // Thresholds: on the validation scenes, per keyword the lowest threshold whose false-wake rate
@@ -120,7 +125,7 @@ const serial = {
     script: "scripts/train-wake/index.ts",
     seed,
     quick,
-    hyper: { window: WINDOW, hidden: Number(values.hidden), epochs: Number(values.epochs), nearWeight: Number(values["near-weight"]), dropout: Number(values.dropout), consecutive: Number(values.consecutive) },
+    hyper: { window: WINDOW, hidden: Number(values.hidden), epochs: Number(values.epochs), nearWeight: Number(values["near-weight"]), dropout: Number(values.dropout), consecutive: Number(values.consecutive), ensemble: Number(values.ensemble), scale: Number(values.scale) },
     trainVoices: trainVoices.length,
     validationVoices,
     validation: valReport,

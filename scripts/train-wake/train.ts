@@ -202,3 +202,36 @@ export function train(scenes: Scene[], samples: Sample[], o: TrainOptions, log: 
     refractoryMs: 2000,
   });
 }
+
+/**
+ * Merges models trained with different seeds into one of the same format: hidden layers side by
+ * side, each head's output weights divided by the count, so every head scores the sigmoid of the
+ * members' mean logit. Averaging members with independent errors lowers the scores of windows
+ * that only one member mistakes for a keyword (fewer false wakes). All members must share
+ * window, dimension and normalisation (they do when trained on the same scenes).
+ */
+export function mergeEnsemble(models: WakeModel[]): WakeModel {
+  const first = models[0]!;
+  if (models.length === 1) return first;
+  const n = models.length;
+  const concat = (parts: Float32Array[]): Float32Array<ArrayBuffer> => {
+    const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  };
+  return {
+    ...first,
+    hidden: models.reduce((a, m) => a + m.hidden, 0),
+    w1: concat(models.map((m) => m.w1)),
+    b1: concat(models.map((m) => m.b1)),
+    heads: first.heads.map((h, k) => ({
+      ...h,
+      w2: concat(models.map((m) => m.heads[k]!.w2.map((w) => w / n))),
+      b2: models.reduce((a, m) => a + m.heads[k]!.b2, 0) / n,
+    })),
+  };
+}
