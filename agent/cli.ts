@@ -16,6 +16,7 @@ import { cryptoUniform } from "./adapters/crypto-random.ts";
 import { openAgentDb } from "./ledger/agent-db.ts";
 import { CaptureStore } from "./ledger/captures.ts";
 import { mcadamsPcm16 } from "./privacy/mcadams.ts";
+import { cmdLedger } from "./cli-ledger.ts";
 import { createWebRtcVad } from "./audio/webrtc-vad.ts";
 import { SpeechEmbedder } from "./wake/embedding.ts";
 import { EmbeddingWakeEngine } from "./wake/embedding-engine.ts";
@@ -38,6 +39,12 @@ Commands:
   wake enroll     make personal wake-word templates from recordings of the phrase
   voice anonymize modify the voice in a WAV file the way captures are modified
   uploads         list the upload queue (no audio); 'uploads retry' sends it now
+  history         what the speaker keeps, and when each capture expires
+  play            write a kept capture's (voice-modified) audio as WAV
+  delete          delete captures: --last, --today, --all or --id ID
+  export          copy what is kept (JSON + WAV) into a directory
+  wipe            delete everything the household left here (factory reset)
+  audit           list privacy events; 'audit verify' checks the hash chain
 
 Run 'spa <command> --help' for a command's options.`,
   start: `Usage: spa start [--config FILE] [--set PATH=VALUE]...
@@ -418,6 +425,20 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdVoice(rest);
       case "uploads":
         return await cmdUploads(rest);
+      case "history":
+      case "play":
+      case "delete":
+      case "export":
+      case "wipe":
+      case "audit":
+        return await cmdLedger(
+          cmd,
+          rest,
+          (file) => resolveConfig(file, []),
+          (s) => process.stdout.write(s),
+          (b) => process.stdout.write(b),
+          process.stdout.isTTY === true,
+        );
       default:
         usage(`unknown command '${cmd}'; run 'spa --help'`);
     }

@@ -20,7 +20,8 @@ import { initialState, snapshot, type GateConfig, type GateInput } from "./captu
 import { AgentError, toError } from "./errors.ts";
 import { openAgentDb, type Db } from "./ledger/agent-db.ts";
 import { SqliteGateStore } from "./ledger/gate-store.ts";
-import { CaptureStore } from "./ledger/captures.ts";
+import type { CaptureStore } from "./ledger/captures.ts";
+import { Ledger } from "./ledger/ledger.ts";
 import { cryptoUniform } from "./adapters/crypto-random.ts";
 import { VoiceSink } from "./privacy/voice-sink.ts";
 import type { Uploader } from "./ports/uploader.ts";
@@ -149,7 +150,7 @@ export const TRAINING_USE_SETTING = "trainingUse";
 export class Agent {
   #db: Db | null = null;
   #uploads: UploadWorker | null = null;
-  #captures: CaptureStore | null = null;
+  #ledger: Ledger | null = null;
   #bridge: BridgeServer | null = null;
   #driver: GateDriver | null = null;
   #sim: FakeFirmware | null = null;
@@ -166,7 +167,11 @@ export class Agent {
   }
 
   get captures(): CaptureStore | null {
-    return this.#captures;
+    return this.#ledger?.captures ?? null;
+  }
+
+  get ledger(): Ledger | null {
+    return this.#ledger;
   }
 
   get uploads(): UploadWorker | null {
@@ -186,12 +191,22 @@ export class Agent {
 
     const db = openAgentDb(join(resolve(config.dataDir), "agent.db"));
     this.#db = db;
-    const store = new SqliteGateStore(db);
-    const captures = new CaptureStore(db);
-    this.#captures = captures;
+    const ledger = new Ledger(db, clock, {
+      retentionDays: () => config.retention.days,
+      purgeIntervalMs: config.retention.purgeIntervalMinutes * 60_000,
+      auditKeepDays: config.retention.auditKeepDays,
+      log: log.child("ledger"),
+    });
+    this.#ledger = ledger;
+    const check = ledger.startup();
+    io.out(
+      `ledger: ${join(resolve(config.dataDir), "agent.db")} (integrity ${check.integrity}; ${ledger.captures.count()} captures kept, at most ${ledger.limitMs() / 86_400_000} days${check.purged ? `; ${check.purged} expired purged` : ""}${check.orphanKeys + check.orphanAudio + check.orphanFiles ? `; ${check.orphanKeys + check.orphanAudio + check.orphanFiles} orphans removed` : ""})`,
+    );
+    const store = new SqliteGateStore(db, ledger.audit);
+    const captures = ledger.captures;
     const uploader = createUploader(config.upload);
     const uploads = uploader
-      ? new UploadWorker({ store: captures, uploader, clock, log: log.child("upload"), retryBaseMs: config.upload.retryBaseMs, retryMaxMs: config.upload.retryMaxMs, random: cryptoUniform })
+      ? new UploadWorker({ store: captures, uploader, clock, log: log.child("upload"), retryBaseMs: config.upload.retryBaseMs, retryMaxMs: config.upload.retryMaxMs, random: cryptoUniform, audit: (type, data) => ledger.audit.append(clock.now(), type, data) })
       : null;
     this.#uploads = uploads;
     io.out(`uploads: ${uploader ? uploader.name : "off (captures stay on this device)"}`);
@@ -206,6 +221,8 @@ export class Agent {
       locale: config.privacy.locale,
       queueMax: config.upload.queueMax,
       onQueued: () => uploads?.kick(),
+      birth: (startedAt) => ledger.clock.birth(Math.min(3_600_000, Math.max(0, clock.now() - startedAt))),
+      onStored: () => ledger.stored(),
     });
     const vad = await createWebRtcVad(config.gate.vadAggressiveness as 0 | 1 | 2 | 3);
 
@@ -222,7 +239,7 @@ export class Agent {
 
     const handler: RequestHandler = (msg, client) => {
       if (msg.type === "hello") client.model = msg.model;
-      return this.#handle(msg, clock.now(), captures, store, sink);
+      return this.#handle(msg, clock.now(), ledger, store, sink);
     };
     const bridge = new BridgeServer({
       socketPath: resolve(config.bridge.socketPath),
@@ -237,6 +254,7 @@ export class Agent {
     if (expiredTimedMute) io.out("the timed mute ran out while the agent was stopped: unmuted");
     await bridge.start();
     driver.start();
+    ledger.start();
     uploads?.start();
     io.out(`bridge: listening on ${resolve(config.bridge.socketPath)}`);
 
@@ -270,7 +288,8 @@ export class Agent {
   }
 
   /** Maps one firmware request to a gate input (or a ledger action) and the reply. */
-  #handle(msg: Request, at: Timestamp, captures: CaptureStore, store: SqliteGateStore, sink: VoiceSink): Reply {
+  #handle(msg: Request, at: Timestamp, ledger: Ledger, store: SqliteGateStore, sink: VoiceSink): Reply {
+    const captures = ledger.captures;
     const driver = this.#driver!;
     let input: GateInput | null = null;
     switch (msg.type) {
@@ -309,9 +328,10 @@ export class Agent {
       case "delete": {
         // Captures still being modified are the newest: every scope covers them.
         const inFlight = sink.cancelInFlight();
-        const deleted = inFlight + (msg.scope === "last" && inFlight > 0 ? 0 : captures.delete(msg.scope, at));
-        store.audit(at, { type: "deletion", scope: msg.scope, count: deleted });
-        return { ok: true, data: { deleted } };
+        const stored = msg.scope === "last" && inFlight > 0 ? 0 : ledger.delete(msg.scope, "bridge", inFlight).count;
+        if (msg.scope === "last" && inFlight > 0) ledger.audit.append(at, "deletion", { scope: "last", count: inFlight, via: "bridge", deletionRequests: 0 });
+        this.#uploads?.kick();
+        return { ok: true, data: { deleted: inFlight + stored } };
       }
       case "training-use":
         captures.setSetting(TRAINING_USE_SETTING, String(msg.allowed), at);
@@ -346,6 +366,7 @@ export class Agent {
       await step("capture gate", () => this.#driver?.stop());
       await step("audio source", () => this.#source?.close());
       await step("uploads", () => this.#uploads?.stop());
+      await step("ledger clock", () => this.#ledger?.stop());
       this.#status?.stop();
       this.#buttons?.stop();
       this.#sim?.stop();

@@ -113,6 +113,14 @@ export const LogConfig = z
   })
   .strict();
 
+export const RetentionConfig = z
+  .object({
+    days: int(1, 180, 180, "keep voice material at most this many days (by wall clock and by powered-on time); the code caps it at 180 whatever is set here or by fleet policy"),
+    purgeIntervalMinutes: int(1, 1440, 60, "longest wait between purges (a purge also runs exactly when the next capture expires, and at start)"),
+    auditKeepDays: int(1, 3650, 365, "privacy events older than this are pruned; the hash chain keeps an anchor and still verifies"),
+  })
+  .strict();
+
 export const DeviceConfig = z
   .object({
     id: z
@@ -168,6 +176,7 @@ export const ConfigSchema = z
     simulator: SimulatorConfig.prefault({}),
     status: StatusConfig.prefault({}),
     log: LogConfig.prefault({}),
+    retention: RetentionConfig.prefault({}),
     device: DeviceConfig.prefault({}),
     privacy: PrivacyConfig.prefault({}),
     upload: UploadConfig.prefault({}),

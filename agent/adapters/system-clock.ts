@@ -6,6 +6,9 @@ export class SystemClock implements Clock {
   now(): Timestamp {
     return Timestamp(Date.now());
   }
+  monotonic(): number {
+    return performance.now();
+  }
   after(after: Millis, fn: () => void): TimerHandle {
     const MAX = 2 ** 31 - 1;
     const due = Date.now() + after;

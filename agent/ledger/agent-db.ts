@@ -8,11 +8,15 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { AgentError, toError } from "../errors.ts";
+import { AuditLog } from "./audit.ts";
 
 export type Db = Database.Database;
 
+/** SQL, optionally followed by code (for what SQL cannot compute, such as SHA-256). */
+export type Migration = string | { sql: string; after: (db: Db) => void };
+
 /** Migration N takes the schema from version N-1 to N. Never edit one that has shipped. */
-export const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly Migration[] = [
   `CREATE TABLE gate_state (
      id INTEGER PRIMARY KEY CHECK (id = 1),
      json TEXT NOT NULL,
@@ -78,6 +82,41 @@ export const MIGRATIONS: readonly string[] = [
      value TEXT NOT NULL,
      updated_at INTEGER NOT NULL
    );`,
+  // 3: retention that survives clock trouble, upstream deletion requests, the audit chain,
+  // and a record of exports (their copies of voice material expire with the originals).
+  {
+    sql: `ALTER TABLE captures ADD COLUMN captured_wall INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE captures ADD COLUMN captured_uptime INTEGER NOT NULL DEFAULT 0;
+     UPDATE captures SET captured_wall = started_at;
+     CREATE INDEX captures_wall ON captures(captured_wall);
+     CREATE INDEX captures_uptime ON captures(captured_uptime);
+     CREATE TABLE ledger_clock (
+       id INTEGER PRIMARY KEY CHECK (id = 1),
+       wall_high_water INTEGER NOT NULL,
+       uptime_ms INTEGER NOT NULL
+     );
+     CREATE TABLE deletion_requests (
+       upload_id TEXT PRIMARY KEY,
+       queued_at INTEGER NOT NULL,
+       attempts INTEGER NOT NULL DEFAULT 0,
+       next_attempt_at INTEGER NOT NULL,
+       last_error TEXT
+     );
+     CREATE TABLE export_files (
+       path TEXT PRIMARY KEY,
+       capture_id INTEGER NOT NULL,
+       created_at INTEGER NOT NULL
+     );
+     CREATE INDEX export_files_capture ON export_files(capture_id);
+     ALTER TABLE events ADD COLUMN prev_hash TEXT;
+     ALTER TABLE events ADD COLUMN hash TEXT;
+     CREATE TABLE audit_anchor (
+       id INTEGER PRIMARY KEY CHECK (id = 1),
+       seq INTEGER NOT NULL,
+       hash TEXT NOT NULL
+     );`,
+    after: (db) => new AuditLog(db).backfill(),
+  },
 ];
 
 export function openAgentDb(path: string): Db {
@@ -88,11 +127,22 @@ export function openAgentDb(path: string): Db {
   } catch (e) {
     throw new AgentError("LEDGER_OPEN_FAILED", `cannot open ${path}: ${toError(e).message}`, { cause: e });
   }
+  // A new file gets incremental auto-vacuum, so purges can hand free pages back to the file
+  // system; it has to be chosen before the first table exists.
+  const tables = (db.prepare("SELECT COUNT(*) AS n FROM sqlite_master").get() as { n: number }).n;
+  if (tables === 0) db.pragma("auto_vacuum = INCREMENTAL");
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");
   db.pragma("secure_delete = ON");
+  // Another process (spa history while the agent runs) may hold the write lock for a moment.
+  db.pragma("busy_timeout = 5000");
   migrate(db);
+  if ((db.pragma("auto_vacuum", { simple: true }) as number) !== 2) {
+    // A file from before schema 3: switch once (VACUUM rewrites it, outside any transaction).
+    db.pragma("auto_vacuum = INCREMENTAL");
+    db.exec("VACUUM");
+  }
   return db;
 }
 
@@ -102,14 +152,21 @@ export function migrate(db: Db): void {
     throw new AgentError("LEDGER_OPEN_FAILED", `agent.db is schema version ${current}, newer than this agent (${MIGRATIONS.length}); refusing to downgrade`);
   }
   for (let v = current; v < MIGRATIONS.length; v++) {
+    const m = MIGRATIONS[v]!;
     db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
+      db.exec(typeof m === "string" ? m : m.sql);
+      if (typeof m !== "string") m.after(db);
       db.pragma(`user_version = ${v + 1}`);
     })();
   }
 }
 
-/** After deleting anything personal: move the WAL into the main file and truncate it. */
+/**
+ * After deleting anything personal: move the WAL into the main file and truncate it, then give
+ * free pages back to the file system (secure_delete has already zeroed them).
+ */
 export function checkpoint(db: Db): void {
+  db.pragma("wal_checkpoint(TRUNCATE)");
+  db.pragma("incremental_vacuum");
   db.pragma("wal_checkpoint(TRUNCATE)");
 }

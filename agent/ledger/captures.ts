@@ -9,6 +9,15 @@ import type { Timestamp } from "../units.ts";
 import { checkpoint, type Db } from "./agent-db.ts";
 
 export type DeleteScope = "last" | "today" | "all";
+
+/** What a deletion or purge removed, for the audit log and for files to unlink afterwards. */
+export interface Removed {
+  count: number;
+  /** Upstream deletion requests queued (captures that had been uploaded). */
+  deletionRequests: number;
+  /** Export copies of the removed captures' audio, to unlink now that the rows are gone. */
+  exportFiles: string[];
+}
 export type UploadState = "none" | "queued" | "sent" | "dropped";
 
 export interface CaptureMeta {
@@ -21,6 +30,9 @@ export interface CaptureMeta {
   policyVersion: number;
   /** Method and version of the voice modification, e.g. "mcadams-b2/1" (never α). */
   anonymization: string | null;
+  /** Birth times for retention (see retention.ts): effective wall time and powered-on time. */
+  capturedWall: number;
+  capturedUptime: number;
 }
 
 export interface CaptureRow extends CaptureMeta {
@@ -62,10 +74,10 @@ export class CaptureStore {
         const id = Number(
           this.db
             .prepare(
-              `INSERT INTO captures (trigger, keyword, started_at, ended_at, duration_ms, end_reason, policy_version, anonymization, upload_state, upload_id)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+              `INSERT INTO captures (trigger, keyword, started_at, ended_at, duration_ms, end_reason, policy_version, anonymization, upload_state, upload_id, captured_wall, captured_uptime)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
             )
-            .run(meta.trigger, meta.keyword, meta.startedAt, meta.endedAt, meta.durationMs, meta.endReason, meta.policyVersion, meta.anonymization, upload ? "queued" : "none", upload?.uploadId ?? null).lastInsertRowid,
+            .run(meta.trigger, meta.keyword, meta.startedAt, meta.endedAt, meta.durationMs, meta.endReason, meta.policyVersion, meta.anonymization, upload ? "queued" : "none", upload?.uploadId ?? null, meta.capturedWall, meta.capturedUptime).lastInsertRowid,
         );
         if (plain) {
           const iv = randomBytes(12);
@@ -114,6 +126,7 @@ export class CaptureStore {
       .prepare(
         `SELECT c.id, c.trigger, c.keyword, c.started_at AS startedAt, c.ended_at AS endedAt, c.duration_ms AS durationMs, c.end_reason AS endReason,
                 c.policy_version AS policyVersion, c.anonymization, c.upload_state AS uploadState, c.upload_id AS uploadId,
+                c.captured_wall AS capturedWall, c.captured_uptime AS capturedUptime,
                 (SELECT COUNT(*) FROM capture_audio a WHERE a.capture_id = c.id) AS hasAudio
          FROM captures c ORDER BY c.id DESC LIMIT ?`,
       )
@@ -123,19 +136,108 @@ export class CaptureStore {
 
   /**
    * Deletes captures with their keys, audio and queued uploads; "today" is since local midnight
-   * of `now`. The WAL is checkpointed afterwards so nothing deleted lingers in it.
+   * of `now` (by capture start). Anything already uploaded gets an upstream deletion request.
+   * The WAL is checkpointed afterwards so nothing deleted lingers in it.
    */
-  delete(scope: DeleteScope, now: Timestamp): number {
-    let n: number;
-    if (scope === "all") n = this.db.prepare("DELETE FROM captures").run().changes;
-    else if (scope === "last") n = this.db.prepare("DELETE FROM captures WHERE id = (SELECT MAX(id) FROM captures)").run().changes;
+  delete(scope: DeleteScope, now: Timestamp): Removed {
+    let where: string;
+    const args: number[] = [];
+    if (scope === "all") where = "1";
+    else if (scope === "last") where = "id = (SELECT MAX(id) FROM captures)";
     else {
       const d = new Date(now);
       d.setHours(0, 0, 0, 0);
-      n = this.db.prepare("DELETE FROM captures WHERE started_at >= ?").run(d.getTime()).changes;
+      where = "started_at >= ?";
+      args.push(d.getTime());
     }
-    checkpoint(this.db);
-    return n;
+    return this.remove(where, args, now);
+  }
+
+  deleteId(id: number, now: number): Removed {
+    return this.remove("id = ?", [id], now);
+  }
+
+  /** Everything whose wall age or powered-on age reached the limit. */
+  purgeExpired(now: { wall: number; uptime: number }, limitMs: number): Removed {
+    return this.remove("captured_wall <= ? OR captured_uptime <= ?", [now.wall - limitMs, now.uptime - limitMs], now.wall);
+  }
+
+  /** Ids of captures the purge would remove (for tests and history). */
+  expiredIds(now: { wall: number; uptime: number }, limitMs: number): number[] {
+    return (this.db.prepare("SELECT id FROM captures WHERE captured_wall <= ? OR captured_uptime <= ? ORDER BY id").all(now.wall - limitMs, now.uptime - limitMs) as Array<{ id: number }>).map((r) => r.id);
+  }
+
+  /**
+   * One transaction: upstream deletion requests for what was uploaded, export records, then the
+   * captures (keys, audio and queued uploads go with them by cascade). Then the checkpoint.
+   * Interrupted anywhere, it leaves either everything or nothing; the next purge redoes it.
+   */
+  remove(where: string, args: number[], now: number): Removed {
+    const out = this.db.transaction((): Removed => {
+      const uploaded = this.db.prepare(`SELECT upload_id AS u FROM captures WHERE (${where}) AND upload_state = 'sent' AND upload_id IS NOT NULL`).all(...args) as Array<{ u: string }>;
+      const ins = this.db.prepare("INSERT OR IGNORE INTO deletion_requests (upload_id, queued_at, next_attempt_at) VALUES (?, ?, ?)");
+      for (const { u } of uploaded) ins.run(u, now, now);
+      const files = (this.db.prepare(`SELECT path FROM export_files WHERE capture_id IN (SELECT id FROM captures WHERE ${where})`).all(...args) as Array<{ path: string }>).map((r) => r.path);
+      this.db.prepare(`DELETE FROM export_files WHERE capture_id IN (SELECT id FROM captures WHERE ${where})`).run(...args);
+      const count = this.db.prepare(`DELETE FROM captures WHERE ${where}`).run(...args).changes;
+      return { count, deletionRequests: uploaded.length, exportFiles: files };
+    })();
+    if (out.count > 0) checkpoint(this.db);
+    return out;
+  }
+
+  /** Every capture and household setting, every export record (wipe). */
+  removeAll(now: number): Removed {
+    const out = this.remove("1", [], now);
+    const stray = (this.db.prepare("SELECT path FROM export_files").all() as Array<{ path: string }>).map((r) => r.path);
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM export_files").run();
+      this.db.prepare("DELETE FROM settings").run();
+    })();
+    return { ...out, exportFiles: [...out.exportFiles, ...stray] };
+  }
+
+  /**
+   * Start-up repair: rows that cannot be part of a complete capture (a key without audio, audio
+   * without a key, export records of captures that are gone). Returns what was removed.
+   */
+  removeOrphans(): { keys: number; audio: number; exportFiles: string[] } {
+    const r = this.db.transaction(() => {
+      const keys = this.db.prepare("DELETE FROM capture_keys WHERE capture_id NOT IN (SELECT capture_id FROM capture_audio)").run().changes;
+      const audio = this.db.prepare("DELETE FROM capture_audio WHERE capture_id NOT IN (SELECT capture_id FROM capture_keys)").run().changes;
+      const files = (this.db.prepare("SELECT path FROM export_files WHERE capture_id NOT IN (SELECT id FROM captures)").all() as Array<{ path: string }>).map((x) => x.path);
+      this.db.prepare("DELETE FROM export_files WHERE capture_id NOT IN (SELECT id FROM captures)").run();
+      return { keys, audio, exportFiles: files };
+    })();
+    if (r.keys || r.audio || r.exportFiles.length) checkpoint(this.db);
+    return r;
+  }
+
+  recordExportFile(path: string, captureId: number, at: number): void {
+    this.db.prepare("INSERT OR REPLACE INTO export_files (path, capture_id, created_at) VALUES (?, ?, ?)").run(path, captureId, at);
+  }
+
+  // --- upstream deletion requests ----------------------------------------------------------
+
+  deletionRequests(): Array<{ uploadId: string; attempts: number; nextAttemptAt: number; lastError: string | null }> {
+    return this.db.prepare("SELECT upload_id AS uploadId, attempts, next_attempt_at AS nextAttemptAt, last_error AS lastError FROM deletion_requests ORDER BY queued_at, upload_id").all() as Array<{
+      uploadId: string;
+      attempts: number;
+      nextAttemptAt: number;
+      lastError: string | null;
+    }>;
+  }
+
+  dueDeletion(now: number): { uploadId: string; attempts: number } | null {
+    return (this.db.prepare("SELECT upload_id AS uploadId, attempts FROM deletion_requests WHERE next_attempt_at <= ? ORDER BY queued_at, upload_id LIMIT 1").get(now) as { uploadId: string; attempts: number } | undefined) ?? null;
+  }
+
+  deletionDone(uploadId: string): void {
+    this.db.prepare("DELETE FROM deletion_requests WHERE upload_id = ?").run(uploadId);
+  }
+
+  deletionFailed(uploadId: string, nextAttemptAt: number, error: string): void {
+    this.db.prepare("UPDATE deletion_requests SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE upload_id = ?").run(nextAttemptAt, error, uploadId);
   }
 
   // --- upload queue -------------------------------------------------------------------------
@@ -157,15 +259,20 @@ export class CaptureStore {
       .all(now, limit) as QueuedUpload[];
   }
 
-  /** The next time any queued upload is due, or null with an empty queue. */
+  /** The next time any queued upload or deletion request is due, or null with none. */
   nextDue(): number | null {
-    return (this.db.prepare("SELECT MIN(next_attempt_at) AS t FROM upload_queue").get() as { t: number | null }).t;
+    return (this.db.prepare("SELECT MIN(t) AS t FROM (SELECT MIN(next_attempt_at) AS t FROM upload_queue UNION ALL SELECT MIN(next_attempt_at) FROM deletion_requests)").get() as { t: number | null }).t;
   }
 
-  sent(captureId: number): void {
+  /**
+   * The receiver has the upload. If the capture was deleted while it was being sent, the
+   * receiver must delete it too: a deletion request is queued instead.
+   */
+  sent(captureId: number, uploadId: string, now: number): void {
     this.db.transaction(() => {
       this.db.prepare("DELETE FROM upload_queue WHERE capture_id = ?").run(captureId);
-      this.db.prepare("UPDATE captures SET upload_state = 'sent' WHERE id = ?").run(captureId);
+      const n = this.db.prepare("UPDATE captures SET upload_state = 'sent' WHERE id = ?").run(captureId).changes;
+      if (n === 0) this.db.prepare("INSERT OR IGNORE INTO deletion_requests (upload_id, queued_at, next_attempt_at) VALUES (?, ?, ?)").run(uploadId, now, now);
     })();
   }
 

@@ -8,6 +8,7 @@ import type { GateStore } from "../capture/gate.driver.ts";
 import type { AuditEvent, PersistedGate } from "../capture/gate.machine.ts";
 import type { Timestamp } from "../units.ts";
 import type { Db } from "./agent-db.ts";
+import { AuditLog } from "./audit.ts";
 
 const Persisted = z.object({
   mode: z.enum(["far", "near"]),
@@ -30,7 +31,13 @@ export interface StoredEvent {
 }
 
 export class SqliteGateStore implements GateStore {
-  constructor(readonly db: Db) {}
+  readonly #audit: AuditLog;
+  constructor(
+    readonly db: Db,
+    audit?: AuditLog,
+  ) {
+    this.#audit = audit ?? new AuditLog(db);
+  }
 
   /** The persisted gate, or null on first start. A corrupt row is treated as muted (fail closed). */
   load(): PersistedGate | null {
@@ -54,13 +61,13 @@ export class SqliteGateStore implements GateStore {
       .run(JSON.stringify(state), Date.now());
   }
 
+  /** Appends to the hash-chained audit log. */
   audit(at: Timestamp, event: PrivacyEvent): void {
     const { type, ...data } = event;
-    this.db.prepare("INSERT INTO events (at, type, json) VALUES (?, ?, ?)").run(at, type, JSON.stringify(data));
+    this.#audit.append(at, type, data);
   }
 
   events(limit = 100): StoredEvent[] {
-    const rows = this.db.prepare("SELECT id, at, type, json FROM events ORDER BY id DESC LIMIT ?").all(limit) as Array<{ id: number; at: number; type: string; json: string }>;
-    return rows.reverse().map((r) => ({ id: r.id, at: r.at, type: r.type, data: JSON.parse(r.json) as Record<string, unknown> }));
+    return this.#audit.list(limit).map((r) => ({ id: r.seq, at: r.at, type: r.type, data: r.data }));
   }
 }

@@ -8,4 +8,9 @@ export interface Uploader {
    * the receiver has it; rejects (with a short reason, never a secret) to be retried later.
    */
   send(envelope: UploadEnvelope, wav: Buffer): Promise<void>;
+  /**
+   * Asks the receiver to delete an upload (the household deleted it here, or it expired).
+   * Resolves when the receiver no longer has it (or never had it).
+   */
+  requestDeletion(uploadId: string): Promise<void>;
 }

@@ -23,6 +23,10 @@ export interface VoiceSinkOptions {
   policyVersion: () => number;
   locale: string;
   queueMax: number;
+  /** Retention birth times of a capture that started at `startedAt` (ledger's clocks). */
+  birth: (startedAt: number) => { wall: number; uptime: number };
+  /** Told after a capture was stored (the ledger schedules its expiry). */
+  onStored?: () => void;
   /** Told after an upload was queued (the worker sends it). */
   onQueued?: () => void;
 }
@@ -92,11 +96,13 @@ export class VoiceSink implements SessionSink {
           endReason: session.endReason,
           policyVersion,
           anonymization: `${MCADAMS.method}/${MCADAMS.version}`,
+          ...(({ wall, uptime }) => ({ capturedWall: wall, capturedUptime: uptime }))(this.o.birth(session.startedAt)),
         },
         modified,
         envelope ? { uploadId: envelope.uploadId, envelope: JSON.stringify(envelope), at: session.endedAt } : null,
       );
       this.counters.stored++;
+      this.o.onStored?.();
       if (envelope) {
         const dropped = this.o.store.trimQueue(this.o.queueMax);
         if (dropped) this.o.log.warn("upload queue full: oldest uploads dropped (captures kept locally)", { dropped });

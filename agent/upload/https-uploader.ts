@@ -57,23 +57,33 @@ export class HttpsUploader implements Uploader {
 
   send(envelope: UploadEnvelope, wav: Buffer): Promise<void> {
     const body = Buffer.from(JSON.stringify({ envelope, audioWav: wav.toString("base64") }));
-    const url = this.#url;
+    return this.#request("POST", this.#url, body, (s) => s >= 200 && s < 300).finally(() => body.fill(0));
+  }
+
+  /** DELETE <endpoint>/<uploadId>, one request per id (so deletions cannot be linked either). */
+  requestDeletion(uploadId: string): Promise<void> {
+    const url = new URL(this.#url.href.replace(/\/?$/, "/") + encodeURIComponent(uploadId));
+    // 404: the receiver does not have it (any more), which is what was asked for.
+    return this.#request("DELETE", url, Buffer.alloc(0), (s) => (s >= 200 && s < 300) || s === 404);
+  }
+
+  #request(method: string, url: URL, body: Buffer, ok: (status: number) => boolean): Promise<void> {
     const req = url.protocol === "https:" ? httpsRequest : httpRequest;
     return new Promise<void>((resolve, reject) => {
       const r = req(
         url,
         {
-          method: "POST",
+          method,
           agent: false,
           ca: this.#ca,
           timeout: this.o.timeoutMs,
-          headers: { "content-type": "application/json", "content-length": body.length },
+          headers: body.length ? { "content-type": "application/json", "content-length": body.length } : { "content-length": 0 },
         },
         (res) => {
           res.resume();
           res.on("end", () => {
             const s = res.statusCode ?? 0;
-            if (s >= 200 && s < 300) resolve();
+            if (ok(s)) resolve();
             else reject(new AgentError("UPLOAD_FAILED", `HTTP ${s}`));
           });
           res.on("error", (e) => reject(new AgentError("UPLOAD_FAILED", toError(e).message)));
@@ -82,6 +92,6 @@ export class HttpsUploader implements Uploader {
       r.on("timeout", () => r.destroy(new Error(`no answer within ${this.o.timeoutMs} ms`)));
       r.on("error", (e) => reject(e instanceof AgentError ? e : new AgentError("UPLOAD_FAILED", toError(e).message)));
       r.end(body);
-    }).finally(() => body.fill(0));
+    });
   }
 }

@@ -3,7 +3,7 @@
  * audio) and `<uploadId>.json` (its envelope) in a directory, readable by the owner only.
  * Files are written under a temporary name and renamed, so a reader never sees half a file.
  */
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Uploader } from "../ports/uploader.ts";
 import type { UploadEnvelope } from "./envelope.ts";
@@ -23,5 +23,12 @@ export class OutboxUploader implements Uploader {
     };
     put(`${envelope.uploadId}.wav`, wav);
     put(`${envelope.uploadId}.json`, JSON.stringify(envelope, null, 2) + "\n");
+  }
+
+  /** The outbox is the receiver here: deleting an upload removes its two files. */
+  async requestDeletion(uploadId: string): Promise<void> {
+    if (!/^[0-9a-f-]{36}$/.test(uploadId)) throw new Error("not an upload id");
+    rmSync(join(this.dir, `${uploadId}.wav`), { force: true });
+    rmSync(join(this.dir, `${uploadId}.json`), { force: true });
   }
 }

@@ -23,11 +23,14 @@ export interface UploadWorkerOptions {
   retryMaxMs: number;
   /** Uniform [0, 1) for the jitter. */
   random: () => number;
+  /** Privacy events (counts and outcomes only, never ids). */
+  audit?: (type: "upload" | "upstream-deletion", data: Record<string, unknown>) => void;
 }
 
 export interface UploadCounters {
   sent: number;
   failedAttempts: number;
+  deletions: number;
 }
 
 export function backoffMs(attempts: number, baseMs: number, maxMs: number, u: number): number {
@@ -36,7 +39,7 @@ export function backoffMs(attempts: number, baseMs: number, maxMs: number, u: nu
 }
 
 export class UploadWorker {
-  readonly counters: UploadCounters = { sent: 0, failedAttempts: 0 };
+  readonly counters: UploadCounters = { sent: 0, failedAttempts: 0, deletions: 0 };
   #timer: TimerHandle | null = null;
   #running: Promise<void> | null = null;
   #again = false;
@@ -94,6 +97,22 @@ export class UploadWorker {
     const { store, uploader, clock, log } = this.o;
     for (;;) {
       if (this.#stopped) return;
+      // Deletion requests first: what the household deleted goes before anything new.
+      const del = store.dueDeletion(clock.now());
+      if (del) {
+        try {
+          await uploader.requestDeletion(del.uploadId);
+          store.deletionDone(del.uploadId);
+          this.counters.deletions++;
+          this.o.audit?.("upstream-deletion", { outcome: "done" });
+          log.info("upstream copy deleted", { via: uploader.name });
+        } catch (e) {
+          const delay = backoffMs(del.attempts, this.o.retryBaseMs, this.o.retryMaxMs, this.o.random());
+          store.deletionFailed(del.uploadId, clock.now() + delay, toError(e).message.slice(0, 200));
+          log.warn("upstream deletion failed; will retry", { via: uploader.name, retryInMs: delay, error: toError(e).message });
+        }
+        continue;
+      }
       const [item] = store.due(clock.now(), 1);
       if (!item) return;
       const audio = store.audio(item.captureId);
@@ -103,8 +122,9 @@ export class UploadWorker {
         if (!audio) throw new Error("the capture has no stored audio");
         wav = encodeWav(audio);
         await uploader.send(envelope, wav);
-        store.sent(item.captureId);
+        store.sent(item.captureId, envelope.uploadId, clock.now());
         this.counters.sent++;
+        this.o.audit?.("upload", { outcome: "sent", attempts: item.attempts + 1, trainingAllowed: envelope.trainingAllowed });
         log.info("upload delivered", { via: uploader.name, attempts: item.attempts + 1 });
       } catch (e) {
         this.counters.failedAttempts++;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- mute|voice|wake]`: the benchmarks, printed as tables. These are measurements on a
+ * `npm run bench [-- mute|voice|ledger|wake]`: the benchmarks, printed as tables. These are measurements on a
  * shared, noisy machine, not pass/fail tests; the "target" column says how a number compares
  * with the target in DESIGN.md. SPA_BENCH_TRIALS sets the number of mute trials (default 60);
  * SPA_BENCH_WAKE_SCALE the size of the wake evaluation set (default 2), SPA_BENCH_HOUSEHOLDS
@@ -7,6 +7,7 @@
  */
 import { cpus } from "node:os";
 import { muteLatency } from "./mute-latency.ts";
+import { ledgerBench } from "./ledger.ts";
 import { voiceBench } from "./voice.ts";
 import { wakeBench } from "./wake.ts";
 
@@ -54,6 +55,24 @@ if (want("voice")) {
         ["frames muted (root finder did not converge)", String(v.mutedFrames), "0", v.mutedFrames === 0 ? "met" : "MISSED"],
         ["longest event-loop stall modifying a 30 s capture (ms)", v.stallMs.toFixed(1), "", ""],
         ...v.pipelineMs.map((p) => [`session end → upload queued, ${p.seconds} s session (ms, median of 5)`, p.ms.toFixed(1), "", ""]),
+      ],
+    ),
+  );
+}
+
+if (want("ledger")) {
+  const n = Number(process.env.SPA_BENCH_LEDGER_CAPTURES ?? 100_000);
+  process.stdout.write(`\nledger: ${n} captures stored, then all expired and purged...\n\n`);
+  const l = ledgerBench(n);
+  process.stdout.write(
+    table(
+      ["measure", "value", "target", "result"],
+      [
+        [`insert ${l.captures} captures, encrypted, 1,000 per transaction (s)`, l.insertS.toFixed(2), "", ""],
+        [`purge all ${l.captures} (one transaction + checkpoint + incremental vacuum) (s)`, l.purgeS.toFixed(2), "<= 2", l.purgeS <= 2 ? "met" : "MISSED"],
+        ["file size: empty ledger (KiB)", l.emptyKb.toFixed(0), "", ""],
+        ["file size: full (KiB)", l.fullKb.toFixed(0), "", ""],
+        ["file size: after the purge (KiB)", l.afterKb.toFixed(0), "near empty", l.afterKb <= l.emptyKb * 4 + 64 ? "met" : "MISSED"],
       ],
     ),
   );

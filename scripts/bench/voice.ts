@@ -34,7 +34,7 @@ async function pipeline(pcm: Int16Array, seconds: number): Promise<number> {
   const db = openAgentDb(join(dir, "agent.db"));
   try {
     const store = new CaptureStore(db);
-    const sink = new VoiceSink({ store, log: silentLogger, random: cryptoUniform, alphaRange: () => [0.5, 0.9], uploadsOn: () => true, trainingAllowed: () => true, policyVersion: () => 0, locale: "zh-CN", queueMax: 500 });
+    const sink = new VoiceSink({ store, log: silentLogger, random: cryptoUniform, alphaRange: () => [0.5, 0.9], uploadsOn: () => true, trainingAllowed: () => true, policyVersion: () => 0, locale: "zh-CN", queueMax: 500, birth: (t) => ({ wall: t, uptime: 0 }) });
     const times: number[] = [];
     for (let run = 0; run < 5; run++) {
       const audio = new Int16Array(16000 * seconds);

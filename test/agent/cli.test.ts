@@ -15,8 +15,8 @@ const C = suite("spa CLI");
 C("--help lists every subcommand, and each has its own --help", () => {
   const main = spa("--help");
   assert.is(main.status, 0);
-  for (const cmd of ["start", "config check", "bridge", "wake detect", "wake enroll", "voice anonymize", "uploads"]) assert.match(main.stdout, cmd);
-  for (const cmd of [["start"], ["config"], ["bridge"], ["wake"], ["voice"], ["uploads"]]) {
+  for (const cmd of ["start", "config check", "bridge", "wake detect", "wake enroll", "voice anonymize", "uploads", "history", "play", "delete", "export", "wipe", "audit"]) assert.match(main.stdout, cmd);
+  for (const cmd of [["start"], ["config"], ["bridge"], ["wake"], ["voice"], ["uploads"], ["history"], ["play"], ["delete"], ["export"], ["wipe"], ["audit"]]) {
     const r = spa(...cmd, "--help");
     assert.is(r.status, 0, `${cmd.join(" ")} --help`);
     assert.match(r.stdout, /Usage: spa/);
@@ -37,6 +37,12 @@ C("unknown commands and options are user errors (exit 1, one line)", () => {
     ["voice", "anonymize", "/no/such.wav", "/tmp/out.wav"],
     ["voice", "shout", "a.wav", "b.wav"],
     ["uploads", "resend"],
+    ["history", "extra"],
+    ["play", "x", "--out", "/tmp/x.wav"],
+    ["delete", "--id", "abc"],
+    ["export"],
+    ["audit", "prove"],
+    ["history", "--yes"],
   ]) {
     const r = spa(...args);
     assert.is(r.status, 1, `${args.join(" ")}: ${r.stderr}`);

@@ -35,6 +35,15 @@ function clockContract(name: string, make: () => { clock: Clock; pass: (ms: numb
     await pass(120);
     assert.equal(order, ["a", "b"]);
   });
+  C("monotonic time advances with the time that passes and never goes back", async () => {
+    const { clock, pass } = make();
+    const m0 = clock.monotonic();
+    await pass(30);
+    const m1 = clock.monotonic();
+    assert.ok(m1 - m0 >= 29, `advanced ${m1 - m0} ms`);
+    await pass(0);
+    assert.ok(clock.monotonic() >= m1);
+  });
   C.run();
 }
 
@@ -43,3 +52,19 @@ clockContract("fake", () => {
   const clock = new FakeClock();
   return { clock, pass: async (ms) => clock.advance(ms) };
 });
+
+const J = suite("fake clock: wall-clock jumps");
+J("set() moves the wall clock only: timers and monotonic time keep going as with setTimeout", () => {
+  const clock = new FakeClock(Date.UTC(2026, 0, 1));
+  let fired = 0;
+  clock.after(Millis(1000), () => fired++);
+  const m0 = clock.monotonic();
+  clock.set(0); // RTC reset to 1970
+  assert.is(clock.monotonic(), m0);
+  clock.advance(999);
+  assert.is(fired, 0);
+  clock.advance(1);
+  assert.is(fired, 1);
+  assert.is(clock.now(), 1000);
+});
+J.run();

@@ -11,6 +11,7 @@ interface Timer {
 
 export class FakeClock implements Clock {
   #now: number;
+  #mono = 0;
   #seq = 0;
   #timers: Timer[] = [];
 
@@ -20,25 +21,32 @@ export class FakeClock implements Clock {
   now(): Timestamp {
     return Timestamp(this.#now);
   }
+  monotonic(): number {
+    return this.#mono;
+  }
   after(after: Millis, fn: () => void): TimerHandle {
-    const t: Timer = { due: this.#now + Math.max(0, after), seq: this.#seq++, fn, live: true };
+    // Like setTimeout: due after a delay of monotonic time, whatever the wall clock does.
+    const t: Timer = { due: this.#mono + Math.max(0, after), seq: this.#seq++, fn, live: true };
     this.#timers.push(t);
     return { cancel: () => void (t.live = false) };
   }
   /** Moves time forward, firing every timer due on the way, in order. */
   advance(ms: number): void {
-    const end = this.#now + ms;
+    const monoEnd = this.#mono + ms;
     for (;;) {
-      const due = this.#timers.filter((t) => t.live && t.due <= end).sort((a, b) => a.due - b.due || a.seq - b.seq)[0];
+      const due = this.#timers.filter((t) => t.live && t.due <= monoEnd).sort((a, b) => a.due - b.due || a.seq - b.seq)[0];
       if (!due) break;
-      this.#now = Math.max(this.#now, due.due);
+      const step = Math.max(0, due.due - this.#mono);
+      this.#mono += step;
+      this.#now += step;
       due.live = false;
       due.fn();
     }
-    this.#now = end;
+    this.#now += monoEnd - this.#mono;
+    this.#mono = monoEnd;
     this.#timers = this.#timers.filter((t) => t.live);
   }
-  /** Sets the wall clock without firing timers (a clock jump). */
+  /** Sets the wall clock without firing timers or moving monotonic time (a clock jump). */
   set(t: number): void {
     this.#now = t;
   }

@@ -32,6 +32,8 @@ const meta = (startedAt: number, over: Partial<CaptureMeta> = {}): CaptureMeta =
   endReason: "talk-up",
   policyVersion: 0,
   anonymization: "mcadams-b2/1",
+  capturedWall: startedAt,
+  capturedUptime: 0,
   ...over,
 });
 
@@ -88,11 +90,11 @@ C("delete last / today / all removes rows, keys, audio and queued uploads; nothi
   store.insert(meta(yesterday), canary(400), { uploadId: "u1", envelope: "{}", at: yesterday });
   store.insert(meta(now - 3600_000), canary(400), { uploadId: "u2", envelope: "{}", at: now });
   store.insert(meta(now - 60_000), canary(400), null);
-  assert.is(store.delete("last", Timestamp(now)), 1);
+  assert.is(store.delete("last", Timestamp(now)).count, 1);
   assert.is(store.count(), 2);
-  assert.is(store.delete("today", Timestamp(now)), 1);
+  assert.is(store.delete("today", Timestamp(now)).count, 1);
   assert.equal(store.list().map((r) => r.startedAt), [yesterday]);
-  assert.is(store.delete("all", Timestamp(now)), 1);
+  assert.is(store.delete("all", Timestamp(now)).count, 1);
   for (const t of ["captures", "capture_keys", "capture_audio", "upload_queue"]) {
     assert.is((db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n, 0, t);
   }
@@ -106,7 +108,7 @@ C("upload queue: due order, failure reschedules, sent marks the capture, retry m
   store.failed(a, 5000, "HTTP 503");
   assert.equal(store.due(1000, 10).map((q) => q.captureId), [b]);
   assert.is(store.nextDue(), 200);
-  store.sent(b);
+  store.sent(b, "ub", 400);
   assert.is(store.list().find((r) => r.id === b)!.uploadState, "sent");
   assert.is(store.list().find((r) => r.id === b)!.uploadId, "ub");
   const [q] = store.queued();
@@ -133,7 +135,7 @@ C("settings persist and update", () => {
 C("migration from schema 1 carries sessions over as captures without audio", () => {
   const file = join(dir.path, "v1.db");
   const old = new Database(file);
-  old.exec(MIGRATIONS[0]!);
+  old.exec(MIGRATIONS[0] as string);
   old.pragma("user_version = 1");
   old.prepare("INSERT INTO sessions (trigger, keyword, started_at, ended_at, frames, end_reason) VALUES ('wake', '天猫精灵', 5, 900, 25, 'silence')").run();
   old.close();

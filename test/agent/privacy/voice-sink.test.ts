@@ -23,7 +23,7 @@ S.after.each(() => {
 const session = (id: number): KeptSession => ({ id, trigger: "wake", keyword: "天猫精灵", startedAt: Timestamp(1_000_000), endedAt: Timestamp(1_003_000), frames: 94, endReason: "silence" });
 
 function sink(over: Partial<ConstructorParameters<typeof VoiceSink>[0]> = {}): VoiceSink {
-  return new VoiceSink({ store, log: silentLogger, random: () => 0.5, alphaRange: () => [0.7, 0.7], uploadsOn: () => true, trainingAllowed: () => false, policyVersion: () => 4, locale: "zh-CN", queueMax: 10, ...over });
+  return new VoiceSink({ store, log: silentLogger, random: () => 0.5, alphaRange: () => [0.7, 0.7], uploadsOn: () => true, trainingAllowed: () => false, policyVersion: () => 4, locale: "zh-CN", queueMax: 10, birth: (t) => ({ wall: t, uptime: 5 }), ...over });
 }
 
 S("keeps modified audio (same length, not the raw), zero-fills the raw buffer, queues the upload", async () => {

@@ -84,11 +84,19 @@ class FlakyUploader implements Uploader {
     }
     this.got.push({ envelope, wav: Buffer.from(wav) });
   }
+  readonly deleted: string[] = [];
+  async requestDeletion(uploadId: string): Promise<void> {
+    if (this.failuresLeft > 0) {
+      this.failuresLeft--;
+      throw new Error("HTTP 503");
+    }
+    this.deleted.push(uploadId);
+  }
 }
 
 function queueOne(at: number): string {
   const env = makeEnvelope({ ...base, capturedAt: at });
-  store.insert({ trigger: "wake", keyword: null, startedAt: at, endedAt: at + 2000, durationMs: 2000, endReason: "silence", policyVersion: 0, anonymization: "mcadams-b2/1" }, Int16Array.from({ length: 1600 }, (_, i) => i), { uploadId: env.uploadId, envelope: JSON.stringify(env), at });
+  store.insert({ trigger: "wake", keyword: null, startedAt: at, endedAt: at + 2000, durationMs: 2000, endReason: "silence", policyVersion: 0, anonymization: "mcadams-b2/1", capturedWall: at, capturedUptime: 0 }, Int16Array.from({ length: 1600 }, (_, i) => i), { uploadId: env.uploadId, envelope: JSON.stringify(env), at });
   return env.uploadId;
 }
 

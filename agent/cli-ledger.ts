@@ -1,0 +1,251 @@
+/**
+ * The household's commands over the ledger: history, play, delete, export, wipe, audit.
+ * Each opens data/agent.db through the same Ledger the agent uses (so every action writes its
+ * audit event and removes every copy), purging what has expired before showing anything.
+ */
+import { existsSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import type { Config } from "../config/schema.ts";
+import { BridgeClient } from "../firmware-bridge/client.ts";
+import { SystemClock } from "./adapters/system-clock.ts";
+import { encodeWav } from "./audio/wav.ts";
+import { AgentError } from "./errors.ts";
+import { openAgentDb } from "./ledger/agent-db.ts";
+import { Ledger } from "./ledger/ledger.ts";
+import { DAY_MS } from "./ledger/retention.ts";
+import { createLogger } from "./log.ts";
+import { createUploader } from "./main.ts";
+
+export const LEDGER_HELP: Record<string, string> = {
+  history: `Usage: spa history [--config FILE] [--json]
+
+What the speaker keeps: one line per capture with its id, when it was captured, trigger,
+duration, upload state and when it expires. Never audio. Expired captures are purged first.`,
+  play: `Usage: spa play ID [--out FILE] [--config FILE]
+
+Writes the stored (voice-modified) audio of capture ID as a WAV file to FILE, or to stdout
+when it is not a terminal (e.g. 'spa play 12 | aplay').`,
+  delete: `Usage: spa delete (--last | --today | --all | --id ID) [--config FILE]
+
+Deletes captures: their encrypted audio, keys, queued uploads and exported copies. Anything
+already uploaded gets a deletion request to the upload endpoint (one per upload). With the
+agent running, last/today/all go through it (so a capture still being processed is covered).`,
+  export: `Usage: spa export --out DIR [--config FILE]
+
+Copies what is kept into DIR (new or empty): captures.json (what 'spa history' lists),
+settings.json, audit.json and audio/capture-<id>.wav. The WAV copies expire with the captures.`,
+  wipe: `Usage: spa wipe --yes [--config FILE]
+
+Deletes everything the household left on the speaker, as on account cancellation or factory
+reset: captures, audio, keys, upload queue, settings, exported copies, personal wake-word
+templates and the privacy history (a new audit chain starts). Uploaded captures get deletion
+requests. Mute and mode stay as they are. Stop the agent first.`,
+  audit: `Usage: spa audit [--limit N] [--json] [--config FILE]
+       spa audit verify [--config FILE]
+
+Lists the privacy events (mute, unmute, mode, sessions, uploads, purges, deletions, exports,
+wipes) — causes and counts, never audio or identifiers. 'verify' checks the SHA-256 hash chain
+and says where it breaks (exit 1 if it does).`,
+};
+
+function usage(message: string): never {
+  throw new AgentError("USAGE", message);
+}
+
+function openLedger(config: Config): Ledger {
+  const db = openAgentDb(join(resolve(config.dataDir), "agent.db"));
+  return new Ledger(db, new SystemClock(), {
+    retentionDays: () => config.retention.days,
+    purgeIntervalMs: config.retention.purgeIntervalMinutes * 60_000,
+    auditKeepDays: config.retention.auditKeepDays,
+    log: createLogger({ name: "spa", level: "warn", json: false }),
+  });
+}
+
+async function withLedger<T>(config: Config, fn: (l: Ledger) => Promise<T> | T): Promise<T> {
+  const l = openLedger(config);
+  try {
+    return await fn(l);
+  } finally {
+    l.stop();
+    l.db.close();
+  }
+}
+
+/** The running agent, if its bridge socket answers. */
+async function agentClient(config: Config): Promise<BridgeClient | null> {
+  const socket = resolve(config.bridge.socketPath);
+  if (!existsSync(socket)) return null;
+  try {
+    return await BridgeClient.connect(socket, 2000);
+  } catch {
+    return null;
+  }
+}
+
+/** Sends queued upstream deletion requests now, where the uploader is reachable (best effort). */
+async function sendDeletions(config: Config, l: Ledger, out: (s: string) => void): Promise<void> {
+  const pending = l.captures.deletionRequests().length;
+  if (pending === 0) return;
+  let uploader;
+  try {
+    uploader = createUploader(config.upload);
+  } catch {
+    uploader = null;
+  }
+  let sent = 0;
+  if (uploader) {
+    for (const r of l.captures.deletionRequests()) {
+      try {
+        await uploader.requestDeletion(r.uploadId);
+        l.captures.deletionDone(r.uploadId);
+        sent++;
+      } catch {
+        /* stays queued for the agent to retry */
+      }
+    }
+  }
+  out(sent === pending ? `${sent} deletion requests sent to the upload endpoint\n` : `${pending - sent} deletion requests queued for the upload endpoint (sent when the agent runs)\n`);
+}
+
+const days = (ms: number): string => (ms >= DAY_MS ? `${Math.floor(ms / DAY_MS)} days` : ms >= 3_600_000 ? `${Math.floor(ms / 3_600_000)} h` : `${Math.max(0, Math.floor(ms / 60_000))} min`);
+
+export async function cmdLedger(cmd: string, argv: string[], resolveConfig: (file: string | undefined) => Config, out: (s: string) => void, outBinary: (b: Buffer) => void, stdoutIsTty: boolean): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean" },
+      out: { type: "string" },
+      last: { type: "boolean" },
+      today: { type: "boolean" },
+      all: { type: "boolean" },
+      id: { type: "string" },
+      yes: { type: "boolean" },
+      limit: { type: "string" },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    out(LEDGER_HELP[cmd]! + "\n");
+    return 0;
+  }
+  const config = resolveConfig(values.config);
+  const allowed: Record<string, string[]> = { history: ["json"], play: ["out"], delete: ["last", "today", "all", "id"], export: ["out"], wipe: ["yes"], audit: ["json", "limit"] };
+  for (const k of Object.keys(values)) if (k !== "config" && !allowed[cmd]!.includes(k)) usage(`'spa ${cmd}' does not take --${k}; see 'spa ${cmd} --help'`);
+  const parseId = (s: string | undefined, what: string): number => {
+    if (!s || !/^\d+$/.test(s)) usage(`${what} must be a capture id (a number from 'spa history'), got '${s ?? ""}'`);
+    return Number(s);
+  };
+
+  switch (cmd) {
+    case "history": {
+      if (positionals.length) usage("'spa history' takes no arguments");
+      return withLedger(config, (l) => {
+        l.purge("before-read");
+        const rows = l.history();
+        if (values.json) {
+          for (const r of rows) out(JSON.stringify(r) + "\n");
+          return 0;
+        }
+        out(rows.length ? `${rows.length} captures kept (at most ${l.limitMs() / DAY_MS} days each):\n` : "nothing is kept\n");
+        for (const r of rows) {
+          out(`  #${r.id}  ${r.capturedAt.slice(0, 19).replace("T", " ")} UTC  ${r.trigger === "wake" ? `wake word ${r.keyword ?? ""}` : "talk button"}  ${(r.durationMs / 1000).toFixed(1)} s  upload ${r.uploadState}  expires in ${days(r.expiresInMs)}${r.hasAudio ? "" : "  (no audio)"}\n`);
+        }
+        return 0;
+      });
+    }
+    case "play": {
+      if (positionals.length !== 1) usage("'spa play' needs one capture id; see 'spa history'");
+      const id = parseId(positionals[0], "ID");
+      if (!values.out && stdoutIsTty) usage("the audio is a WAV file: give --out FILE, or redirect stdout (spa play ID | aplay)");
+      return withLedger(config, (l) => {
+        l.purge("before-read");
+        const audio = l.captures.audio(id);
+        if (!audio) usage(`capture ${id} is not kept (or has no audio); see 'spa history'`);
+        const wav = encodeWav(audio);
+        audio.fill(0);
+        if (values.out) writeFileSync(values.out, wav, { mode: 0o600 });
+        else outBinary(wav);
+        wav.fill(0);
+        return 0;
+      });
+    }
+    case "delete": {
+      if (positionals.length) usage("'spa delete' takes --last, --today, --all or --id ID");
+      const scopes = (["last", "today", "all"] as const).filter((s) => values[s]);
+      if (scopes.length + (values.id !== undefined ? 1 : 0) !== 1) usage("'spa delete' needs exactly one of --last, --today, --all, --id ID");
+      const id = values.id !== undefined ? parseId(values.id, "--id") : null;
+      if (scopes.length) {
+        const client = await agentClient(config);
+        if (client) {
+          try {
+            const reply = await client.request({ type: "delete", scope: scopes[0]! });
+            if (reply.type !== "ack") usage(`the agent refused: ${JSON.stringify(reply)}`);
+            out(`deleted ${(reply.data as { deleted: number }).deleted} captures\n`);
+            return 0;
+          } finally {
+            client.close();
+          }
+        }
+      }
+      return withLedger(config, async (l) => {
+        const r = id !== null ? l.deleteId(id, "cli") : l.delete(scopes[0]!, "cli");
+        if (id !== null && r.count === 0) usage(`capture ${id} is not kept; see 'spa history'`);
+        out(`deleted ${r.count} captures\n`);
+        await sendDeletions(config, l, out);
+        return 0;
+      });
+    }
+    case "export": {
+      if (positionals.length || !values.out) usage("'spa export' needs --out DIR");
+      return withLedger(config, (l) => {
+        const r = l.export(values.out!);
+        out(`exported ${r.captures} captures (${r.files} audio files) to ${resolve(values.out!)}\n`);
+        return 0;
+      });
+    }
+    case "wipe": {
+      if (positionals.length) usage("'spa wipe' takes no arguments");
+      if (!values.yes) usage("'spa wipe' deletes everything the household left on this speaker; add --yes to do it");
+      const client = await agentClient(config);
+      if (client) {
+        client.close();
+        usage("the agent is running: stop it first (e.g. systemctl stop speaker-privacy-agent), then run 'spa wipe --yes'");
+      }
+      const templates = config.wake.templates.dir ?? join(resolve(config.dataDir), "wake-templates");
+      return withLedger(config, async (l) => {
+        const r = l.wipe(templates);
+        out(`wiped: ${r.count} captures, settings, exported copies, wake-word templates and the privacy history\n`);
+        await sendDeletions(config, l, out);
+        return 0;
+      });
+    }
+    case "audit": {
+      const [sub, ...extra] = positionals;
+      if (extra.length || (sub !== undefined && sub !== "verify")) usage(`unknown audit command '${positionals.join(" ")}'; see 'spa audit --help'`);
+      const file = join(resolve(config.dataDir), "agent.db");
+      if (!existsSync(file)) usage(`no ledger at ${file}`);
+      return withLedger(config, (l) => {
+        if (sub === "verify") {
+          const v = l.audit.verify();
+          if (v.ok) {
+            out(`audit chain intact: ${v.checked} events verified${v.anchorSeq ? ` (from anchor after event ${v.anchorSeq}; older events pruned)` : ""}\n`);
+            return 0;
+          }
+          out(`audit chain BROKEN at event ${v.brokenAt}: ${v.reason} (${v.checked} events before it verified)\n`);
+          return 1;
+        }
+        const limit = values.limit === undefined ? 100 : parseId(values.limit, "--limit");
+        for (const e of l.audit.list(limit)) {
+          out(values.json ? JSON.stringify(e) + "\n" : `  ${String(e.seq).padStart(5)}  ${new Date(e.at).toISOString().slice(0, 19).replace("T", " ")}  ${e.type.padEnd(18)} ${JSON.stringify(e.data)}\n`);
+        }
+        return 0;
+      });
+    }
+  }
+  return usage(`unknown command '${cmd}'`);
+}

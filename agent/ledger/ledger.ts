@@ -1,0 +1,261 @@
+/**
+ * The ledger as the household and the agent use it: captures with their retention, deletion,
+ * export and wipe, the audit chain, and start-up repair. One instance per open agent.db; the
+ * agent and the `spa` commands go through it, so every path writes its audit event and removes
+ * everything that belongs to a capture (export copies and upstream copies included).
+ */
+import { chmodSync, mkdirSync, readdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { encodeWav } from "../audio/wav.ts";
+import { AgentError, toError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { Clock, TimerHandle } from "../ports/clock.ts";
+import { Millis, Timestamp } from "../units.ts";
+import { checkpoint, type Db } from "./agent-db.ts";
+import { AuditLog } from "./audit.ts";
+import { CaptureStore, type DeleteScope, type Removed } from "./captures.ts";
+import { DAY_MS, LedgerClock, nextExpiryInMs, retentionLimitMs } from "./retention.ts";
+
+export interface LedgerOptions {
+  /** The retention the policy asks for, in days (capped at 180 here whatever it says). */
+  retentionDays: () => number;
+  /** Longest wait between scheduled purges (a purge also runs exactly when a capture expires). */
+  purgeIntervalMs: number;
+  /** Audit events older than this are pruned (the chain keeps an anchor and still verifies). */
+  auditKeepDays: number;
+  log: Logger;
+  /** How often the powered-on counter is written (default PERSIST_EVERY_MS). */
+  persistEveryMs?: number;
+}
+
+export interface HistoryRow {
+  id: number;
+  trigger: "wake" | "talk";
+  keyword: string | null;
+  capturedAt: string;
+  durationMs: number;
+  uploadState: string;
+  hasAudio: boolean;
+  expiresInMs: number;
+}
+
+export type PurgeCause = "start" | "schedule" | "retention-shortened" | "before-read";
+
+export interface StartupReport {
+  integrity: string;
+  orphanKeys: number;
+  orphanAudio: number;
+  orphanFiles: number;
+  purged: number;
+}
+
+/** A remove that cannot unlink a file leaves a record for the next start (logged, not thrown). */
+function unlinkAll(paths: string[], log: Logger): number {
+  let n = 0;
+  for (const p of paths) {
+    try {
+      unlinkSync(p);
+      n++;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") log.warn("could not remove an exported copy", { error: toError(e).message });
+    }
+  }
+  return n;
+}
+
+export class Ledger {
+  readonly captures: CaptureStore;
+  readonly audit: AuditLog;
+  readonly clock: LedgerClock;
+  #timer: TimerHandle | null = null;
+  #persistTimer: TimerHandle | null = null;
+  #lastLimitMs: number;
+
+  constructor(
+    readonly db: Db,
+    readonly wallClock: Clock,
+    readonly o: LedgerOptions,
+  ) {
+    this.captures = new CaptureStore(db);
+    this.audit = new AuditLog(db);
+    this.clock = new LedgerClock(db, wallClock);
+    this.#lastLimitMs = this.limitMs();
+  }
+
+  limitMs(): number {
+    return retentionLimitMs(this.o.retentionDays());
+  }
+
+  now(): { wall: number; uptime: number } {
+    return { wall: this.clock.wall(), uptime: this.clock.uptime() };
+  }
+
+  /** Removes every expired capture (one transaction), its copies, and records it. */
+  purge(cause: PurgeCause): Removed {
+    const limitMs = this.limitMs();
+    const r = this.captures.purgeExpired(this.now(), limitMs);
+    unlinkAll(r.exportFiles, this.o.log);
+    this.clock.persist();
+    if (r.count > 0) {
+      this.audit.append(this.wallClock.now(), "purge", { count: r.count, limitDays: limitMs / DAY_MS, cause, deletionRequests: r.deletionRequests });
+      this.o.log.info("expired captures purged", { count: r.count, cause });
+    }
+    const pruned = this.audit.prune(this.clock.wall() - this.o.auditKeepDays * DAY_MS);
+    if (pruned > 0) checkpoint(this.db);
+    return r;
+  }
+
+  /** The policy's retention changed: a shorter limit purges at once. */
+  retentionChanged(): Removed | null {
+    const limit = this.limitMs();
+    const shorter = limit < this.#lastLimitMs;
+    this.#lastLimitMs = limit;
+    if (!shorter) return null;
+    const r = this.purge("retention-shortened");
+    if (this.#timer) this.#reschedule();
+    return r;
+  }
+
+  delete(scope: DeleteScope, via: "bridge" | "cli", extra = 0): Removed {
+    const r = this.captures.delete(scope, this.wallClock.now());
+    unlinkAll(r.exportFiles, this.o.log);
+    this.audit.append(this.wallClock.now(), "deletion", { scope, count: r.count + extra, via, deletionRequests: r.deletionRequests });
+    return r;
+  }
+
+  deleteId(id: number, via: "bridge" | "cli"): Removed {
+    const r = this.captures.deleteId(id, this.wallClock.now());
+    unlinkAll(r.exportFiles, this.o.log);
+    this.audit.append(this.wallClock.now(), "deletion", { scope: "id", count: r.count, via, deletionRequests: r.deletionRequests });
+    return r;
+  }
+
+  history(limit = 1000): HistoryRow[] {
+    const now = this.now();
+    const L = this.limitMs();
+    return this.captures.list(limit).map((c) => ({
+      id: c.id,
+      trigger: c.trigger,
+      keyword: c.keyword,
+      capturedAt: new Date(c.startedAt).toISOString(),
+      durationMs: c.durationMs,
+      uploadState: c.uploadState,
+      hasAudio: c.hasAudio,
+      expiresInMs: Math.max(0, Math.min(c.capturedWall + L - now.wall, c.capturedUptime + L - now.uptime)),
+    }));
+  }
+
+  /**
+   * A copy of what is kept, for the household: captures.json (exactly the history), settings.json,
+   * audit.json and audio/capture-<id>.wav (the stored, voice-modified audio). The WAV copies are
+   * recorded and removed when their capture expires or is deleted. DIR must be new or empty.
+   */
+  export(dir: string): { captures: number; files: number } {
+    const out = resolve(dir);
+    mkdirSync(out, { recursive: true, mode: 0o700 });
+    if (readdirSync(out).length > 0) throw new AgentError("USAGE", `${out} is not empty; export into a new or empty directory`);
+    this.purge("before-read");
+    const rows = this.history(Number.MAX_SAFE_INTEGER);
+    mkdirSync(join(out, "audio"), { mode: 0o700 });
+    let files = 0;
+    for (const r of rows) {
+      const audio = this.captures.audio(r.id);
+      if (!audio) continue;
+      const path = join(out, "audio", `capture-${r.id}.wav`);
+      // Recorded before it is written: a crash in between leaves a record, never an unknown copy.
+      this.captures.recordExportFile(path, r.id, this.wallClock.now());
+      const wav = encodeWav(audio);
+      writeFileSync(path, wav, { mode: 0o600 });
+      wav.fill(0);
+      audio.fill(0);
+      files++;
+    }
+    const settings = Object.fromEntries((this.db.prepare("SELECT name, value FROM settings").all() as Array<{ name: string; value: string }>).map((s) => [s.name, s.value]));
+    const write = (name: string, v: unknown): void => writeFileSync(join(out, name), JSON.stringify(v, null, 2) + "\n", { mode: 0o600 });
+    write("captures.json", rows.map((r) => ({ ...r, audioFile: r.hasAudio ? `audio/capture-${r.id}.wav` : null })));
+    write("settings.json", { ...settings, retentionDays: this.limitMs() / DAY_MS });
+    write("audit.json", this.audit.list(Number.MAX_SAFE_INTEGER));
+    chmodSync(out, 0o700);
+    this.audit.append(this.wallClock.now(), "export", { count: rows.length, files });
+    return { captures: rows.length, files };
+  }
+
+  /**
+   * Everything the household left here, gone: captures, keys, audio, queued uploads, settings,
+   * export copies, personal wake-word templates, the audit history (a new chain starts, from a
+   * new random genesis). Uploaded captures get upstream deletion requests. The file is vacuumed.
+   * Mute and mode are kept: a wipe must not unmute the speaker.
+   */
+  wipe(templatesDir: string | null): Removed {
+    const r = this.captures.removeAll(this.wallClock.now());
+    unlinkAll(r.exportFiles, this.o.log);
+    if (templatesDir) rmSync(templatesDir, { recursive: true, force: true });
+    this.audit.restart();
+    this.audit.append(this.wallClock.now(), "wipe", { count: r.count, deletionRequests: r.deletionRequests });
+    this.db.exec("VACUUM");
+    checkpoint(this.db);
+    return r;
+  }
+
+  /** At start: integrity check, orphans, expired captures. Throws if the file is corrupt. */
+  startup(): StartupReport {
+    const integrity = (this.db.pragma("integrity_check", { simple: true }) as string) ?? "unknown";
+    if (integrity !== "ok") throw new AgentError("LEDGER_OPEN_FAILED", `agent.db failed its integrity check: ${integrity}`);
+    const o = this.captures.removeOrphans();
+    unlinkAll(o.exportFiles, this.o.log);
+    const purged = this.purge("start").count;
+    if (o.keys || o.audio || o.exportFiles.length) this.audit.append(this.wallClock.now(), "repair", { orphanKeys: o.keys, orphanAudio: o.audio, orphanFiles: o.exportFiles.length });
+    return { integrity, orphanKeys: o.keys, orphanAudio: o.audio, orphanFiles: o.exportFiles.length, purged };
+  }
+
+  /** Purges on schedule and exactly when the next capture expires; persists the counters. */
+  start(): void {
+    this.#reschedule();
+    const persist = (): void => {
+      this.clock.persist();
+      this.#persistTimer = this.wallClock.after(Millis(every), persist);
+    };
+    const every = this.o.persistEveryMs ?? PERSIST_EVERY_MS;
+    this.#persistTimer = this.wallClock.after(Millis(every), persist);
+  }
+
+  /** A capture was stored: its expiry may be the next one. */
+  stored(): void {
+    if (this.#timer) this.#reschedule();
+  }
+
+  #reschedule(afterEmptyPurge = false): void {
+    this.#timer?.cancel();
+    const next = nextExpiryInMs(this.db, this.now(), this.limitMs());
+    let wait = Math.min(this.o.purgeIntervalMs, next ?? Infinity);
+    // Something is due but the last purge removed nothing (a failing purge): never spin.
+    if (afterEmptyPurge && wait === 0) wait = MIN_RETRY_MS;
+    this.#timer = this.wallClock.after(Millis(Math.max(0, Math.ceil(wait))), () => {
+      let removed = 0;
+      try {
+        removed = this.purge("schedule").count;
+      } catch (e) {
+        this.o.log.error("scheduled purge failed; retrying", { error: toError(e).message });
+      }
+      this.#reschedule(removed === 0);
+    });
+  }
+
+  stop(): void {
+    this.#timer?.cancel();
+    this.#timer = null;
+    this.#persistTimer?.cancel();
+    this.#persistTimer = null;
+    this.clock.persist();
+  }
+
+  get timestamp(): Timestamp {
+    return this.wallClock.now();
+  }
+}
+
+/** A due purge that removed nothing is retried after this, not at once. */
+const MIN_RETRY_MS = 1000;
+
+/** Powered-on time is written this often (a crash loses at most this much of it). */
+export const PERSIST_EVERY_MS = 60_000;

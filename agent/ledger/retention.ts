@@ -1,0 +1,69 @@
+/**
+ * Retention that holds when the clock is wrong. Every capture records two birth times: the
+ * effective wall time (never below the highest wall time the ledger has seen, so a clock that
+ * jumps back cannot make anything younger) and the powered-on time (a counter of milliseconds
+ * the agent has run, persisted, immune to wall-clock trouble: after a power cut that resets the
+ * clock to 1970 it still counts on). A capture expires when either age reaches the limit:
+ * min(policy retention, 180 days), the cap being a constant here, not configuration.
+ */
+import type { Clock } from "../ports/clock.ts";
+import type { Db } from "./agent-db.ts";
+
+export const RETENTION_CAP_DAYS = 180;
+export const DAY_MS = 86_400_000;
+
+export function retentionLimitMs(policyDays: number): number {
+  const days = Math.min(RETENTION_CAP_DAYS, Math.max(0, policyDays));
+  return days * DAY_MS;
+}
+
+/** The ledger's notion of now: effective wall time and powered-on time, persisted. */
+export class LedgerClock {
+  #highWater: number;
+  #uptimeBase: number;
+  #monoBase: number;
+
+  constructor(
+    readonly db: Db,
+    readonly clock: Clock,
+  ) {
+    const row = db.prepare("SELECT wall_high_water AS w, uptime_ms AS u FROM ledger_clock WHERE id = 1").get() as { w: number; u: number } | undefined;
+    this.#highWater = Math.max(row?.w ?? 0, clock.now());
+    this.#uptimeBase = row?.u ?? 0;
+    this.#monoBase = clock.monotonic();
+    this.persist();
+  }
+
+  /** Wall time, but never earlier than any wall time seen before (also across restarts). */
+  wall(): number {
+    this.#highWater = Math.max(this.#highWater, this.clock.now());
+    return this.#highWater;
+  }
+
+  /** Milliseconds of powered-on time, over the ledger's whole life. */
+  uptime(): number {
+    return this.#uptimeBase + Math.max(0, this.clock.monotonic() - this.#monoBase);
+  }
+
+  /** Writes both counters (on a schedule, at every capture and purge, and at shutdown). */
+  persist(): void {
+    this.db
+      // MAX: another process (a spa command while the agent runs) may have written a larger value.
+      .prepare(
+        "INSERT INTO ledger_clock (id, wall_high_water, uptime_ms) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET wall_high_water = MAX(wall_high_water, excluded.wall_high_water), uptime_ms = MAX(uptime_ms, excluded.uptime_ms)",
+      )
+      .run(this.wall(), Math.round(this.uptime()));
+  }
+
+  /** Birth times for something that began `agoMs` before now. */
+  birth(agoMs = 0): { wall: number; uptime: number } {
+    return { wall: this.wall() - agoMs, uptime: Math.max(0, Math.round(this.uptime() - agoMs)) };
+  }
+}
+
+/** Milliseconds until the next capture expires (0 if one already has), or null with none kept. */
+export function nextExpiryInMs(db: Db, now: { wall: number; uptime: number }, limitMs: number): number | null {
+  const r = db.prepare("SELECT MIN(captured_wall) AS w, MIN(captured_uptime) AS u FROM captures").get() as { w: number | null; u: number | null };
+  if (r.w === null || r.u === null) return null;
+  return Math.max(0, Math.min(r.w + limitMs - now.wall, r.u + limitMs - now.uptime));
+}
