@@ -1,0 +1,135 @@
+/**
+ * Deciding about a fleet policy: parse the envelope, check the signature against the trusted
+ * keys from local config, refuse replays and policies from the future, check the schema, and
+ * refuse as a whole any policy that would loosen what the household chose or the code caps
+ * allow. The effective policy is code caps ∩ household choices ∩ the applied fleet policy.
+ * Pure: time comes in as a function, keys as objects; no I/O.
+ */
+import { createHash, type KeyObject } from "node:crypto";
+import type { Keyword } from "../ports/wake-engine.ts";
+import { KEYWORDS } from "../ports/wake-engine.ts";
+import { canonicalJson } from "../ledger/audit.ts";
+import { RETENTION_CAP_DAYS } from "../ledger/retention.ts";
+import { EnvelopeSchema, PolicySchema, type Envelope, type Policy, type RejectCode } from "./schema.ts";
+import { verifyEnvelope } from "./trust.ts";
+
+/** What the household chose (config and persisted settings): a fleet policy may only narrow it. */
+export interface HouseholdChoices {
+  retentionDays: number;
+  uploads: boolean;
+  trainingUse: boolean;
+  alphaMin: number;
+  alphaMax: number;
+  wakeWords: readonly Keyword[];
+}
+
+export interface EffectivePolicy {
+  retentionDays: number;
+  uploads: boolean;
+  alpha: readonly [number, number];
+  trainingAllowed: boolean;
+  farField: boolean;
+  wakeWords: readonly Keyword[];
+  forceMute: boolean;
+  uploadEndpoints: readonly string[] | null;
+  maxSessionSeconds: number | null;
+  endOfSpeechMs: number | null;
+  /** Applied fleet policy version (0: none) and hash of its canonical JSON. */
+  version: number;
+  hash: string | null;
+}
+
+export type Offer = { ok: true; version: number; hash: string; policy: Policy } | { ok: false; code: RejectCode; message: string; version: number | null };
+
+export const MAX_FUTURE_MS = 5 * 60_000;
+
+export const policyHash = (p: Policy): string => createHash("sha256").update(canonicalJson(p)).digest("hex").slice(0, 16);
+
+/** The tighten-only rule: null if the policy only narrows, else why not. */
+export function guard(p: Policy, h: HouseholdChoices): { code: RejectCode; message: string } | null {
+  if (p.wakeWords.some((w) => !h.wakeWords.includes(w))) return { code: "WAKE_WORD_ADDED", message: "the policy enables a wake word the household has not" };
+  if (!p.voiceModification && p.uploads) return { code: "VOICE_MOD_OFF_WHILE_UPLOADING", message: "voice modification cannot be off while uploads are on" };
+  if (p.trainingUse === "allowed" && !h.trainingUse) return { code: "TRAINING_AGAINST_HOUSEHOLD", message: "the household has opted out of training use" };
+  if (p.uploads && !h.uploads) return { code: "UPLOADS_AGAINST_HOUSEHOLD", message: "the household has switched uploads off" };
+  if (p.alpha.min < h.alphaMin || p.alpha.max > h.alphaMax) return { code: "ALPHA_OUTSIDE_HOUSEHOLD", message: `the α range must lie within the household's [${h.alphaMin}, ${h.alphaMax}]` };
+  return null;
+}
+
+export class PolicyEngine {
+  applied: { envelope: Envelope; policy: Policy; version: number; hash: string } | null = null;
+  lastRejection: { code: RejectCode; version: number | null } | null = null;
+  readonly counters = { applied: 0, rejected: 0 };
+
+  constructor(
+    readonly o: {
+      trusted: ReadonlyMap<string, KeyObject>;
+      household: () => HouseholdChoices;
+      now: () => number;
+    },
+  ) {}
+
+  /** Checks an envelope (raw JSON text or a parsed value); applies it if it passes. */
+  offer(raw: unknown): Offer {
+    const r = this.check(raw);
+    if (r.ok) {
+      this.applied = { envelope: r.envelope, policy: r.policy, version: r.version, hash: r.hash };
+      this.counters.applied++;
+      return { ok: true, version: r.version, hash: r.hash, policy: r.policy };
+    }
+    this.lastRejection = { code: r.code, version: r.version };
+    this.counters.rejected++;
+    return r;
+  }
+
+  check(raw: unknown): ({ ok: true; envelope: Envelope; policy: Policy; version: number; hash: string }) | { ok: false; code: RejectCode; message: string; version: number | null } {
+    let value = raw;
+    if (typeof raw === "string" || Buffer.isBuffer(raw)) {
+      try {
+        value = JSON.parse(raw.toString());
+      } catch {
+        return { ok: false, code: "MALFORMED", message: "not JSON", version: null };
+      }
+    }
+    const env = EnvelopeSchema.safeParse(value);
+    const version = typeof (value as { version?: unknown } | null)?.version === "number" ? ((value as { version: number }).version) : null;
+    if (!env.success) return { ok: false, code: "MALFORMED", message: `envelope: ${env.error.issues[0]?.path.join(".")}: ${env.error.issues[0]?.message}`, version };
+    const e = env.data;
+    const key = this.o.trusted.get(e.keyId);
+    if (!key) return { ok: false, code: "UNKNOWN_KEY", message: `key ${e.keyId} is not trusted here`, version: e.version };
+    if (!verifyEnvelope(e, key)) return { ok: false, code: "BAD_SIGNATURE", message: "the signature does not match", version: e.version };
+    const applied = this.applied?.version ?? 0;
+    if (e.version <= applied) return { ok: false, code: "NOT_NEWER", message: `version ${e.version} is not above the applied ${applied}`, version: e.version };
+    if (Date.parse(e.issuedAt) > this.o.now() + MAX_FUTURE_MS) return { ok: false, code: "FROM_THE_FUTURE", message: `issued at ${e.issuedAt}, after now`, version: e.version };
+    const rd = e.policy.retentionDays;
+    if (typeof rd === "number" && rd > RETENTION_CAP_DAYS) return { ok: false, code: "RETENTION_ABOVE_CAP", message: `retention ${rd} days exceeds the ${RETENTION_CAP_DAYS}-day cap`, version: e.version };
+    // forceMute can only be switched on; "false" is an attempt to unmute (a later policy without
+    // it lifts the fleet's own mute, never the household's).
+    if (e.policy.forceMute === false) return { ok: false, code: "UNMUTE_ATTEMPT", message: "a policy can force mute on, never unmute", version: e.version };
+    const p = PolicySchema.safeParse(e.policy);
+    if (!p.success) return { ok: false, code: "SCHEMA_INVALID", message: `${p.error.issues[0]?.path.join(".")}: ${p.error.issues[0]?.message}`, version: e.version };
+    const g = guard(p.data, this.o.household());
+    if (g) return { ok: false, ...g, version: e.version };
+    return { ok: true, envelope: e, policy: p.data, version: e.version, hash: policyHash(p.data) };
+  }
+
+  /** Code caps ∩ household choices ∩ the applied fleet policy. */
+  effective(): EffectivePolicy {
+    const h = this.o.household();
+    const p = this.applied?.policy;
+    const cap = (d: number): number => Math.min(RETENTION_CAP_DAYS, d);
+    return {
+      retentionDays: cap(Math.min(h.retentionDays, p?.retentionDays ?? RETENTION_CAP_DAYS)),
+      uploads: h.uploads && (p?.uploads ?? true),
+      alpha: p ? [Math.max(h.alphaMin, p.alpha.min), Math.min(h.alphaMax, p.alpha.max)] : [h.alphaMin, h.alphaMax],
+      trainingAllowed: h.trainingUse && (p ? p.trainingUse === "allowed" : true),
+      farField: p?.farField ?? true,
+      wakeWords: (p?.wakeWords ?? KEYWORDS).filter((w) => h.wakeWords.includes(w)),
+      forceMute: p?.forceMute === true,
+      uploadEndpoints: p?.uploadEndpoints ?? null,
+      maxSessionSeconds: p?.maxSessionSeconds ?? null,
+      endOfSpeechMs: p?.endOfSpeechMs ?? null,
+      version: this.applied?.version ?? 0,
+      hash: this.applied?.hash ?? null,
+    };
+  }
+}
