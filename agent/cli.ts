@@ -17,6 +17,7 @@ import { openAgentDb } from "./ledger/agent-db.ts";
 import { CaptureStore } from "./ledger/captures.ts";
 import { mcadamsPcm16 } from "./privacy/mcadams.ts";
 import { cmdLedger } from "./cli-ledger.ts";
+import { cmdFleet, cmdPolicy } from "./cli-policy.ts";
 import { createWebRtcVad } from "./audio/webrtc-vad.ts";
 import { SpeechEmbedder } from "./wake/embedding.ts";
 import { EmbeddingWakeEngine } from "./wake/embedding-engine.ts";
@@ -45,6 +46,8 @@ Commands:
   export          copy what is kept (JSON + WAV) into a directory
   wipe            delete everything the household left here (factory reset)
   audit           list privacy events; 'audit verify' checks the hash chain
+  policy          operator tools: keygen, sign, push a fleet policy
+  fleet status    the devices' applied policy versions and compliance
 
 Run 'spa <command> --help' for a command's options.`,
   start: `Usage: spa start [--config FILE] [--set PATH=VALUE]...
@@ -425,6 +428,10 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdVoice(rest);
       case "uploads":
         return await cmdUploads(rest);
+      case "policy":
+        return await cmdPolicy(rest, (t) => process.stdout.write(t));
+      case "fleet":
+        return await cmdFleet(rest, (t) => process.stdout.write(t));
       case "history":
       case "play":
       case "delete":

@@ -28,6 +28,12 @@ import type { Uploader } from "./ports/uploader.ts";
 import { HttpsUploader } from "./upload/https-uploader.ts";
 import { OutboxUploader } from "./upload/outbox-uploader.ts";
 import { UploadWorker } from "./upload/worker.ts";
+import { readFileSync } from "node:fs";
+import { PolicyEngine, type EffectivePolicy } from "./policy/engine.ts";
+import { PolicyService } from "./policy/service.ts";
+import { keyIdOf, publicKeyFromPem } from "./policy/trust.ts";
+import type { KeyObject } from "node:crypto";
+import type { Keyword, WakeHit } from "./ports/wake-engine.ts";
 import { registerSecret, type Logger } from "./log.ts";
 import type { AudioSource } from "./ports/audio-source.ts";
 import type { Clock } from "./ports/clock.ts";
@@ -144,6 +150,39 @@ export function createUploader(c: Config["upload"]): Uploader | null {
   return new HttpsUploader({ endpoint: c.endpoint!, allowedHosts: c.allowedHosts, caFile: c.caFile, timeoutMs: c.timeoutMs });
 }
 
+/** Trusted operator keys from local config; a key whose id does not match its file is refused. */
+export function loadTrustedKeys(c: Config["policy"]): Map<string, KeyObject> {
+  const out = new Map<string, KeyObject>();
+  for (const k of c.trustedKeys) {
+    let key: KeyObject;
+    try {
+      key = publicKeyFromPem(readFileSync(k.publicKeyFile, "utf8"));
+    } catch (e) {
+      throw new AgentError("CONFIG_INVALID", `policy.trustedKeys: ${k.publicKeyFile}: ${toError(e).message}`);
+    }
+    if (keyIdOf(key) !== k.keyId) throw new AgentError("CONFIG_INVALID", `policy.trustedKeys: ${k.publicKeyFile} has key id ${keyIdOf(key)}, not ${k.keyId}`);
+    out.set(k.keyId, key);
+  }
+  return out;
+}
+
+/** Drops wake hits for keywords the effective policy does not allow. */
+function filteredWake(engine: WakeEngine, allowed: () => readonly Keyword[]): WakeEngine {
+  return {
+    name: engine.name,
+    frameLength: engine.frameLength,
+    process: (frame: Int16Array, speech: boolean): WakeHit | null => {
+      const hit = engine.process(frame, speech);
+      return hit && allowed().includes(hit.keyword) ? hit : null;
+    },
+    reset: () => engine.reset(),
+    close: () => engine.close(),
+  };
+}
+
+/** The ledger key of the last good fleet policy envelope. */
+export const POLICY_SETTING = "policy.envelope";
+
 /** Household setting names in the ledger's settings table. */
 export const TRAINING_USE_SETTING = "trainingUse";
 
@@ -151,6 +190,8 @@ export class Agent {
   #db: Db | null = null;
   #uploads: UploadWorker | null = null;
   #ledger: Ledger | null = null;
+  #policy: PolicyService | null = null;
+  #engine: PolicyEngine | null = null;
   #bridge: BridgeServer | null = null;
   #driver: GateDriver | null = null;
   #sim: FakeFirmware | null = null;
@@ -174,6 +215,15 @@ export class Agent {
     return this.#ledger;
   }
 
+  get policy(): PolicyService | null {
+    return this.#policy;
+  }
+
+  /** The policy in force: code caps ∩ household ∩ fleet. */
+  effective(): EffectivePolicy | null {
+    return this.#engine?.effective() ?? null;
+  }
+
   get uploads(): UploadWorker | null {
     return this.#uploads;
   }
@@ -191,8 +241,25 @@ export class Agent {
 
     const db = openAgentDb(join(resolve(config.dataDir), "agent.db"));
     this.#db = db;
+    if (config.policy.mqtt.url && !config.device.id) throw new AgentError("CONFIG_INVALID", "policy.mqtt.url is set: device.id is needed for the device's topics");
+    const trusted = loadTrustedKeys(config.policy);
+    // Filled in below, once the ledger (which holds the household's persisted choices) is open.
+    let household = (): { trainingUse: boolean } => ({ trainingUse: config.privacy.trainingUse });
+    const engine = new PolicyEngine({
+      trusted,
+      now: () => clock.now(),
+      household: () => ({
+        retentionDays: config.retention.days,
+        uploads: config.upload.kind !== "off",
+        trainingUse: household().trainingUse,
+        alphaMin: config.privacy.alphaMin,
+        alphaMax: config.privacy.alphaMax,
+        wakeWords: config.wake.keywords,
+      }),
+    });
+    this.#engine = engine;
     const ledger = new Ledger(db, clock, {
-      retentionDays: () => config.retention.days,
+      retentionDays: () => engine.effective().retentionDays,
       purgeIntervalMs: config.retention.purgeIntervalMinutes * 60_000,
       auditKeepDays: config.retention.auditKeepDays,
       log: log.child("ledger"),
@@ -204,6 +271,33 @@ export class Agent {
     );
     const store = new SqliteGateStore(db, ledger.audit);
     const captures = ledger.captures;
+    household = () => ({ trainingUse: (captures.setting(TRAINING_USE_SETTING) ?? String(config.privacy.trainingUse)) === "true" });
+    const gateConfig = gateConfigFrom(config.gate);
+    const baseGate = { ...gateConfig };
+    let driverRef: GateDriver | null = null;
+    // Applies the effective policy to everything it governs (at boot and after each change).
+    const applyPolicy = (): void => {
+      const eff = engine.effective();
+      ledger.retentionChanged();
+      gateConfig.maxSessionFrames = Math.min(baseGate.maxSessionFrames, eff.maxSessionSeconds !== null ? framesFor(Millis(eff.maxSessionSeconds * 1000)) : Infinity);
+      gateConfig.trailingSilenceFrames = Math.min(baseGate.trailingSilenceFrames, eff.endOfSpeechMs !== null ? framesFor(Millis(eff.endOfSpeechMs)) : Infinity);
+      driverRef?.dispatch({ kind: "policy", at: clock.now(), farFieldAllowed: eff.farField && eff.wakeWords.length > 0, forceMute: eff.forceMute });
+    };
+    const policy = new PolicyService({
+      engine,
+      log: log.child("policy"),
+      deviceId: config.device.id ?? "unset",
+      fleet: config.policy.mqtt.fleet,
+      topicPrefix: config.policy.mqtt.topicPrefix,
+      load: () => captures.setting(POLICY_SETTING),
+      save: (env) => captures.setSetting(POLICY_SETTING, env, clock.now()),
+      audit: (type, data) => ledger.audit.append(clock.now(), type, data),
+      onApplied: applyPolicy,
+      compliance: () => ({ capturesKept: captures.count(), oldestKeptDays: ledger.oldestKeptDays(), purged: ledger.purgedTotal, falseWakes: driverRef?.counters.falseWakes ?? 0 }),
+      now: () => clock.now(),
+    });
+    this.#policy = policy;
+    policy.boot();
     const uploader = createUploader(config.upload);
     const uploads = uploader
       ? new UploadWorker({ store: captures, uploader, clock, log: log.child("upload"), retryBaseMs: config.upload.retryBaseMs, retryMaxMs: config.upload.retryMaxMs, random: cryptoUniform, audit: (type, data) => ledger.audit.append(clock.now(), type, data) })
@@ -214,10 +308,15 @@ export class Agent {
       store: captures,
       log: log.child("voice"),
       random: cryptoUniform,
-      alphaRange: () => [config.privacy.alphaMin, config.privacy.alphaMax],
-      uploadsOn: () => uploads !== null,
-      trainingAllowed: () => (captures.setting(TRAINING_USE_SETTING) ?? String(config.privacy.trainingUse)) === "true",
-      policyVersion: () => 0,
+      alphaRange: () => engine.effective().alpha,
+      uploadsOn: () => {
+        const eff = engine.effective();
+        if (!uploads || !eff.uploads) return false;
+        // A policy endpoint allowlist also binds the configured endpoint.
+        return eff.uploadEndpoints === null || config.upload.kind !== "https" || eff.uploadEndpoints.includes(new URL(config.upload.endpoint!).hostname);
+      },
+      trainingAllowed: () => engine.effective().trainingAllowed,
+      policyVersion: () => engine.effective().version,
       locale: config.privacy.locale,
       queueMax: config.upload.queueMax,
       onQueued: () => uploads?.kick(),
@@ -226,13 +325,15 @@ export class Agent {
     });
     const vad = await createWebRtcVad(config.gate.vadAggressiveness as 0 | 1 | 2 | 3);
 
-    const wake = await createWakeEngine(config, io);
-    this.#wake = wake;
+    const rawWake = await createWakeEngine(config, io);
+    this.#wake = rawWake;
+    const wake = rawWake ? filteredWake(rawWake, () => engine.effective().wakeWords) : null;
 
     const now = clock.now();
+    const eff0 = engine.effective();
     const { state, expiredTimedMute } = initialState(store.load(), now, {
       wakeAvailable: wake !== null,
-      farFieldAllowed: true,
+      farFieldAllowed: eff0.farField && eff0.wakeWords.length > 0,
       defaultMode: config.mode,
     });
     if (expiredTimedMute) store.audit(now, { type: "unmute", cause: "timer" });
@@ -249,13 +350,20 @@ export class Agent {
     });
     this.#bridge = bridge;
 
-    const driver = new GateDriver(state, { clock, mic: source, wake, vad, bridge, sink, store, log: log.child("gate"), config: gateConfigFrom(config.gate) });
+    const driver = new GateDriver(state, { clock, mic: source, wake, vad, bridge, sink, store, log: log.child("gate"), config: gateConfig });
+    driverRef = driver;
     this.#driver = driver;
     if (expiredTimedMute) io.out("the timed mute ran out while the agent was stopped: unmuted");
     await bridge.start();
     driver.start();
+    applyPolicy();
     ledger.start();
     uploads?.start();
+    const m = config.policy.mqtt;
+    if (m.url) {
+      policy.connect({ url: m.url, protocolVersion: m.protocolVersion, caFile: m.caFile, username: m.username, passwordFile: m.passwordFile, certFile: m.certFile, keyFile: m.keyFile, reconnectMinMs: m.reconnectMinMs, reconnectMaxMs: m.reconnectMaxMs });
+      io.out(`fleet policy: ${m.url} (fleet ${m.fleet}; applied version ${engine.effective().version})`);
+    } else io.out(`fleet policy: off (no broker configured${engine.effective().version ? `; stored policy version ${engine.effective().version} in force` : ""})`);
     io.out(`bridge: listening on ${resolve(config.bridge.socketPath)}`);
 
     if (config.status.enabled) {
@@ -366,6 +474,7 @@ export class Agent {
       await step("capture gate", () => this.#driver?.stop());
       await step("audio source", () => this.#source?.close());
       await step("uploads", () => this.#uploads?.stop());
+      await step("fleet policy", () => this.#policy?.stop());
       await step("ledger clock", () => this.#ledger?.stop());
       this.#status?.stop();
       this.#buttons?.stop();

@@ -35,6 +35,11 @@ export const WakeConfig = z
       .default("trained")
       .describe("engine used when the configured one fails to start (none = push-to-talk only)"),
     model: z.string().min(1).nullable().default(null).describe("trained engine: weights file; null = the bundled agent/wake/models/trained.json"),
+    keywords: z
+      .array(z.enum(["天猫精灵", "你好天猫"]))
+      .min(1)
+      .default(["天猫精灵", "你好天猫"])
+      .describe("wake words the household uses; a fleet policy may narrow this list, never extend it"),
     templates: z
       .object({
         dir: z.string().min(1).nullable().default(null).describe("enrolled templates (spa wake enroll --out DIR); null = <dataDir>/wake-templates"),
@@ -113,6 +118,38 @@ export const LogConfig = z
   })
   .strict();
 
+export const PolicyConfig = z
+  .object({
+    trustedKeys: z
+      .array(
+        z
+          .object({
+            keyId: z.string().regex(/^[0-9a-f]{16}$/, "16 hex digits (spa policy keygen prints it)"),
+            publicKeyFile: z.string().min(1).describe("PEM file of the Ed25519 public key"),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe("operator keys whose signed policies this device accepts (several, for rotation); only from this local config"),
+    mqtt: z
+      .object({
+        url: z.string().regex(/^mqtts?:\/\/[^\s]+$/, "an mqtt:// or mqtts:// URL").nullable().default(null).describe("broker, e.g. mqtts://broker.example:8883; null = fleet policy off"),
+        fleet: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, _ or -").default("default").describe("fleet whose policy topic this device follows"),
+        topicPrefix: z.string().regex(/^[A-Za-z0-9_/-]{1,64}$/, "letters, digits, _, - and /").default("spa/v1").describe("topic prefix"),
+        protocolVersion: z.union([z.literal(5), z.literal(4)]).default(5).describe("5 = MQTT 5, 4 = MQTT 3.1.1"),
+        caFile: z.string().min(1).nullable().default(null).describe("PEM CA bundle for the broker's certificate"),
+        username: z.string().min(1).nullable().default(null).describe("broker user name"),
+        passwordFile: z.string().min(1).nullable().default(null).describe("file holding the broker password (never the password itself in config)"),
+        certFile: z.string().min(1).nullable().default(null).describe("client certificate (PEM) for certificate authentication"),
+        keyFile: z.string().min(1).nullable().default(null).describe("client private key (PEM)"),
+        reconnectMinMs: int(100, 60000, 1000, "first reconnect delay; doubles per failed attempt"),
+        reconnectMaxMs: int(1000, 3600000, 60000, "longest reconnect delay"),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
 export const RetentionConfig = z
   .object({
     days: int(1, 180, 180, "keep voice material at most this many days (by wall clock and by powered-on time); the code caps it at 180 whatever is set here or by fleet policy"),
@@ -177,6 +214,7 @@ export const ConfigSchema = z
     status: StatusConfig.prefault({}),
     log: LogConfig.prefault({}),
     retention: RetentionConfig.prefault({}),
+    policy: PolicyConfig.prefault({}),
     device: DeviceConfig.prefault({}),
     privacy: PrivacyConfig.prefault({}),
     upload: UploadConfig.prefault({}),

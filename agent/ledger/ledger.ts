@@ -70,6 +70,8 @@ export class Ledger {
   #timer: TimerHandle | null = null;
   #persistTimer: TimerHandle | null = null;
   #lastLimitMs: number;
+  /** Captures purged as expired since this instance started (compliance counter). */
+  purgedTotal = 0;
 
   constructor(
     readonly db: Db,
@@ -94,6 +96,7 @@ export class Ledger {
   purge(cause: PurgeCause): Removed {
     const limitMs = this.limitMs();
     const r = this.captures.purgeExpired(this.now(), limitMs);
+    this.purgedTotal += r.count;
     unlinkAll(r.exportFiles, this.o.log);
     this.clock.persist();
     if (r.count > 0) {
@@ -128,6 +131,12 @@ export class Ledger {
     unlinkAll(r.exportFiles, this.o.log);
     this.audit.append(this.wallClock.now(), "deletion", { scope: "id", count: r.count, via, deletionRequests: r.deletionRequests });
     return r;
+  }
+
+  /** Age in days of the oldest capture kept (by wall clock), or null with none. */
+  oldestKeptDays(): number | null {
+    const r = this.db.prepare("SELECT MIN(captured_wall) AS w FROM captures").get() as { w: number | null };
+    return r.w === null ? null : Math.floor((this.clock.wall() - r.w) / DAY_MS);
   }
 
   history(limit = 1000): HistoryRow[] {

@@ -47,11 +47,11 @@ export const policyHash = (p: Policy): string => createHash("sha256").update(can
 
 /** The tighten-only rule: null if the policy only narrows, else why not. */
 export function guard(p: Policy, h: HouseholdChoices): { code: RejectCode; message: string } | null {
-  if (p.wakeWords.some((w) => !h.wakeWords.includes(w))) return { code: "WAKE_WORD_ADDED", message: "the policy enables a wake word the household has not" };
+  if (p.wakeWords?.some((w) => !h.wakeWords.includes(w))) return { code: "WAKE_WORD_ADDED", message: "the policy enables a wake word the household has not" };
   if (!p.voiceModification && p.uploads) return { code: "VOICE_MOD_OFF_WHILE_UPLOADING", message: "voice modification cannot be off while uploads are on" };
   if (p.trainingUse === "allowed" && !h.trainingUse) return { code: "TRAINING_AGAINST_HOUSEHOLD", message: "the household has opted out of training use" };
-  if (p.uploads && !h.uploads) return { code: "UPLOADS_AGAINST_HOUSEHOLD", message: "the household has switched uploads off" };
-  if (p.alpha.min < h.alphaMin || p.alpha.max > h.alphaMax) return { code: "ALPHA_OUTSIDE_HOUSEHOLD", message: `the α range must lie within the household's [${h.alphaMin}, ${h.alphaMax}]` };
+  // An explicit α range must lie within the household's (uploads and the rest are intersected).
+  if (p.alpha && (p.alpha.min < h.alphaMin || p.alpha.max > h.alphaMax)) return { code: "ALPHA_OUTSIDE_HOUSEHOLD", message: `the α range must lie within the household's [${h.alphaMin}, ${h.alphaMax}]` };
   return null;
 }
 
@@ -120,10 +120,10 @@ export class PolicyEngine {
     return {
       retentionDays: cap(Math.min(h.retentionDays, p?.retentionDays ?? RETENTION_CAP_DAYS)),
       uploads: h.uploads && (p?.uploads ?? true),
-      alpha: p ? [Math.max(h.alphaMin, p.alpha.min), Math.min(h.alphaMax, p.alpha.max)] : [h.alphaMin, h.alphaMax],
+      alpha: p?.alpha ? [Math.max(h.alphaMin, p.alpha.min), Math.min(h.alphaMax, p.alpha.max)] : [h.alphaMin, h.alphaMax],
       trainingAllowed: h.trainingUse && (p ? p.trainingUse === "allowed" : true),
       farField: p?.farField ?? true,
-      wakeWords: (p?.wakeWords ?? KEYWORDS).filter((w) => h.wakeWords.includes(w)),
+      wakeWords: (p?.wakeWords ?? [...KEYWORDS]).filter((w) => h.wakeWords.includes(w)),
       forceMute: p?.forceMute === true,
       uploadEndpoints: p?.uploadEndpoints ?? null,
       maxSessionSeconds: p?.maxSessionSeconds ?? null,

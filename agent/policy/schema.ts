@@ -9,16 +9,22 @@ import { KEYWORDS } from "../ports/wake-engine.ts";
 export const PolicySchema = z
   .object({
     retentionDays: z.number().int().min(1).max(180).default(30).describe("keep voice material at most this many days"),
-    uploads: z.boolean().default(true).describe("de-identified uploads on or off"),
+    uploads: z.boolean().default(true).describe("de-identified uploads allowed (they still need the household's uploads on)"),
     voiceModification: z.boolean().default(true).describe("McAdams voice modification (may not be switched off while uploading)"),
     alpha: z
       .object({ min: z.number().min(0.5).max(0.95), max: z.number().min(0.5).max(0.95) })
       .strict()
       .refine((a) => a.min <= a.max, { message: "alpha.min must not exceed alpha.max" })
-      .default({ min: 0.5, max: 0.9 }),
+      .optional()
+      .describe("McAdams α range, intersected with the household's (absent: the household's)"),
     trainingUse: z.enum(["allowed", "forbidden"]).default("forbidden"),
     farField: z.boolean().default(true).describe("wake-word listening allowed (false: push-to-talk only)"),
-    wakeWords: z.array(z.enum(KEYWORDS)).max(2).refine((w) => new Set(w).size === w.length, { message: "wake words must not repeat" }).default([...KEYWORDS]),
+    wakeWords: z
+      .array(z.enum(KEYWORDS))
+      .max(2)
+      .refine((w) => new Set(w).size === w.length, { message: "wake words must not repeat" })
+      .optional()
+      .describe("wake words allowed (absent: the household's); may not name one the household does not use"),
     maxSessionSeconds: z.number().int().min(2).max(120).default(30),
     endOfSpeechMs: z.number().int().min(200).max(5000).default(800),
     uploadEndpoints: z.array(z.string().min(1).max(253)).max(32).optional().describe("hosts uploads may go to (absent: the device's own allowlist)"),
@@ -52,5 +58,4 @@ export type RejectCode =
   | "WAKE_WORD_ADDED"
   | "VOICE_MOD_OFF_WHILE_UPLOADING"
   | "TRAINING_AGAINST_HOUSEHOLD"
-  | "UPLOADS_AGAINST_HOUSEHOLD"
   | "ALPHA_OUTSIDE_HOUSEHOLD";

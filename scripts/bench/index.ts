@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- mute|voice|ledger|wake]`: the benchmarks, printed as tables. These are measurements on a
+ * `npm run bench [-- mute|voice|ledger|policy|wake]`: the benchmarks, printed as tables. These are measurements on a
  * shared, noisy machine, not pass/fail tests; the "target" column says how a number compares
  * with the target in DESIGN.md. SPA_BENCH_TRIALS sets the number of mute trials (default 60);
  * SPA_BENCH_WAKE_SCALE the size of the wake evaluation set (default 2), SPA_BENCH_HOUSEHOLDS
@@ -8,6 +8,7 @@
 import { cpus } from "node:os";
 import { muteLatency } from "./mute-latency.ts";
 import { ledgerBench } from "./ledger.ts";
+import { policyBench } from "./policy.ts";
 import { voiceBench } from "./voice.ts";
 import { wakeBench } from "./wake.ts";
 
@@ -76,6 +77,24 @@ if (want("ledger")) {
       ],
     ),
   );
+}
+
+if (want("policy")) {
+  const n = Number(process.env.SPA_BENCH_DEVICES ?? 200);
+  process.stdout.write(`\nfleet fan-out: ${n} simulated devices on one local mosquitto, one signed fleet policy...\n\n`);
+  const p = await policyBench(n);
+  process.stdout.write(
+    table(
+      ["measure", "value", "target", "result"],
+      [
+        [`devices that reported the policy applied`, `${p.applied} / ${p.devices}`, "all", p.applied === p.devices ? "met" : "MISSED"],
+        ["publish → applied and reported, median (ms)", p.medianMs.toFixed(0), "", ""],
+        ["publish → applied and reported, slowest device (ms)", p.maxMs.toFixed(0), "<= 2000", p.maxMs <= 2000 && p.applied === p.devices ? "met" : "MISSED"],
+        ["memory per device's policy client (KiB, heap + external)", p.perDeviceKb.toFixed(1), "", ""],
+      ],
+    ),
+  );
+  failed ||= p.applied !== p.devices;
 }
 
 if (want("wake")) {

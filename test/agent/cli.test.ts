@@ -15,8 +15,8 @@ const C = suite("spa CLI");
 C("--help lists every subcommand, and each has its own --help", () => {
   const main = spa("--help");
   assert.is(main.status, 0);
-  for (const cmd of ["start", "config check", "bridge", "wake detect", "wake enroll", "voice anonymize", "uploads", "history", "play", "delete", "export", "wipe", "audit"]) assert.match(main.stdout, cmd);
-  for (const cmd of [["start"], ["config"], ["bridge"], ["wake"], ["voice"], ["uploads"], ["history"], ["play"], ["delete"], ["export"], ["wipe"], ["audit"]]) {
+  for (const cmd of ["start", "config check", "bridge", "wake detect", "wake enroll", "voice anonymize", "uploads", "history", "play", "delete", "export", "wipe", "audit", "policy", "fleet status"]) assert.match(main.stdout, cmd);
+  for (const cmd of [["start"], ["config"], ["bridge"], ["wake"], ["voice"], ["uploads"], ["history"], ["play"], ["delete"], ["export"], ["wipe"], ["audit"], ["policy"], ["fleet"]]) {
     const r = spa(...cmd, "--help");
     assert.is(r.status, 0, `${cmd.join(" ")} --help`);
     assert.match(r.stdout, /Usage: spa/);
@@ -43,6 +43,13 @@ C("unknown commands and options are user errors (exit 1, one line)", () => {
     ["export"],
     ["audit", "prove"],
     ["history", "--yes"],
+    ["policy", "sign", "p.json"],
+    ["policy", "sign", "--key", "/nope.pem", "--version", "1", "p.json"],
+    ["policy", "keygen"],
+    ["policy", "push", "--broker", "mqtt://127.0.0.1:1", "/no/env.json"],
+    ["policy", "launch"],
+    ["fleet", "status", "--broker", "http://x"],
+    ["fleet", "census"],
   ]) {
     const r = spa(...args);
     assert.is(r.status, 1, `${args.join(" ")}: ${r.stderr}`);
@@ -100,6 +107,28 @@ C("spa voice anonymize: a seed makes it reproducible, α changes the output, the
     const modified = readPcm16(readFileSync(out("a8.wav")));
     assert.is(modified.length, input.length);
     assert.ok(modified.some((v, i) => v !== input[i]));
+  } finally {
+    dir.remove();
+  }
+});
+
+C("spa policy keygen and sign: a key pair, a signed envelope, schema errors named", () => {
+  const dir = tempDir();
+  try {
+    const k = spa("policy", "keygen", "--out", dir.path);
+    assert.is(k.status, 0, k.stderr);
+    assert.match(k.stdout, /key id [0-9a-f]{16}/);
+    assert.is(spa("policy", "keygen", "--out", dir.path).status, 1, "never overwrites a key");
+    writeFileSync(join(dir.path, "p.json"), JSON.stringify({ retentionDays: 30 }));
+    const s = spa("policy", "sign", "--key", join(dir.path, "policy-key.pem"), "--version", "4", join(dir.path, "p.json"));
+    assert.is(s.status, 0, s.stderr);
+    const env = JSON.parse(s.stdout) as { version: number; keyId: string; sig: string };
+    assert.is(env.version, 4);
+    assert.ok(k.stdout.includes(env.keyId));
+    writeFileSync(join(dir.path, "bad.json"), JSON.stringify({ retentionDays: 365, colour: "red" }));
+    const bad = spa("policy", "sign", "--key", join(dir.path, "policy-key.pem"), "--version", "5", join(dir.path, "bad.json"));
+    assert.is(bad.status, 1);
+    assert.match(bad.stderr, /retentionDays/);
   } finally {
     dir.remove();
   }

@@ -1,0 +1,164 @@
+/**
+ * Fleet policy on the device: the last good policy from the ledger at boot, then whatever
+ * arrives over MQTT (fleet/<fleet>/policy and device/<id>/policy, retained). Every decision is
+ * audited and reported on the retained device/<id>/state topic (applied version, policy hash,
+ * status, last rejection, compliance counters — never personal data). Birth "online" and Last
+ * Will "offline" on device/<id>/online. The agent works normally with the broker down.
+ */
+import { readFileSync } from "node:fs";
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import { toError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { PolicyEngine } from "./engine.ts";
+
+export interface ComplianceCounters {
+  capturesKept: number;
+  oldestKeptDays: number | null;
+  purged: number;
+  falseWakes: number;
+}
+
+export interface PolicyServiceOptions {
+  engine: PolicyEngine;
+  log: Logger;
+  deviceId: string;
+  fleet: string;
+  topicPrefix: string;
+  /** Stored envelope (last good) and persistence of a new one. */
+  load: () => string | null;
+  save: (envelope: string) => void;
+  audit: (type: "policy-applied" | "policy-rejected", data: Record<string, unknown>) => void;
+  /** Called after a policy was applied (at boot too). */
+  onApplied: () => void;
+  compliance: () => ComplianceCounters;
+  now: () => number;
+}
+
+export interface MqttSettings {
+  url: string;
+  protocolVersion: 4 | 5;
+  caFile: string | null;
+  username: string | null;
+  passwordFile: string | null;
+  certFile: string | null;
+  keyFile: string | null;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+}
+
+export const topics = (prefix: string, fleet: string, id: string) => ({
+  fleetPolicy: `${prefix}/fleet/${fleet}/policy`,
+  devicePolicy: `${prefix}/device/${id}/policy`,
+  state: `${prefix}/device/${id}/state`,
+  online: `${prefix}/device/${id}/online`,
+});
+
+/** Connection options shared by the device and the operator tools. */
+export function mqttOptions(s: Omit<MqttSettings, "url" | "reconnectMinMs" | "reconnectMaxMs">): IClientOptions {
+  const o: IClientOptions = { protocolVersion: s.protocolVersion, clean: true, connectTimeout: 10_000 };
+  if (s.caFile) o.ca = readFileSync(s.caFile);
+  if (s.certFile) o.cert = readFileSync(s.certFile);
+  if (s.keyFile) o.key = readFileSync(s.keyFile);
+  if (s.username) o.username = s.username;
+  if (s.passwordFile) o.password = readFileSync(s.passwordFile, "utf8").trim();
+  return o;
+}
+
+export class PolicyService {
+  #client: MqttClient | null = null;
+  #delay = 0;
+  readonly t: ReturnType<typeof topics>;
+  status: "default" | "applied" = "default";
+  connected = false;
+
+  constructor(readonly o: PolicyServiceOptions) {
+    this.t = topics(o.topicPrefix, o.fleet, o.deviceId);
+  }
+
+  /** The last good policy from the ledger (re-verified: keys may have been rotated since). */
+  boot(): void {
+    const stored = this.o.load();
+    if (!stored) return;
+    const r = this.o.engine.offer(stored);
+    if (r.ok) {
+      this.status = "applied";
+      this.o.onApplied();
+    } else this.o.log.warn("the stored policy no longer verifies; using built-in defaults", { code: r.code });
+  }
+
+  /** One envelope from a topic: decide, persist, audit, apply, report. */
+  handle(source: "fleet" | "device", payload: Buffer | string): void {
+    if (payload.length === 0) return; // a cleared retained message
+    const r = this.o.engine.offer(payload.toString());
+    if (r.ok) {
+      this.o.save(payload.toString());
+      this.status = "applied";
+      this.o.audit("policy-applied", { version: r.version, hash: r.hash, source });
+      this.o.log.info("fleet policy applied", { version: r.version, source });
+      this.o.onApplied();
+    } else {
+      this.o.audit("policy-rejected", { code: r.code, version: r.version, source });
+      this.o.log.warn("fleet policy rejected", { code: r.code, version: r.version, source, reason: r.message });
+    }
+    this.publishState();
+  }
+
+  state(): Record<string, unknown> {
+    const e = this.o.engine;
+    return {
+      fleet: this.o.fleet,
+      appliedVersion: e.applied?.version ?? 0,
+      policyHash: e.applied?.hash ?? null,
+      status: this.status,
+      lastRejection: e.lastRejection,
+      compliance: this.o.compliance(),
+      at: new Date(this.o.now()).toISOString(),
+    };
+  }
+
+  publishState(): void {
+    if (!this.#client?.connected) return;
+    this.#client.publish(this.t.state, JSON.stringify(this.state()), { qos: 1, retain: true });
+  }
+
+  connect(s: MqttSettings): void {
+    const opts: IClientOptions = {
+      ...mqttOptions(s),
+      clientId: `spa-${this.o.deviceId}`,
+      reconnectPeriod: s.reconnectMinMs,
+      will: { topic: this.t.online, payload: Buffer.from("offline"), qos: 1, retain: true },
+    };
+    this.#delay = s.reconnectMinMs;
+    const c = mqtt.connect(s.url, opts);
+    this.#client = c;
+    c.on("connect", () => {
+      this.connected = true;
+      this.#delay = s.reconnectMinMs;
+      c.options.reconnectPeriod = s.reconnectMinMs;
+      c.publish(this.t.online, "online", { qos: 1, retain: true });
+      c.subscribe([this.t.fleetPolicy, this.t.devicePolicy], { qos: 1 }, (err) => {
+        if (err) this.o.log.warn("policy subscription failed", { error: err.message });
+      });
+      this.publishState();
+      this.o.log.info("fleet broker connected");
+    });
+    c.on("message", (topic, payload) => this.handle(topic === this.t.devicePolicy ? "device" : "fleet", payload));
+    c.on("close", () => {
+      if (this.connected) this.o.log.warn("fleet broker connection lost; reconnecting with backoff");
+      this.connected = false;
+      // Exponential backoff: mqtt.js reads reconnectPeriod when it schedules the next attempt.
+      this.#delay = Math.min(s.reconnectMaxMs, this.#delay * 2);
+      c.options.reconnectPeriod = this.#delay;
+    });
+    c.on("error", (e) => this.o.log.warn("fleet broker error", { error: toError(e).message }));
+  }
+
+  async stop(): Promise<void> {
+    const c = this.#client;
+    this.#client = null;
+    if (!c) return;
+    // A clean stop says so (the Last Will is for crashes).
+    if (c.connected) await new Promise<void>((r) => c.publish(this.t.online, "offline", { qos: 1, retain: true }, () => r()));
+    await new Promise<void>((r) => c.end(false, {}, () => r()));
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Fleet policy end to end: a real mosquitto (TLS + password, started here), the agent as a real
+ * process, the operator's own `spa policy` / `spa fleet` commands.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import mqtt, { type MqttClient } from "mqtt";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { DAY_MS } from "../../../agent/ledger/retention.ts";
+import { generateKeys, signEnvelope } from "../../../agent/policy/trust.ts";
+import { FakeFirmware } from "../../../firmware-bridge/sim/fake-firmware.ts";
+import { FakeClock } from "../../fakes/fake-clock.ts";
+import { openLedgerAt, storeCapture } from "../../helpers/ledger-fixture.ts";
+import { startBroker, type Broker } from "../../helpers/mosquitto.ts";
+import { sleep, tempDir, until } from "../../helpers/tmp.ts";
+
+const F = suite("fleet policy (real mosquitto, agent process)");
+let dir: ReturnType<typeof tempDir>;
+let broker: Broker;
+let keys: ReturnType<typeof generateKeys>;
+let cfg: string;
+let op: MqttClient;
+const states = new Map<string, Record<string, unknown>>();
+const online = new Map<string, string>();
+const procs: ChildProcess[] = [];
+
+F.before.each(async () => {
+  dir = tempDir("spa-fleet-");
+  broker = await startBroker(dir.path);
+  keys = generateKeys();
+  writeFileSync(join(dir.path, "op.pub.pem"), keys.publicPem);
+  writeFileSync(join(dir.path, "op.pem"), keys.privatePem, { mode: 0o600 });
+  cfg = join(dir.path, "config.json");
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      mode: "near",
+      dataDir: join(dir.path, "data"),
+      audio: { source: "file", file: "test/fixtures/audio/speech-16k.wav" },
+      bridge: { socketPath: join(dir.path, "run", "bridge.sock") },
+      wake: { engine: "none" },
+      status: { enabled: false },
+      upload: { kind: "off" },
+      device: { id: "dev1" },
+      policy: {
+        trustedKeys: [{ keyId: keys.keyId, publicKeyFile: join(dir.path, "op.pub.pem") }],
+        mqtt: { url: broker.url, fleet: "f1", caFile: broker.ca, username: broker.username, passwordFile: broker.passwordFile, reconnectMinMs: 200, reconnectMaxMs: 1000 },
+      },
+    }),
+  );
+  op = await mqtt.connectAsync(broker.url, { ca: readFileSync(broker.ca), username: broker.username, password: broker.password, reconnectPeriod: 300 });
+  op.on("message", (topic, payload) => {
+    const m = /^spa\/v1\/device\/([^/]+)\/(state|online)$/.exec(topic);
+    if (!m || !payload.length) return;
+    if (m[2] === "state") states.set(m[1]!, JSON.parse(payload.toString()) as Record<string, unknown>);
+    else online.set(m[1]!, payload.toString());
+  });
+  await op.subscribeAsync(["spa/v1/device/+/state", "spa/v1/device/+/online"], { qos: 1 });
+});
+
+F.after.each(async () => {
+  for (const p of procs.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+  await op.endAsync(true);
+  states.clear();
+  online.clear();
+  await broker.stop();
+  dir.remove();
+});
+
+function agent(): ChildProcess {
+  const p = spawn(process.execPath, ["bin/spa.mjs", "start", "--config", cfg], { stdio: ["ignore", "ignore", "pipe"] });
+  p.stderr!.on("data", (d: Buffer) => process.env.TEST_VERBOSE && process.stderr.write(d));
+  procs.push(p);
+  return p;
+}
+
+const envelope = (policy: Record<string, unknown>, version: number): string => JSON.stringify(signEnvelope(keys.privatePem, { policy, version, issuedAt: new Date().toISOString() }));
+const publish = (topic: string, text: string): Promise<unknown> => op.publishAsync(`spa/v1/${topic}`, text, { qos: 1, retain: true });
+const applied = (): number => Number(states.get("dev1")?.appliedVersion ?? -1);
+const conn = (): string[] => ["--broker", broker.url, "--ca", broker.ca, "--username", broker.username, "--password-file", broker.passwordFile];
+const spa = (...args: string[]) => spawnSync(process.execPath, ["bin/spa.mjs", ...args], { encoding: "utf8", env: { ...process.env, SPA_CONFIG: "" } });
+
+F("a retained policy from before the agent connected applies; newer replaces; older is rejected; operator tools", async () => {
+  await publish("fleet/f1/policy", envelope({ retentionDays: 90 }, 1));
+  agent();
+  await until(() => applied() === 1, 20_000, "version 1 applied");
+  assert.is(online.get("dev1"), "online");
+  assert.is(states.get("dev1")!.status, "applied");
+
+  // The operator's tools: sign and push version 2.
+  writeFileSync(join(dir.path, "p2.json"), JSON.stringify({ retentionDays: 60, farField: false }));
+  const signed = spa("policy", "sign", "--key", join(dir.path, "op.pem"), "--version", "2", join(dir.path, "p2.json"));
+  assert.is(signed.status, 0, signed.stderr);
+  writeFileSync(join(dir.path, "e2.json"), signed.stdout);
+  const push = spa("policy", "push", ...conn(), "--fleet", "f1", join(dir.path, "e2.json"));
+  assert.is(push.status, 0, push.stderr);
+  await until(() => applied() === 2, 10_000, "version 2 applied");
+
+  await publish("fleet/f1/policy", envelope({ retentionDays: 30 }, 1));
+  await until(() => (states.get("dev1")!.lastRejection as { code: string } | null)?.code === "NOT_NEWER", 10_000, "the rollback rejected");
+  assert.is(applied(), 2);
+  // A loosening policy is rejected and reported, the last good one stays.
+  await publish("fleet/f1/policy", envelope({ retentionDays: 365 }, 3));
+  await until(() => (states.get("dev1")!.lastRejection as { code: string } | null)?.code === "RETENTION_ABOVE_CAP", 10_000, "the loosening rejected");
+  assert.is(applied(), 2);
+  // A device-specific policy overrides the fleet's when newer.
+  await publish("device/dev1/policy", envelope({ retentionDays: 20 }, 5));
+  await until(() => applied() === 5, 10_000, "device policy applied");
+
+  const status = spa("fleet", "status", ...conn(), "--fleet", "f1");
+  assert.is(status.status, 0, status.stderr);
+  assert.match(status.stdout, /dev1\s+online\s+5\s+applied\s+RETENTION_ABOVE_CAP \(v3\)/);
+  assert.match(status.stdout, /1 devices/);
+});
+
+F("a shorter retention purges at once; broker outage: the gate works on, and a policy published meanwhile is picked up", async () => {
+  const clock = new FakeClock(Date.now() - 100 * DAY_MS);
+  const f = openLedgerAt(join(dir.path, "data"), clock);
+  storeCapture(f.ledger);
+  clock.advance(100 * DAY_MS - 60_000);
+  storeCapture(f.ledger);
+  f.close();
+  agent();
+  await until(() => applied() === 0 && (states.get("dev1")!.compliance as { capturesKept: number }).capturesKept === 2, 20_000, "the agent online with two captures");
+  await publish("fleet/f1/policy", envelope({ retentionDays: 30 }, 1));
+  await until(() => applied() === 1, 10_000, "retention 30 applied");
+  const comp = states.get("dev1")!.compliance as { capturesKept: number; purged: number; oldestKeptDays: number };
+  assert.equal([comp.capturesKept, comp.purged, comp.oldestKeptDays], [1, 1, 0], "the 100-day-old capture purged at once");
+
+  await broker.stop();
+  const fw = await FakeFirmware.start({ socketPath: join(dir.path, "run", "bridge.sock"), ackDelayMs: 0 });
+  await fw.talk("down");
+  await fw.waitFor(() => fw.led === "listening", 3000, "capture while the broker is down");
+  await fw.talk("up");
+  assert.is((await fw.request({ type: "get-state" })).type, "ack");
+  fw.stop();
+  await sleep(500);
+  await broker.start();
+  await until(() => op.connected, 10_000, "operator reconnected");
+  await publish("fleet/f1/policy", envelope({ retentionDays: 20 }, 2));
+  await until(() => applied() === 2, 15_000, "the policy published during the outage applied after reconnect");
+});
+
+F("Last Will: kill -9 the agent and its online topic says offline", async () => {
+  const p = agent();
+  await until(() => online.get("dev1") === "online", 20_000, "online");
+  p.kill("SIGKILL");
+  await until(() => online.get("dev1") === "offline", 10_000, "offline by Last Will");
+});
+
+F.run();
