@@ -15,7 +15,8 @@ import { openAgentDb } from "./ledger/agent-db.ts";
 import { Ledger } from "./ledger/ledger.ts";
 import { DAY_MS } from "./ledger/retention.ts";
 import { createLogger } from "./log.ts";
-import { createUploader } from "./main.ts";
+import { createUploader, loadTrustedKeys, POLICY_SETTING } from "./main.ts";
+import { PolicyEngine } from "./policy/engine.ts";
 
 export const LEDGER_HELP: Record<string, string> = {
   history: `Usage: spa history [--config FILE] [--json]
@@ -55,8 +56,16 @@ function usage(message: string): never {
 
 function openLedger(config: Config): Ledger {
   const db = openAgentDb(join(resolve(config.dataDir), "agent.db"));
+  // The retention in force includes the stored fleet policy, as in the agent.
+  const engine = new PolicyEngine({
+    trusted: loadTrustedKeys(config.policy),
+    now: () => Date.now(),
+    household: () => ({ retentionDays: config.retention.days, uploads: config.upload.kind !== "off", trainingUse: config.privacy.trainingUse, alphaMin: config.privacy.alphaMin, alphaMax: config.privacy.alphaMax, wakeWords: config.wake.keywords }),
+  });
+  const stored = (db.prepare("SELECT value FROM settings WHERE name = ?").get(POLICY_SETTING) as { value: string } | undefined)?.value;
+  if (stored) engine.restore(stored);
   return new Ledger(db, new SystemClock(), {
-    retentionDays: () => config.retention.days,
+    retentionDays: () => engine.effective().retentionDays,
     purgeIntervalMs: config.retention.purgeIntervalMinutes * 60_000,
     auditKeepDays: config.retention.auditKeepDays,
     log: createLogger({ name: "spa", level: "warn", json: false }),
@@ -168,7 +177,11 @@ export async function cmdLedger(cmd: string, argv: string[], resolveConfig: (fil
         if (!audio) usage(`capture ${id} is not kept (or has no audio); see 'spa history'`);
         const wav = encodeWav(audio);
         audio.fill(0);
-        if (values.out) writeFileSync(values.out, wav, { mode: 0o600 });
+        if (values.out) {
+          // A copy of voice material like an export: recorded, so it goes when the capture does.
+          l.captures.recordExportFile(resolve(values.out), id, Date.now());
+          writeFileSync(values.out, wav, { mode: 0o600 });
+        }
         else outBinary(wav);
         wav.fill(0);
         return 0;

@@ -182,6 +182,8 @@ function filteredWake(engine: WakeEngine, allowed: () => readonly Keyword[]): Wa
 
 /** The ledger key of the last good fleet policy envelope. */
 export const POLICY_SETTING = "policy.envelope";
+/** The highest policy version ever applied (replay floor; kept through wipes). */
+export const POLICY_FLOOR_SETTING = "policy.floor";
 
 /** Household setting names in the ledger's settings table. */
 export const TRAINING_USE_SETTING = "trainingUse";
@@ -289,8 +291,11 @@ export class Agent {
       deviceId: config.device.id ?? "unset",
       fleet: config.policy.mqtt.fleet,
       topicPrefix: config.policy.mqtt.topicPrefix,
-      load: () => captures.setting(POLICY_SETTING),
-      save: (env) => captures.setSetting(POLICY_SETTING, env, clock.now()),
+      load: () => ({ envelope: captures.setting(POLICY_SETTING), floor: Number(captures.setting(POLICY_FLOOR_SETTING) ?? 0) }),
+      save: (env, floor) => {
+        captures.setSetting(POLICY_SETTING, env, clock.now());
+        captures.setSetting(POLICY_FLOOR_SETTING, String(floor), clock.now());
+      },
       audit: (type, data) => ledger.audit.append(clock.now(), type, data),
       onApplied: applyPolicy,
       compliance: () => ({ capturesKept: captures.count(), oldestKeptDays: ledger.oldestKeptDays(), purged: ledger.purgedTotal, falseWakes: driverRef?.counters.falseWakes ?? 0 }),
@@ -299,8 +304,15 @@ export class Agent {
     this.#policy = policy;
     policy.boot();
     const uploader = createUploader(config.upload);
+    // Uploads allowed by the policy in force (checked at queueing and again at sending).
+    const uploadsAllowed = (): boolean => {
+      const eff = engine.effective();
+      if (!eff.uploads) return false;
+      // A policy endpoint allowlist also binds the configured endpoint.
+      return eff.uploadEndpoints === null || config.upload.kind !== "https" || eff.uploadEndpoints.includes(new URL(config.upload.endpoint!).hostname);
+    };
     const uploads = uploader
-      ? new UploadWorker({ store: captures, uploader, clock, log: log.child("upload"), retryBaseMs: config.upload.retryBaseMs, retryMaxMs: config.upload.retryMaxMs, random: cryptoUniform, audit: (type, data) => ledger.audit.append(clock.now(), type, data) })
+      ? new UploadWorker({ store: captures, uploader, clock, log: log.child("upload"), retryBaseMs: config.upload.retryBaseMs, retryMaxMs: config.upload.retryMaxMs, random: cryptoUniform, audit: (type, data) => ledger.audit.append(clock.now(), type, data), permit: () => ({ uploads: uploadsAllowed(), trainingAllowed: engine.effective().trainingAllowed }) })
       : null;
     this.#uploads = uploads;
     io.out(`uploads: ${uploader ? uploader.name : "off (captures stay on this device)"}`);
@@ -309,12 +321,7 @@ export class Agent {
       log: log.child("voice"),
       random: cryptoUniform,
       alphaRange: () => engine.effective().alpha,
-      uploadsOn: () => {
-        const eff = engine.effective();
-        if (!uploads || !eff.uploads) return false;
-        // A policy endpoint allowlist also binds the configured endpoint.
-        return eff.uploadEndpoints === null || config.upload.kind !== "https" || eff.uploadEndpoints.includes(new URL(config.upload.endpoint!).hostname);
-      },
+      uploadsOn: () => uploads !== null && uploadsAllowed(),
       trainingAllowed: () => engine.effective().trainingAllowed,
       policyVersion: () => engine.effective().version,
       locale: config.privacy.locale,

@@ -165,8 +165,17 @@ export function migrate(db: Db): void {
  * After deleting anything personal: move the WAL into the main file and truncate it, then give
  * free pages back to the file system (secure_delete has already zeroed them).
  */
-export function checkpoint(db: Db): void {
-  db.pragma("wal_checkpoint(TRUNCATE)");
-  db.pragma("incremental_vacuum");
-  db.pragma("wal_checkpoint(TRUNCATE)");
+export function checkpoint(db: Db): boolean {
+  // A reader in another process (a spa command) can hold the WAL: do not wait seconds for it
+  // on the event loop; report "not done" so the caller retries soon.
+  const timeout = db.pragma("busy_timeout", { simple: true }) as number;
+  db.pragma("busy_timeout = 250");
+  try {
+    const first = db.pragma("wal_checkpoint(TRUNCATE)") as Array<{ busy: number }>;
+    db.pragma("incremental_vacuum");
+    const second = db.pragma("wal_checkpoint(TRUNCATE)") as Array<{ busy: number }>;
+    return first[0]?.busy === 0 && second[0]?.busy === 0;
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
 }

@@ -108,13 +108,21 @@ export class AuditLog {
     return { ok: true, checked, anchorSeq: anchor.seq };
   }
 
-  /** Deletes events older than `before`; the last deleted event's hash becomes the anchor. */
+  /**
+   * Deletes the oldest events, up to (not including) the first one stamped at or after `before`;
+   * the last deleted event's hash becomes the anchor. Only a prefix of the chain can go, and an
+   * event stamped with a wrong clock (1970) later in the chain cannot pull newer ones with it.
+   */
   prune(before: number): number {
     return this.db.transaction(() => {
       this.#anchor();
-      const last = this.db.prepare("SELECT id, hash FROM events WHERE at < ? ORDER BY id DESC LIMIT 1").get(before) as { id: number; hash: string } | undefined;
+      const keepFrom = (this.db.prepare("SELECT MIN(id) AS id FROM events WHERE at >= ?").get(before) as { id: number | null }).id;
+      const last = (
+        keepFrom === null
+          ? this.db.prepare("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").get()
+          : this.db.prepare("SELECT id, hash FROM events WHERE id < ? ORDER BY id DESC LIMIT 1").get(keepFrom)
+      ) as { id: number; hash: string } | undefined;
       if (!last) return 0;
-      // Only a prefix of the chain can go: events are pruned up to the newest old one.
       const n = this.db.prepare("DELETE FROM events WHERE id <= ?").run(last.id).changes;
       this.db.prepare("UPDATE audit_anchor SET seq = ?, hash = ? WHERE id = 1").run(last.id, last.hash);
       return n;

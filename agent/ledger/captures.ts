@@ -60,7 +60,15 @@ function pcmBytes(a: Int16Array): Buffer {
 }
 
 export class CaptureStore {
+  /** A deletion's WAL checkpoint was blocked by a reader; deleted pages may still be in the WAL. */
+  checkpointPending = false;
   constructor(readonly db: Db) {}
+
+  /** Checkpoints after deleting; remembers to retry when a reader blocked it. */
+  retryCheckpoint(): boolean {
+    this.checkpointPending = !checkpoint(this.db);
+    return !this.checkpointPending;
+  }
 
   /**
    * Stores one capture and its (modified) audio, encrypted; optionally queues its upload, all
@@ -174,7 +182,14 @@ export class CaptureStore {
    */
   remove(where: string, args: number[], now: number): Removed {
     const out = this.db.transaction((): Removed => {
-      const uploaded = this.db.prepare(`SELECT upload_id AS u FROM captures WHERE (${where}) AND upload_state = 'sent' AND upload_id IS NOT NULL`).all(...args) as Array<{ u: string }>;
+      // Sent, or possibly delivered: a send was attempted (the reply may have been lost) or the
+      // entry was dropped after attempts. The receiver answers 404 for what it never got.
+      const uploaded = this.db
+        .prepare(
+          `SELECT upload_id AS u FROM captures WHERE (${where}) AND upload_id IS NOT NULL
+             AND (upload_state IN ('sent', 'dropped') OR id IN (SELECT capture_id FROM upload_queue WHERE attempts > 0))`,
+        )
+        .all(...args) as Array<{ u: string }>;
       const ins = this.db.prepare("INSERT OR IGNORE INTO deletion_requests (upload_id, queued_at, next_attempt_at) VALUES (?, ?, ?)");
       for (const { u } of uploaded) ins.run(u, now, now);
       const files = (this.db.prepare(`SELECT path FROM export_files WHERE capture_id IN (SELECT id FROM captures WHERE ${where})`).all(...args) as Array<{ path: string }>).map((r) => r.path);
@@ -182,7 +197,7 @@ export class CaptureStore {
       const count = this.db.prepare(`DELETE FROM captures WHERE ${where}`).run(...args).changes;
       return { count, deletionRequests: uploaded.length, exportFiles: files };
     })();
-    if (out.count > 0) checkpoint(this.db);
+    if (out.count > 0 || this.checkpointPending) this.retryCheckpoint();
     return out;
   }
 
@@ -192,7 +207,9 @@ export class CaptureStore {
     const stray = (this.db.prepare("SELECT path FROM export_files").all() as Array<{ path: string }>).map((r) => r.path);
     this.db.transaction(() => {
       this.db.prepare("DELETE FROM export_files").run();
-      this.db.prepare("DELETE FROM settings").run();
+      // Fleet policy state (policy.*) is the operator's, not the household's: a wipe must not
+      // reopen the device to replays of older policies.
+      this.db.prepare("DELETE FROM settings WHERE name NOT LIKE 'policy.%'").run();
     })();
     return { ...out, exportFiles: [...out.exportFiles, ...stray] };
   }
@@ -276,8 +293,21 @@ export class CaptureStore {
     })();
   }
 
-  failed(captureId: number, nextAttemptAt: number, error: string): void {
-    this.db.prepare("UPDATE upload_queue SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE capture_id = ?").run(nextAttemptAt, error, captureId);
+  /**
+   * A send failed. If the capture was deleted meanwhile, the receiver may have it anyway (the
+   * reply was lost): a deletion request is queued for its upload id.
+   */
+  failed(captureId: number, nextAttemptAt: number, error: string, uploadId?: string, now?: number): void {
+    const n = this.db.prepare("UPDATE upload_queue SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE capture_id = ?").run(nextAttemptAt, error, captureId).changes;
+    if (n === 0 && uploadId) this.db.prepare("INSERT OR IGNORE INTO deletion_requests (upload_id, queued_at, next_attempt_at) VALUES (?, ?, ?)").run(uploadId, now ?? 0, now ?? 0);
+  }
+
+  /** Uploads are no longer allowed for this capture: out of the queue, kept locally. */
+  dropUpload(captureId: number): void {
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM upload_queue WHERE capture_id = ?").run(captureId);
+      this.db.prepare("UPDATE captures SET upload_state = 'dropped' WHERE id = ? AND upload_state = 'queued'").run(captureId);
+    })();
   }
 
   /** Makes every queued upload due now (`spa uploads retry`). Returns how many. */

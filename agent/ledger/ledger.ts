@@ -222,6 +222,8 @@ export class Ledger {
     this.#reschedule();
     const persist = (): void => {
       this.clock.persist();
+      // A checkpoint after a deletion that a reader blocked is retried here.
+      if (this.captures.checkpointPending) this.captures.retryCheckpoint();
       this.#persistTimer = this.wallClock.after(Millis(every), persist);
     };
     const every = this.o.persistEveryMs ?? PERSIST_EVERY_MS;

@@ -59,6 +59,11 @@ export class PolicyEngine {
   applied: { envelope: Envelope; policy: Policy; version: number; hash: string } | null = null;
   lastRejection: { code: RejectCode; version: number | null } | null = null;
   readonly counters = { applied: 0, rejected: 0 };
+  /**
+   * The highest version ever applied on this device (persisted, kept through wipes): no policy
+   * at or below it is accepted again, even when the stored policy could not be restored.
+   */
+  floor = 0;
 
   constructor(
     readonly o: {
@@ -73,6 +78,7 @@ export class PolicyEngine {
     const r = this.check(raw);
     if (r.ok) {
       this.applied = { envelope: r.envelope, policy: r.policy, version: r.version, hash: r.hash };
+      this.floor = Math.max(this.floor, r.version);
       this.counters.applied++;
       return { ok: true, version: r.version, hash: r.hash, policy: r.policy };
     }
@@ -97,7 +103,7 @@ export class PolicyEngine {
     const key = this.o.trusted.get(e.keyId);
     if (!key) return { ok: false, code: "UNKNOWN_KEY", message: `key ${e.keyId} is not trusted here`, version: e.version };
     if (!verifyEnvelope(e, key)) return { ok: false, code: "BAD_SIGNATURE", message: "the signature does not match", version: e.version };
-    const applied = this.applied?.version ?? 0;
+    const applied = Math.max(this.applied?.version ?? 0, this.floor);
     if (e.version <= applied) return { ok: false, code: "NOT_NEWER", message: `version ${e.version} is not above the applied ${applied}`, version: e.version };
     if (Date.parse(e.issuedAt) > this.o.now() + MAX_FUTURE_MS) return { ok: false, code: "FROM_THE_FUTURE", message: `issued at ${e.issuedAt}, after now`, version: e.version };
     const rd = e.policy.retentionDays;
@@ -110,6 +116,41 @@ export class PolicyEngine {
     const g = guard(p.data, this.o.household());
     if (g) return { ok: false, ...g, version: e.version };
     return { ok: true, envelope: e, policy: p.data, version: e.version, hash: policyHash(p.data) };
+  }
+
+  /** Is this the envelope already in force (a broker re-delivering the retained copy)? */
+  isApplied(raw: string): boolean {
+    try {
+      const e = JSON.parse(raw) as { version?: unknown; sig?: unknown };
+      return this.applied !== null && e.version === this.applied.version && e.sig === this.applied.envelope.sig;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The last good policy from storage, at boot: it passed every check when it arrived, so only
+   * its integrity is checked again (trusted key, signature, schema). Not the clock (it may read
+   * 1970 after a power cut) nor the household's later choices (they narrow the effective policy
+   * anyway).
+   */
+  restore(raw: string): { ok: true } | { ok: false; code: RejectCode } {
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return { ok: false, code: "MALFORMED" };
+    }
+    const env = EnvelopeSchema.safeParse(value);
+    if (!env.success) return { ok: false, code: "MALFORMED" };
+    const key = this.o.trusted.get(env.data.keyId);
+    if (!key) return { ok: false, code: "UNKNOWN_KEY" };
+    if (!verifyEnvelope(env.data, key)) return { ok: false, code: "BAD_SIGNATURE" };
+    const p = PolicySchema.safeParse(env.data.policy);
+    if (!p.success) return { ok: false, code: "SCHEMA_INVALID" };
+    this.applied = { envelope: env.data, policy: p.data, version: env.data.version, hash: policyHash(p.data) };
+    this.floor = Math.max(this.floor, env.data.version);
+    return { ok: true };
   }
 
   /** Code caps ∩ household choices ∩ the applied fleet policy. */

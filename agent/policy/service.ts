@@ -24,9 +24,9 @@ export interface PolicyServiceOptions {
   deviceId: string;
   fleet: string;
   topicPrefix: string;
-  /** Stored envelope (last good) and persistence of a new one. */
-  load: () => string | null;
-  save: (envelope: string) => void;
+  /** Stored envelope (last good) and version floor, and persistence of a new one. */
+  load: () => { envelope: string | null; floor: number };
+  save: (envelope: string, floor: number) => void;
   audit: (type: "policy-applied" | "policy-rejected", data: Record<string, unknown>) => void;
   /** Called after a policy was applied (at boot too). */
   onApplied: () => void;
@@ -78,20 +78,33 @@ export class PolicyService {
   /** The last good policy from the ledger (re-verified: keys may have been rotated since). */
   boot(): void {
     const stored = this.o.load();
-    if (!stored) return;
-    const r = this.o.engine.offer(stored);
+    this.o.engine.floor = Math.max(this.o.engine.floor, stored.floor);
+    if (!stored.envelope) return;
+    const r = this.o.engine.restore(stored.envelope);
     if (r.ok) {
       this.status = "applied";
       this.o.onApplied();
-    } else this.o.log.warn("the stored policy no longer verifies; using built-in defaults", { code: r.code });
+    } else this.o.log.warn("the stored policy no longer verifies (key rotated?); household settings apply until a newer policy arrives", { code: r.code });
   }
 
   /** One envelope from a topic: decide, persist, audit, apply, report. */
   handle(source: "fleet" | "device", payload: Buffer | string): void {
+    try {
+      this.#handle(source, payload);
+    } catch (e) {
+      // mqtt.js emits messages without a guard: a database error here must not crash the agent.
+      this.o.log.error("could not process a policy message", { error: toError(e).message });
+    }
+  }
+
+  #handle(source: "fleet" | "device", payload: Buffer | string): void {
     if (payload.length === 0) return; // a cleared retained message
-    const r = this.o.engine.offer(payload.toString());
+    const text = payload.toString();
+    // The broker re-delivers the retained copy of the policy in force on every connect.
+    if (this.o.engine.isApplied(text)) return;
+    const r = this.o.engine.offer(text);
     if (r.ok) {
-      this.o.save(payload.toString());
+      this.o.save(text, this.o.engine.floor);
       this.status = "applied";
       this.o.audit("policy-applied", { version: r.version, hash: r.hash, source });
       this.o.log.info("fleet policy applied", { version: r.version, source });

@@ -30,5 +30,8 @@ export class OutboxUploader implements Uploader {
     if (!/^[0-9a-f-]{36}$/.test(uploadId)) throw new Error("not an upload id");
     rmSync(join(this.dir, `${uploadId}.wav`), { force: true });
     rmSync(join(this.dir, `${uploadId}.json`), { force: true });
+    // Half-written files from a crash in the middle of an upload.
+    rmSync(join(this.dir, `.${uploadId}.wav.part`), { force: true });
+    rmSync(join(this.dir, `.${uploadId}.json.part`), { force: true });
   }
 }

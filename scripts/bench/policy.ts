@@ -43,7 +43,7 @@ export async function policyBench(n = 200): Promise<PolicyBench> {
         deviceId: `bench-${i}`,
         fleet: "bench",
         topicPrefix: "spa/v1",
-        load: () => null,
+        load: () => ({ envelope: null, floor: 0 }),
         save: () => undefined,
         audit: () => undefined,
         onApplied: () => undefined,

@@ -61,6 +61,14 @@ A("pruning keeps an anchor: the rest still verifies, and new events chain on", (
   assert.equal(log.list(1)[0]!.seq, 11);
 });
 
+A("an event stamped by a clock reset to 1970 cannot make pruning take newer events with it", () => {
+  log.append(0, "mute", { cause: "button" }); // seq 11, clock at 1970
+  log.append(1020, "unmute", { cause: "button" }); // seq 12
+  assert.is(log.prune(1005), 5, "only the prefix before the first event at or after the cutoff");
+  assert.equal(log.list(100).map((e) => e.seq), [6, 7, 8, 9, 10, 11, 12]);
+  assert.ok(log.verify().ok);
+});
+
 A("restart (wipe) begins a new chain from a new genesis", () => {
   const before = (db.prepare("SELECT hash FROM audit_anchor").get() as { hash: string }).hash;
   log.restart();

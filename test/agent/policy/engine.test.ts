@@ -79,6 +79,24 @@ P("uploads allowed by the fleet stay off when the household switched them off (i
   assert.is(e.effective().uploads, false);
 });
 
+P("the version floor outlives the stored policy: no replay after a restore fails; restore ignores the clock", () => {
+  const e = engine();
+  assert.ok(e.offer(sign({ forceMute: true }, 9)).ok);
+  const stored = JSON.stringify(e.applied!.envelope);
+  // Boot with the clock reset to 1970: the stored policy is restored all the same.
+  const booted = new PolicyEngine({ trusted: new Map([[keys.keyId, publicKeyFromPem(keys.publicPem)]]), household: () => household, now: () => 0 });
+  booted.floor = 9;
+  assert.ok(booted.restore(stored).ok);
+  assert.is(booted.effective().forceMute, true);
+  assert.ok(booted.isApplied(stored), "a re-delivered retained copy is recognised");
+  // Boot after the key was rotated out: nothing restored, but older policies stay refused.
+  const rotated = new PolicyEngine({ trusted: new Map([[other.keyId, publicKeyFromPem(other.publicPem)]]), household: () => household, now: () => NOW });
+  rotated.floor = 9;
+  assert.is(rotated.restore(stored).ok, false);
+  const replay = rotated.offer(signEnvelope(other.privatePem, { policy: {}, version: 3, issuedAt: new Date(NOW).toISOString() }));
+  assert.is(replay.ok ? "applied" : replay.code, "NOT_NEWER");
+});
+
 P("omitted fields take the strictest sensible values", () => {
   const e = engine({ ...household, trainingUse: true });
   assert.ok(e.offer(sign({}, 1)).ok);

@@ -149,4 +149,44 @@ W("kick sends a new upload at once; stop leaves the queue for the next start", a
   assert.is(store.queued().length, 1);
 });
 
+W("a capture that cannot be decrypted fails its attempt (with backoff) instead of stopping the worker", async () => {
+  const up = new FlakyUploader(0);
+  const w = new UploadWorker({ store, uploader: up, clock, log: silentLogger, retryBaseMs: 1000, retryMaxMs: 60_000, random: () => 0.5 });
+  queueOne(clock.now());
+  db.prepare("UPDATE capture_audio SET tag = zeroblob(16)").run();
+  queueOne(clock.now());
+  w.start();
+  await w.idle();
+  assert.is(up.got.length, 1, "the healthy one still goes out");
+  const [q] = store.queued();
+  assert.is(q!.attempts, 1);
+  await w.stop();
+});
+
+W("queued uploads are checked again at send time: dropped when uploads were switched off, training withdrawn", async () => {
+  const up = new FlakyUploader(0);
+  let permit = { uploads: true, trainingAllowed: false };
+  const w = new UploadWorker({ store, uploader: up, clock, log: silentLogger, retryBaseMs: 1000, retryMaxMs: 60_000, random: () => 0.5, permit: () => permit });
+  queueOne(clock.now()); // envelope says trainingAllowed: true
+  w.start();
+  await w.idle();
+  assert.is(up.got[0]!.envelope.trainingAllowed, false);
+  permit = { uploads: false, trainingAllowed: false };
+  queueOne(clock.now());
+  w.kick();
+  await w.idle();
+  assert.is(up.got.length, 1);
+  assert.equal(store.queued(), []);
+  assert.is(store.list()[0]!.uploadState, "dropped");
+  await w.stop();
+});
+
+W("deleting a capture whose upload was attempted (reply lost) sends a deletion request", async () => {
+  const id = queueOne(clock.now());
+  const row = store.list()[0]!;
+  store.failed(row.id, clock.now() + 1000, "timeout");
+  store.delete("all", clock.now());
+  assert.equal(store.deletionRequests().map((d) => d.uploadId), [id]);
+});
+
 W.run();
