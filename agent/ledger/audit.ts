@@ -72,7 +72,7 @@ export class AuditLog {
       const hash = eventHash(prevHash, seq, at, type, data);
       this.db.prepare("INSERT INTO events (id, at, type, json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)").run(seq, at, type, JSON.stringify(data), prevHash, hash);
       return { seq, at, type, data, prevHash, hash };
-    })();
+    }).immediate();
   }
 
   list(limit = 100): AuditRecord[] {
@@ -126,7 +126,7 @@ export class AuditLog {
       const n = this.db.prepare("DELETE FROM events WHERE id <= ?").run(last.id).changes;
       this.db.prepare("UPDATE audit_anchor SET seq = ?, hash = ? WHERE id = 1").run(last.id, last.hash);
       return n;
-    })();
+    }).immediate();
   }
 
   /** Drops every event and starts a new chain from a new random genesis (wipe). */
@@ -136,7 +136,7 @@ export class AuditLog {
       this.db.prepare("INSERT INTO audit_anchor (id, seq, hash) VALUES (1, 0, ?) ON CONFLICT(id) DO UPDATE SET seq = 0, hash = excluded.hash").run(newGenesis());
       // AUTOINCREMENT keeps its high-water mark in sqlite_sequence; a new chain starts at 1.
       this.db.prepare("DELETE FROM sqlite_sequence WHERE name = 'events'").run();
-    })();
+    }).immediate();
   }
 
   /** Migration helper: hashes events written before the chain existed, in order. */

@@ -101,7 +101,7 @@ export class CaptureStore {
             .run(id, upload.envelope, upload.at, upload.at);
         }
         return id;
-      })();
+      }).immediate();
     } finally {
       plain?.fill(0);
       key.fill(0);
@@ -196,7 +196,7 @@ export class CaptureStore {
       this.db.prepare(`DELETE FROM export_files WHERE capture_id IN (SELECT id FROM captures WHERE ${where})`).run(...args);
       const count = this.db.prepare(`DELETE FROM captures WHERE ${where}`).run(...args).changes;
       return { count, deletionRequests: uploaded.length, exportFiles: files };
-    })();
+    }).immediate();
     if (out.count > 0 || this.checkpointPending) this.retryCheckpoint();
     return out;
   }
@@ -210,7 +210,7 @@ export class CaptureStore {
       // Fleet policy state (policy.*) is the operator's, not the household's: a wipe must not
       // reopen the device to replays of older policies.
       this.db.prepare("DELETE FROM settings WHERE name NOT LIKE 'policy.%'").run();
-    })();
+    }).immediate();
     return { ...out, exportFiles: [...out.exportFiles, ...stray] };
   }
 
@@ -225,7 +225,7 @@ export class CaptureStore {
       const files = (this.db.prepare("SELECT path FROM export_files WHERE capture_id NOT IN (SELECT id FROM captures)").all() as Array<{ path: string }>).map((x) => x.path);
       this.db.prepare("DELETE FROM export_files WHERE capture_id NOT IN (SELECT id FROM captures)").run();
       return { keys, audio, exportFiles: files };
-    })();
+    }).immediate();
     if (r.keys || r.audio || r.exportFiles.length) checkpoint(this.db);
     return r;
   }
@@ -290,7 +290,7 @@ export class CaptureStore {
       this.db.prepare("DELETE FROM upload_queue WHERE capture_id = ?").run(captureId);
       const n = this.db.prepare("UPDATE captures SET upload_state = 'sent' WHERE id = ?").run(captureId).changes;
       if (n === 0) this.db.prepare("INSERT OR IGNORE INTO deletion_requests (upload_id, queued_at, next_attempt_at) VALUES (?, ?, ?)").run(uploadId, now, now);
-    })();
+    }).immediate();
   }
 
   /**
@@ -307,7 +307,7 @@ export class CaptureStore {
     this.db.transaction(() => {
       this.db.prepare("DELETE FROM upload_queue WHERE capture_id = ?").run(captureId);
       this.db.prepare("UPDATE captures SET upload_state = 'dropped' WHERE id = ? AND upload_state = 'queued'").run(captureId);
-    })();
+    }).immediate();
   }
 
   /** Makes every queued upload due now (`spa uploads retry`). Returns how many. */
@@ -324,7 +324,7 @@ export class CaptureStore {
         this.db.prepare("UPDATE captures SET upload_state = 'dropped' WHERE id = ?").run(id);
       }
       return over.length;
-    })();
+    }).immediate();
   }
 
   // --- household settings ------------------------------------------------------------------
