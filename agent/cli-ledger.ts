@@ -83,7 +83,7 @@ async function withLedger<T>(config: Config, fn: (l: Ledger) => Promise<T> | T):
 }
 
 /** The running agent, if its bridge socket answers. */
-async function agentClient(config: Config): Promise<BridgeClient | null> {
+export async function agentClient(config: Config): Promise<BridgeClient | null> {
   const socket = resolve(config.bridge.socketPath);
   if (!existsSync(socket)) return null;
   try {

@@ -13,10 +13,11 @@ import { createLogger } from "./log.ts";
 import { Agent } from "./main.ts";
 import { encodeWav, readPcm16 } from "./audio/wav.ts";
 import { cryptoUniform } from "./adapters/crypto-random.ts";
+import { seededRandom } from "./adapters/seeded-random.ts";
 import { openAgentDb } from "./ledger/agent-db.ts";
 import { CaptureStore } from "./ledger/captures.ts";
 import { mcadamsPcm16 } from "./privacy/mcadams.ts";
-import { cmdLedger } from "./cli-ledger.ts";
+import { agentClient, cmdLedger } from "./cli-ledger.ts";
 import { cmdFleet, cmdPolicy } from "./cli-policy.ts";
 import { createWebRtcVad } from "./audio/webrtc-vad.ts";
 import { SpeechEmbedder } from "./wake/embedding.ts";
@@ -307,18 +308,6 @@ async function cmdBridge(argv: string[]): Promise<number> {
   }
 }
 
-/** A reproducible uniform [0, 1) stream (mulberry32) for --seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function cmdVoice(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { alpha: { type: "string" }, seed: { type: "string" }, help: { type: "boolean" } }, allowPositionals: true, strict: true });
   if (values.help || positionals.length === 0) return print(HELP.voice!);
@@ -331,7 +320,7 @@ async function cmdVoice(argv: string[]): Promise<number> {
     if (!(alpha >= 0.5 && alpha <= 1)) usage(`--alpha must be a number from 0.5 to 1 (1 = unchanged), got '${values.alpha}'`);
   } else {
     if (values.seed !== undefined && !/^\d+$/.test(values.seed)) usage(`--seed must be a non-negative integer, got '${values.seed}'`);
-    const u = values.seed !== undefined ? seeded(Number(values.seed))() : cryptoUniform();
+    const u = values.seed !== undefined ? seededRandom(Number(values.seed))() : cryptoUniform();
     alpha = 0.5 + 0.4 * u;
   }
   if (!existsSync(input)) usage(`${input} does not exist`);
@@ -350,13 +339,7 @@ async function cmdUploads(argv: string[]): Promise<number> {
   if (extra.length || (sub !== undefined && sub !== "retry")) usage(`unknown uploads command '${positionals.join(" ")}'; see 'spa uploads --help'`);
   const config = resolveConfig(values.config, []);
   if (sub === "retry") {
-    const socket = resolve(config.bridge.socketPath);
-    let client: BridgeClient | null = null;
-    try {
-      client = await BridgeClient.connect(socket, 3000);
-    } catch {
-      client = null;
-    }
+    const client = await agentClient(config);
     if (client) {
       try {
         const reply = await client.request({ type: "uploads-retry" });

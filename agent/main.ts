@@ -22,6 +22,7 @@ import { openAgentDb, type Db } from "./ledger/agent-db.ts";
 import { SqliteGateStore } from "./ledger/gate-store.ts";
 import type { CaptureStore } from "./ledger/captures.ts";
 import { Ledger } from "./ledger/ledger.ts";
+import { DAY_MS } from "./ledger/retention.ts";
 import { cryptoUniform } from "./adapters/crypto-random.ts";
 import { VoiceSink } from "./privacy/voice-sink.ts";
 import type { Uploader } from "./ports/uploader.ts";
@@ -267,10 +268,6 @@ export class Agent {
       log: log.child("ledger"),
     });
     this.#ledger = ledger;
-    const check = ledger.startup();
-    io.out(
-      `ledger: ${join(resolve(config.dataDir), "agent.db")} (integrity ${check.integrity}; ${ledger.captures.count()} captures kept, at most ${ledger.limitMs() / 86_400_000} days${check.purged ? `; ${check.purged} expired purged` : ""}${check.orphanKeys + check.orphanAudio + check.orphanFiles ? `; ${check.orphanKeys + check.orphanAudio + check.orphanFiles} orphans removed` : ""})`,
-    );
     const store = new SqliteGateStore(db, ledger.audit);
     const captures = ledger.captures;
     household = () => ({ trainingUse: (captures.setting(TRAINING_USE_SETTING) ?? String(config.privacy.trainingUse)) === "true" });
@@ -302,7 +299,12 @@ export class Agent {
       now: () => clock.now(),
     });
     this.#policy = policy;
+    // The stored policy first, so the start-up purge already uses the retention in force.
     policy.boot();
+    const check = ledger.startup();
+    io.out(
+      `ledger: ${join(resolve(config.dataDir), "agent.db")} (integrity ${check.integrity}; ${ledger.captures.count()} captures kept, at most ${ledger.limitMs() / DAY_MS} days${check.purged ? `; ${check.purged} expired purged` : ""}${check.orphanKeys + check.orphanAudio + check.orphanFiles ? `; ${check.orphanKeys + check.orphanAudio + check.orphanFiles} orphans removed` : ""})`,
+    );
     const uploader = createUploader(config.upload);
     // Uploads allowed by the policy in force (checked at queueing and again at sending).
     const uploadsAllowed = (): boolean => {

@@ -170,11 +170,6 @@ export class CaptureStore {
     return this.remove("captured_wall <= ? OR captured_uptime <= ?", [now.wall - limitMs, now.uptime - limitMs], now.wall);
   }
 
-  /** Ids of captures the purge would remove (for tests and history). */
-  expiredIds(now: { wall: number; uptime: number }, limitMs: number): number[] {
-    return (this.db.prepare("SELECT id FROM captures WHERE captured_wall <= ? OR captured_uptime <= ? ORDER BY id").all(now.wall - limitMs, now.uptime - limitMs) as Array<{ id: number }>).map((r) => r.id);
-  }
-
   /**
    * One transaction: upstream deletion requests for what was uploaded, export records, then the
    * captures (keys, audio and queued uploads go with them by cascade). Then the checkpoint.

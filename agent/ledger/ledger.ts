@@ -10,7 +10,7 @@ import { encodeWav } from "../audio/wav.ts";
 import { AgentError, toError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Clock, TimerHandle } from "../ports/clock.ts";
-import { Millis, Timestamp } from "../units.ts";
+import { Millis } from "../units.ts";
 import { checkpoint, type Db } from "./agent-db.ts";
 import { AuditLog } from "./audit.ts";
 import { CaptureStore, type DeleteScope, type Removed } from "./captures.ts";
@@ -213,6 +213,8 @@ export class Ledger {
     const o = this.captures.removeOrphans();
     unlinkAll(o.exportFiles, this.o.log);
     const purged = this.purge("start").count;
+    // What was just purged at start is not a change of retention to react to again.
+    this.#lastLimitMs = this.limitMs();
     if (o.keys || o.audio || o.exportFiles.length) this.audit.append(this.wallClock.now(), "repair", { orphanKeys: o.keys, orphanAudio: o.audio, orphanFiles: o.exportFiles.length });
     return { integrity, orphanKeys: o.keys, orphanAudio: o.audio, orphanFiles: o.exportFiles.length, purged };
   }
@@ -258,10 +260,6 @@ export class Ledger {
     this.#persistTimer?.cancel();
     this.#persistTimer = null;
     this.clock.persist();
-  }
-
-  get timestamp(): Timestamp {
-    return this.wallClock.now();
   }
 }
 

@@ -77,8 +77,7 @@ export class PolicyEngine {
   offer(raw: unknown): Offer {
     const r = this.check(raw);
     if (r.ok) {
-      this.applied = { envelope: r.envelope, policy: r.policy, version: r.version, hash: r.hash };
-      this.floor = Math.max(this.floor, r.version);
+      this.#apply(r);
       this.counters.applied++;
       return { ok: true, version: r.version, hash: r.hash, policy: r.policy };
     }
@@ -88,6 +87,14 @@ export class PolicyEngine {
   }
 
   check(raw: unknown): ({ ok: true; envelope: Envelope; policy: Policy; version: number; hash: string }) | { ok: false; code: RejectCode; message: string; version: number | null } {
+    return this.#check(raw, true);
+  }
+
+  /**
+   * One verification path. `arriving`: a policy offered now passes every check; a stored one
+   * (restore) only its integrity checks — key, signature, schema.
+   */
+  #check(raw: unknown, arriving: boolean): ({ ok: true; envelope: Envelope; policy: Policy; version: number; hash: string }) | { ok: false; code: RejectCode; message: string; version: number | null } {
     let value = raw;
     if (typeof raw === "string" || Buffer.isBuffer(raw)) {
       try {
@@ -103,18 +110,22 @@ export class PolicyEngine {
     const key = this.o.trusted.get(e.keyId);
     if (!key) return { ok: false, code: "UNKNOWN_KEY", message: `key ${e.keyId} is not trusted here`, version: e.version };
     if (!verifyEnvelope(e, key)) return { ok: false, code: "BAD_SIGNATURE", message: "the signature does not match", version: e.version };
-    const applied = Math.max(this.applied?.version ?? 0, this.floor);
-    if (e.version <= applied) return { ok: false, code: "NOT_NEWER", message: `version ${e.version} is not above the applied ${applied}`, version: e.version };
-    if (Date.parse(e.issuedAt) > this.o.now() + MAX_FUTURE_MS) return { ok: false, code: "FROM_THE_FUTURE", message: `issued at ${e.issuedAt}, after now`, version: e.version };
-    const rd = e.policy.retentionDays;
-    if (typeof rd === "number" && rd > RETENTION_CAP_DAYS) return { ok: false, code: "RETENTION_ABOVE_CAP", message: `retention ${rd} days exceeds the ${RETENTION_CAP_DAYS}-day cap`, version: e.version };
-    // forceMute can only be switched on; "false" is an attempt to unmute (a later policy without
-    // it lifts the fleet's own mute, never the household's).
-    if (e.policy.forceMute === false) return { ok: false, code: "UNMUTE_ATTEMPT", message: "a policy can force mute on, never unmute", version: e.version };
+    if (arriving) {
+      const applied = Math.max(this.applied?.version ?? 0, this.floor);
+      if (e.version <= applied) return { ok: false, code: "NOT_NEWER", message: `version ${e.version} is not above the applied ${applied}`, version: e.version };
+      if (Date.parse(e.issuedAt) > this.o.now() + MAX_FUTURE_MS) return { ok: false, code: "FROM_THE_FUTURE", message: `issued at ${e.issuedAt}, after now`, version: e.version };
+      const rd = e.policy.retentionDays;
+      if (typeof rd === "number" && rd > RETENTION_CAP_DAYS) return { ok: false, code: "RETENTION_ABOVE_CAP", message: `retention ${rd} days exceeds the ${RETENTION_CAP_DAYS}-day cap`, version: e.version };
+      // forceMute can only be switched on; "false" is an attempt to unmute (a later policy without
+      // it lifts the fleet's own mute, never the household's).
+      if (e.policy.forceMute === false) return { ok: false, code: "UNMUTE_ATTEMPT", message: "a policy can force mute on, never unmute", version: e.version };
+    }
     const p = PolicySchema.safeParse(e.policy);
     if (!p.success) return { ok: false, code: "SCHEMA_INVALID", message: `${p.error.issues[0]?.path.join(".")}: ${p.error.issues[0]?.message}`, version: e.version };
-    const g = guard(p.data, this.o.household());
-    if (g) return { ok: false, ...g, version: e.version };
+    if (arriving) {
+      const g = guard(p.data, this.o.household());
+      if (g) return { ok: false, ...g, version: e.version };
+    }
     return { ok: true, envelope: e, policy: p.data, version: e.version, hash: policyHash(p.data) };
   }
 
@@ -135,22 +146,15 @@ export class PolicyEngine {
    * anyway).
    */
   restore(raw: string): { ok: true } | { ok: false; code: RejectCode } {
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      return { ok: false, code: "MALFORMED" };
-    }
-    const env = EnvelopeSchema.safeParse(value);
-    if (!env.success) return { ok: false, code: "MALFORMED" };
-    const key = this.o.trusted.get(env.data.keyId);
-    if (!key) return { ok: false, code: "UNKNOWN_KEY" };
-    if (!verifyEnvelope(env.data, key)) return { ok: false, code: "BAD_SIGNATURE" };
-    const p = PolicySchema.safeParse(env.data.policy);
-    if (!p.success) return { ok: false, code: "SCHEMA_INVALID" };
-    this.applied = { envelope: env.data, policy: p.data, version: env.data.version, hash: policyHash(p.data) };
-    this.floor = Math.max(this.floor, env.data.version);
+    const r = this.#check(raw, false);
+    if (!r.ok) return { ok: false, code: r.code };
+    this.#apply(r);
     return { ok: true };
+  }
+
+  #apply(r: { envelope: Envelope; policy: Policy; version: number; hash: string }): void {
+    this.applied = { envelope: r.envelope, policy: r.policy, version: r.version, hash: r.hash };
+    this.floor = Math.max(this.floor, r.version);
   }
 
   /** Code caps ∩ household choices ∩ the applied fleet policy. */

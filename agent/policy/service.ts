@@ -28,7 +28,7 @@ export interface PolicyServiceOptions {
   load: () => { envelope: string | null; floor: number };
   save: (envelope: string, floor: number) => void;
   audit: (type: "policy-applied" | "policy-rejected", data: Record<string, unknown>) => void;
-  /** Called after a policy was applied (at boot too). */
+  /** Called after a new policy was applied. */
   onApplied: () => void;
   compliance: () => ComplianceCounters;
   now: () => number;
@@ -75,16 +75,17 @@ export class PolicyService {
     this.t = topics(o.topicPrefix, o.fleet, o.deviceId);
   }
 
-  /** The last good policy from the ledger (re-verified: keys may have been rotated since). */
+  /**
+   * The last good policy from the ledger (re-verified: keys may have been rotated since). Only
+   * restored here; the agent applies the effective policy once its parts are running.
+   */
   boot(): void {
     const stored = this.o.load();
     this.o.engine.floor = Math.max(this.o.engine.floor, stored.floor);
     if (!stored.envelope) return;
     const r = this.o.engine.restore(stored.envelope);
-    if (r.ok) {
-      this.status = "applied";
-      this.o.onApplied();
-    } else this.o.log.warn("the stored policy no longer verifies (key rotated?); household settings apply until a newer policy arrives", { code: r.code });
+    if (r.ok) this.status = "applied";
+    else this.o.log.warn("the stored policy no longer verifies (key rotated?); household settings apply until a newer policy arrives", { code: r.code });
   }
 
   /** One envelope from a topic: decide, persist, audit, apply, report. */

@@ -82,6 +82,7 @@ export class VoiceSink implements SessionSink {
       if (token.cancelled) return;
       const durationMs = Math.round(session.frames * FRAME_MS);
       const policyVersion = this.o.policyVersion();
+      const birth = this.o.birth(session.startedAt);
       const anonymization = { method: MCADAMS.method, version: MCADAMS.version };
       const envelope = this.o.uploadsOn()
         ? makeEnvelope({ capturedAt: session.startedAt, durationMs, trigger: session.trigger, locale: this.o.locale, trainingAllowed: this.o.trainingAllowed(), anonymization, policyVersion })
@@ -96,7 +97,8 @@ export class VoiceSink implements SessionSink {
           endReason: session.endReason,
           policyVersion,
           anonymization: `${MCADAMS.method}/${MCADAMS.version}`,
-          ...(({ wall, uptime }) => ({ capturedWall: wall, capturedUptime: uptime }))(this.o.birth(session.startedAt)),
+          capturedWall: birth.wall,
+          capturedUptime: birth.uptime,
         },
         modified,
         envelope ? { uploadId: envelope.uploadId, envelope: JSON.stringify(envelope), at: session.endedAt } : null,

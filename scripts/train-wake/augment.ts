@@ -1,18 +1,10 @@
 /** Audio augmentation for training data: noise at a given SNR, reverb, gain, clipping. Seeded. */
 
-export type Rng = () => number;
+import { seededRandom, type Rng } from "../../agent/adapters/seeded-random.ts";
 
-/** mulberry32: small, fast, seedable. */
-export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export type { Rng };
+/** The training data's seeded stream (mulberry32, shared with `spa voice anonymize --seed`). */
+export const rng = seededRandom;
 
 export const uniform = (r: Rng, a: number, b: number): number => a + (b - a) * r();
 export const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
