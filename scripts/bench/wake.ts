@@ -8,10 +8,10 @@ import { readPcm16 } from "../../agent/audio/wav.ts";
 import { loadWakeModel, EmbeddingWakeEngine } from "../../agent/wake/embedding-engine.ts";
 import { SpeechEmbedder } from "../../agent/wake/embedding.ts";
 import { rng, uniform } from "../train-wake/augment.ts";
-import { ENGLISH, SENTENCES, split } from "../train-wake/corpus.ts";
+import { ENGLISH, NEAR_MISSES, SENTENCES, split, substitutionSplit } from "../train-wake/corpus.ts";
 import { mapLimit } from "../train-wake/dataset.ts";
 import { SceneCache } from "../train-wake/cache.ts";
-import { evaluate, evaluateWith, scoresOf, specs, type Report } from "../train-wake/evaluate.ts";
+import { conversations, evaluate, evaluateWith, scoresOf, specs, type Report } from "../train-wake/evaluate.ts";
 import { isHeldOut, listVariants, synth } from "../train-wake/synth.ts";
 import { createWebRtcVad } from "../../agent/audio/webrtc-vad.ts";
 import { KEYWORDS } from "../../agent/ports/wake-engine.ts";
@@ -97,7 +97,7 @@ async function secondStageBench(model: WakeModel, scenes: Scene[], embedder: Spe
   };
 }
 
-export async function wakeBench(scale: number, households: number, seed = 4242): Promise<WakeBench> {
+export async function wakeBench(scale: number, households: number, everydayMinutes: number, seed = 4242): Promise<WakeBench> {
   const held = listVariants().filter(isHeldOut);
   const sentences = split(SENTENCES).held;
   const english = split(ENGLISH).held;
@@ -115,7 +115,10 @@ export async function wakeBench(scale: number, households: number, seed = 4242):
   const embedder = await SpeechEmbedder.load();
   // Reuses scenes built by an earlier run (data/wake-cache; SPA_BENCH_NO_CACHE=1 to rebuild).
   const cache = new SceneCache(process.env.SPA_BENCH_NO_CACHE ? null : "data/wake-cache");
-  const sceneSpecs = specs(held, { sentences, english }, rng(seed), scale, ["clean", "white", "pink", "babble", "music", "reverb"]);
+  const sceneSpecs = specs(held, { sentences, english, nearMisses: NEAR_MISSES, substitutions: substitutionSplit().held }, rng(seed), scale, ["clean", "white", "pink", "babble", "music", "reverb"]);
+  // Extra everyday audio (held-out sentences in long conversations), so that a false-wake rate
+  // near the 0.5 per hour target is measured on hours of speech, not minutes.
+  sceneSpecs.push(...conversations(held, sentences, rng(seed + 9), Math.round((everydayMinutes * 60) / 13), ["clean", "white", "pink", "babble", "music", "reverb"]));
   const scenes = await mapLimit(sceneSpecs, 3, (s) => cache.scene(s, embedder, sentences));
   const model = loadWakeModel();
   const report = evaluate(model, scenes, scoresOf(model, scenes));

@@ -59,3 +59,64 @@ export const ENGLISH = [
 export function split<T>(xs: readonly T[]): { train: T[]; held: T[] } {
   return { train: xs.filter((_, i) => i % 2 === 0), held: xs.filter((_, i) => i % 2 === 1) };
 }
+
+/**
+ * One-syllable substitutions, per keyword character: syllables that differ from it in initial or
+ * final (never only in tone — a tone-only change is a homophone that synthetic speech barely
+ * renders, and training on it as a negative would teach the model to miss real wakes).
+ */
+const SUBSTITUTES: Readonly<Record<string, readonly string[]>> = {
+  天: ["千", "先", "边", "电", "偏", "年", "面", "今", "听", "他", "通", "坦", "间"], // tian
+  猫: ["妈", "门", "米", "马", "牛", "狗", "鸟", "包", "高", "刀", "跑", "猴", "苗", "摸"], // mao
+  精: ["金", "星", "清", "兵", "灯", "生", "真", "家", "鸡", "宁", "丁", "张", "新"], // jing
+  灵: ["林", "龙", "兰", "明", "娘", "品", "选", "神", "英", "平", "亮", "丽", "乐", "轮"], // ling
+  你: ["李", "米", "他", "我", "女", "西", "一"], // ni (not 您: 您好天猫 is a polite wake, not a miss)
+  好: ["早", "老", "高", "少", "草", "宝", "跑", "走", "小"], // hao
+};
+
+/**
+ * Systematic near-misses: each keyword with one syllable replaced, in every position. They make
+ * the detector listen to every syllable rather than to the most distinctive ones, which is what
+ * generalises to near-miss phrases nobody listed. Deterministic; phrases already in NEAR_MISSES
+ * are left out.
+ */
+export function substitutionNearMisses(): string[] {
+  const out: string[] = [];
+  for (const kw of Object.values(KEYWORD_TEXT)) {
+    const chars = [...kw];
+    chars.forEach((c, i) => {
+      for (const s of SUBSTITUTES[c] ?? []) {
+        const t = [...chars.slice(0, i), s, ...chars.slice(i + 1)].join("");
+        if (!NEAR_MISSES.includes(t) && !out.includes(t)) out.push(t);
+      }
+    });
+  }
+  return out;
+}
+
+/**
+ * Substitution near-misses split in two halves: the held half is only ever evaluated on (phrases
+ * the model never heard, a stand-in for the near-misses of real households that no list
+ * anticipates); the training half is trained on when scripts/train-wake is asked to.
+ */
+export function substitutionSplit(): { train: string[]; held: string[] } {
+  return split(substitutionNearMisses());
+}
+
+/**
+ * Random syllable strings drawn from the characters of the given sentences plus the keywords'
+ * own characters (so the detector meets 天, 猫, 精, 灵 in every order and context). Never
+ * containing a keyword.
+ */
+export function syllableStrings(sentences: readonly string[], n: number, r: () => number): string[] {
+  const weighted = [...sentences.join(""), ..."天猫精灵你好".repeat(20)];
+  const out: string[] = [];
+  while (out.length < n) {
+    const len = 3 + Math.floor(r() * 8);
+    let t = "";
+    for (let i = 0; i < len; i++) t += weighted[Math.floor(r() * weighted.length)]!;
+    if (Object.values(KEYWORD_TEXT).some((k) => t.includes(k))) continue;
+    out.push(t);
+  }
+  return out;
+}

@@ -34,6 +34,8 @@ export interface SceneSpec {
   keyword?: Keyword;
   /** Lead-in speech (another sentence) instead of silence, if given. */
   leadText?: string;
+  /** Speech right after the utterance (a positive followed by its command), if given. */
+  tailText?: string;
   condition: Condition;
   seed: number;
 }
@@ -56,14 +58,17 @@ export async function buildScene(spec: SceneSpec, embedder: SpeechEmbedder, babb
   const speech = spec.kind === "noise" || spec.kind === "music" ? new Float32Array(Math.floor(uniform(r, 1.0, 2.5) * sr)) : toFloat(await synth(spec.text, spec.voice));
   const pre = Math.floor(uniform(r, 0.9, 1.8) * sr);
   const gap = lead.length ? Math.floor(uniform(r, 0.15, 0.5) * sr) : 0;
+  const tail = spec.tailText ? toFloat(await synth(spec.tailText, { ...spec.voice, speed: Math.round(uniform(r, 150, 220)) })) : new Float32Array(0);
+  const tailGap = tail.length ? Math.floor(uniform(r, 0.1, 0.45) * sr) : 0;
   const post = Math.floor(0.6 * sr);
-  const total = pre + lead.length + gap + speech.length + post;
+  const total = pre + lead.length + gap + speech.length + tailGap + tail.length + post;
   let x: Float32Array = new Float32Array(total);
   // Lead-in speech sits at the end of the pre-roll, just before the utterance.
   const leadAt = pre;
   x.set(lead, leadAt);
   const at = pre + lead.length + gap;
   x.set(speech, at);
+  x.set(tail, at + speech.length + tailGap);
 
   let cond = spec.condition;
   if (cond === "random") cond = pick(r, ["clean", "clean", "white", "pink", "babble", "music", "reverb"] as const);

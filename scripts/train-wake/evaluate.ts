@@ -6,13 +6,30 @@
 import { KEYWORDS, type Keyword } from "../../agent/ports/wake-engine.ts";
 import { forward, WakeDecider, type WakeModel } from "../../agent/wake/classifier.ts";
 import { pick, uniform } from "./augment.ts";
-import { KEYWORD_TEXT, NEAR_MISSES } from "./corpus.ts";
+import { KEYWORD_TEXT, NEAR_MISSES, syllableStrings } from "./corpus.ts";
 import { embeddingEndSec, type Condition, type Scene, type SceneSpec } from "./dataset.ts";
 
-export function specs(voices: string[], texts: { sentences: string[]; english: string[] }, r: () => number, scale: number, conditions: Condition[]): SceneSpec[] {
+export interface Texts {
+  sentences: string[];
+  english: string[];
+  nearMisses: string[];
+  /** One-syllable substitutions of the keywords (corpus.ts), specified last. */
+  substitutions: string[];
+}
+
+/**
+ * The scenes of one data set. Negatives are everyday sentences, conversations (several sentences
+ * in a row: long stretches of speech, the bulk of what a speaker hears), random syllable strings
+ * over the sentences' characters and the keywords' own, near-miss phrases, English, noise and
+ * music-like tones.
+ */
+export function specs(voices: string[], texts: Texts, r: () => number, scale: number, conditions: Condition[], randomVoices: string[] = []): SceneSpec[] {
   const out: SceneSpec[] = [];
   const formant = (): number => (r() < 0.6 ? Math.round(uniform(r, 0.88, 1.15) * 1000) / 1000 : 1);
-  const voice = (lang: "cmn" | "en" = "cmn") => ({ lang, variant: pick(r, voices), speed: Math.round(uniform(r, 110, 260)), pitch: Math.round(uniform(r, 10, 95)), formant: formant() });
+  // Negatives are spoken by the same mix of voices as the positives (real variants and made-up
+  // speakers), so that an unusual voice is never evidence of a keyword.
+  const speakers = [...voices, ...randomVoices];
+  const voice = (lang: "cmn" | "en" = "cmn") => ({ lang, variant: pick(r, speakers), speed: Math.round(uniform(r, 110, 260)), pitch: Math.round(uniform(r, 10, 95)), formant: formant() });
   const cond = (): Condition => pick(r, conditions);
   const s = (): number => Math.floor(r() * 2 ** 31);
   for (const v of voices)
@@ -21,13 +38,37 @@ export function specs(voices: string[], texts: { sentences: string[]; english: s
         const vv = { lang: "cmn" as const, variant: v, speed: Math.round(uniform(r, 110, 260)), pitch: Math.round(uniform(r, 10, 95)), formant: formant() };
         const spec: SceneSpec = { kind: "positive", keyword: k, text: KEYWORD_TEXT[k], voice: vv, condition: cond(), seed: s() };
         if (r() < 0.3) spec.leadText = pick(r, texts.sentences);
+        // Most wakes are followed by a request: the windows right after the keyword then hear it.
+        if (r() < 0.5) spec.tailText = pick(r, texts.sentences);
         out.push(spec);
       }
-  for (const t of texts.sentences) for (let n = 0; n < scale + 2; n++) out.push({ kind: "sentence", text: t, voice: voice(), condition: cond(), seed: s() });
-  for (const t of NEAR_MISSES) for (let n = 0; n < scale * 3; n++) out.push({ kind: "near-miss", text: t, voice: voice(), condition: cond(), seed: s() });
+  // Made-up speakers: fewer takes each, many more speakers.
+  for (const v of randomVoices)
+    for (const k of KEYWORDS) {
+      const vv = { lang: "cmn" as const, variant: v, speed: Math.round(uniform(r, 110, 260)), pitch: Math.round(uniform(r, 10, 95)), formant: 1 };
+      const spec: SceneSpec = { kind: "positive", keyword: k, text: KEYWORD_TEXT[k], voice: vv, condition: cond(), seed: s() };
+      if (r() < 0.5) spec.tailText = pick(r, texts.sentences);
+      out.push(spec);
+    }
+  const random = randomVoices.length ? 1 + randomVoices.length / Math.max(1, voices.length) / (scale * 2) : 1;
+  for (const t of texts.sentences) for (let n = 0; n < Math.round((scale + 2) * random); n++) out.push({ kind: "sentence", text: t, voice: voice(), condition: cond(), seed: s() });
+  for (const t of texts.nearMisses) for (let n = 0; n < Math.round(scale * 3 * random); n++) out.push({ kind: "near-miss", text: t, voice: voice(), condition: cond(), seed: s() });
   for (const t of texts.english) for (let n = 0; n < Math.max(1, scale); n++) out.push({ kind: "english", text: t, voice: voice("en"), condition: cond(), seed: s() });
   for (let n = 0; n < scale * 8; n++) out.push({ kind: pick(r, ["noise", "music"] as const), text: "", voice: voice(), condition: "clean", seed: s() });
+  out.push(...conversations(voices, texts.sentences, r, scale * 15, conditions));
+  for (const t of syllableStrings(texts.sentences, scale * 30, r)) out.push({ kind: "sentence", text: t, voice: voice(), condition: cond(), seed: s() });
+  // Last, so that data sets with and without them share every other scene (and the cache).
+  for (const t of texts.substitutions) for (let n = 0; n < scale * 3; n++) out.push({ kind: "near-miss", text: t, voice: voice(), condition: cond(), seed: s() });
   return out;
+}
+
+/** Conversations: six sentences in a row by one voice, about 13 s each, everyday negatives. */
+export function conversations(voices: string[], sentences: string[], r: () => number, count: number, conditions: Condition[]): SceneSpec[] {
+  return Array.from({ length: count }, () => {
+    const said = Array.from({ length: 6 }, () => pick(r, sentences));
+    const voice = { lang: "cmn" as const, variant: pick(r, voices), speed: Math.round(uniform(r, 110, 260)), pitch: Math.round(uniform(r, 10, 95)), formant: r() < 0.6 ? Math.round(uniform(r, 0.88, 1.15) * 1000) / 1000 : 1 };
+    return { kind: "sentence" as const, text: said.join("。"), voice, condition: pick(r, conditions), seed: Math.floor(r() * 2 ** 31) };
+  });
 }
 
 /** Scores of every window of every scene, computed once. */
@@ -59,6 +100,12 @@ export interface Report {
   negativeHours: number;
   nearMissFalseWakes: number;
   nearMissScenes: number;
+  /** Near-misses that are one-syllable substitutions of a keyword (a subset of the above). */
+  substitutionFalseWakes: number;
+  substitutionScenes: number;
+  /** False wakes per hour of the negatives other than near-miss phrases (everyday audio). */
+  everydayFalseWakesPerHour: number;
+  everydayHours: number;
   /** Which texts woke the detector, and how often (the worst first). */
   falseWakeTexts: Record<string, number>;
 }
@@ -98,6 +145,10 @@ function tally(scenes: Scene[], hitsOf: (s: Scene, si: number) => Array<{ keywor
   let negSec = 0;
   let nearFw = 0;
   let nearN = 0;
+  let nearSec = 0;
+  let subFw = 0;
+  let subN = 0;
+  const listed = new Set(NEAR_MISSES);
   const texts: Record<string, number> = {};
   scenes.forEach((s, si) => {
     const hits = hitsOf(s, si);
@@ -117,6 +168,11 @@ function tally(scenes: Scene[], hitsOf: (s: Scene, si: number) => Array<{ keywor
       if (s.kind === "near-miss") {
         nearN++;
         nearFw += hits.length;
+        nearSec += s.seconds;
+        if (!listed.has(s.text)) {
+          subN++;
+          subFw += hits.length;
+        }
       }
     }
   });
@@ -130,6 +186,10 @@ function tally(scenes: Scene[], hitsOf: (s: Scene, si: number) => Array<{ keywor
     negativeHours: Math.round((negSec / 3600) * 1000) / 1000,
     nearMissFalseWakes: nearFw,
     nearMissScenes: nearN,
+    substitutionFalseWakes: subFw,
+    substitutionScenes: subN,
+    everydayFalseWakesPerHour: Math.round(((fw - nearFw) / Math.max(1e-9, (negSec - nearSec) / 3600)) * 100) / 100,
+    everydayHours: Math.round(((negSec - nearSec) / 3600) * 1000) / 1000,
     falseWakeTexts: Object.fromEntries(Object.entries(texts).sort((a, b) => b[1] - a[1])),
   };
 }

@@ -8,16 +8,17 @@
  * to the repository (the scenes live in memory).
  */
 import { writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { encodeF32 } from "../../agent/wake/classifier.ts";
 import { SpeechEmbedder } from "../../agent/wake/embedding.ts";
 import { rng } from "./augment.ts";
-import { ENGLISH, SENTENCES, split } from "./corpus.ts";
+import { ENGLISH, NEAR_MISSES, SENTENCES, split, substitutionSplit } from "./corpus.ts";
 import { SceneCache } from "./cache.ts";
 import { mapLimit } from "./dataset.ts";
 import { evaluate, scoresOf, specs } from "./evaluate.ts";
-import { isHeldOut, listVariants } from "./synth.ts";
-import { mergeEnsemble, samplesOf, train } from "./train.ts";
+import { isHeldOut, listVariants, RANDOM_VOICE_PREFIX } from "./synth.ts";
+import { mergeEnsemble, samplesOf, trainMembers } from "./train.ts";
 
 const { values } = parseArgs({
   options: {
@@ -35,10 +36,15 @@ const { values } = parseArgs({
     consecutive: { type: "string", default: "2" },
     ensemble: { type: "string", default: "5" },
     scale: { type: "string", default: "4" },
+    substitutions: { type: "boolean", default: false },
+    "random-voices": { type: "string", default: "400" },
+    // Worker threads for the ensemble members (the weights do not depend on it).
+    threads: { type: "string", default: String(availableParallelism()) },
   },
 });
 const seed = Number(values.seed);
 const quick = values.quick!;
+const substitutions = values.substitutions!;
 const log = (l: string): void => void process.stdout.write(l + "\n");
 
 const variants = listVariants();
@@ -50,18 +56,21 @@ const trainVoices = notHeld.filter((_, i) => i % 6 !== 5);
 const heldVoices = variants.filter(isHeldOut);
 const sentences = split(SENTENCES);
 const english = split(ENGLISH);
-log(`voices: ${trainVoices.length} for training, ${validationVoices.length} for validation, ${heldVoices.length} held out (${heldVoices.join(" ")})`);
+const subs = substitutionSplit();
+const trainTexts = { sentences: sentences.train, english: english.train, nearMisses: NEAR_MISSES, substitutions: substitutions ? subs.train : [] };
+log(`voices: ${trainVoices.length} (and ${values["random-voices"]} made-up speakers) for training, ${validationVoices.length} for validation, ${heldVoices.length} held out (${heldVoices.join(" ")})`);
 
 const embedder = await SpeechEmbedder.load();
 const cache = new SceneCache(values["no-cache"] ? null : values.cache!);
 const t0 = Date.now();
-const trainSpecs = specs(trainVoices, { sentences: sentences.train, english: english.train }, rng(seed), quick ? 1 : Number(values.scale), ["random"]);
+const randomVoices = Array.from({ length: quick ? 20 : Number(values["random-voices"]) }, (_, i) => `${RANDOM_VOICE_PREFIX}${i}`);
+const trainSpecs = specs(trainVoices, trainTexts, rng(seed), quick ? 1 : Number(values.scale), ["random"], randomVoices);
 log(`training scenes: ${trainSpecs.length}`);
 const trainScenes = await mapLimit(trainSpecs, 3, (sp) => cache.scene(sp, embedder, sentences.train), (d) => log(`  built ${d}/${trainSpecs.length} (${((Date.now() - t0) / 1000).toFixed(0)} s)`));
-const valSpecs = specs(validationVoices, { sentences: sentences.train, english: english.train }, rng(seed + 500), quick ? 1 : 2, ["random"]);
+const valSpecs = specs(validationVoices, trainTexts, rng(seed + 500), quick ? 1 : 2, ["random"]);
 log(`validation scenes: ${valSpecs.length}`);
 const valScenes = await mapLimit(valSpecs, 3, (sp) => cache.scene(sp, embedder, sentences.train), (d) => log(`  built ${d}/${valSpecs.length}`));
-const evalSpecs = specs(heldVoices, { sentences: sentences.held, english: english.held }, rng(seed + 1000), quick ? 1 : 2, ["clean", "pink", "babble", "music", "reverb", "white"]);
+const evalSpecs = specs(heldVoices, { sentences: sentences.held, english: english.held, nearMisses: NEAR_MISSES, substitutions: subs.held }, rng(seed + 1000), quick ? 1 : 2, ["clean", "pink", "babble", "music", "reverb", "white"]);
 log(`evaluation scenes (held-out voices and sentences): ${evalSpecs.length}`);
 const evalScenes = await mapLimit(evalSpecs, 3, (sp) => cache.scene(sp, embedder, sentences.held), (d) => log(`  built ${d}/${evalSpecs.length}`));
 
@@ -70,9 +79,8 @@ const WINDOW = Number(values.window);
 const DEFAULT_THRESHOLD = 0.95;
 const samples = samplesOf(trainScenes, WINDOW, Number(values["near-weight"]));
 log(`windows: ${samples.length} (${samples.filter((s) => s.y.includes(1)).length} positive)`);
-const members = Array.from({ length: Number(values.ensemble) }, (_, i) =>
-  train(trainScenes, samples, { window: WINDOW, hidden: Number(values.hidden), epochs: quick ? 4 : Number(values.epochs), seed: seed + i, lr: 1e-3, l2: 1e-4, dropout: Number(values.dropout), inputNoise: 0.1 }, log),
-);
+const memberOptions = Array.from({ length: Number(values.ensemble) }, (_, i) => ({ window: WINDOW, hidden: Number(values.hidden), epochs: quick ? 4 : Number(values.epochs), seed: seed + i, lr: 1e-3, l2: 1e-4, dropout: Number(values.dropout), inputNoise: 0.1 }));
+const members = await trainMembers(trainScenes, samples, memberOptions, Math.max(1, Number(values.threads)), log);
 const model = mergeEnsemble(members);
 
 model.consecutive = Number(values.consecutive);
@@ -125,7 +133,7 @@ const serial = {
     script: "scripts/train-wake/index.ts",
     seed,
     quick,
-    hyper: { window: WINDOW, hidden: Number(values.hidden), epochs: Number(values.epochs), nearWeight: Number(values["near-weight"]), dropout: Number(values.dropout), consecutive: Number(values.consecutive), ensemble: Number(values.ensemble), scale: Number(values.scale) },
+    hyper: { window: WINDOW, hidden: Number(values.hidden), epochs: Number(values.epochs), nearWeight: Number(values["near-weight"]), dropout: Number(values.dropout), consecutive: Number(values.consecutive), ensemble: Number(values.ensemble), scale: Number(values.scale), randomVoices: randomVoices.length, substitutions },
     trainVoices: trainVoices.length,
     validationVoices,
     validation: valReport,

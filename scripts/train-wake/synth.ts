@@ -1,5 +1,9 @@
 /** Synthetic speech from Debian's espeak-ng, resampled by sox to the pipeline format. */
 import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { seededRandom } from "../../agent/adapters/seeded-random.ts";
 
 /** espeak-ng's voice variants (file names, e.g. "m3", "f2", "klatt4"). */
 export function listVariants(): string[] {
@@ -20,6 +24,61 @@ export function isHeldOut(variant: string): boolean {
   return h % 4 === 0;
 }
 
+/**
+ * Made-up speakers: espeak-ng voice variants whose vocal tract (formant frequencies, strengths
+ * and bandwidths), pitch, roughness, flutter and voicing are drawn from a seed. espeak-ng ships a
+ * hundred variants; the held-out ones include extreme timbres (e.g. boris, Demonic, travis), and
+ * a detector trained on the rest alone generalises poorly to them. Training on hundreds of random
+ * vocal tracts is the synthetic stand-in for many speakers. Named "rand-N"; the same N is always
+ * the same voice.
+ */
+export const RANDOM_VOICE_PREFIX = "rand-";
+
+export function randomVariant(name: string): string {
+  let h = 2166136261;
+  for (const c of name) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+  const r = seededRandom(h);
+  const u = (a: number, b: number): number => Math.round(a + (b - a) * r());
+  const female = r() < 0.5;
+  const lines = ["language variant", `name ${name}`, `gender ${female ? "female" : "male"}`];
+  const base = female ? u(140, 230) : u(60, 130);
+  lines.push(`pitch ${base} ${base + u(30, 90)}`);
+  // One vocal-tract size for the speaker, with a little independent movement per formant.
+  const tract = female ? 1.0 + r() * 0.3 : 0.75 + r() * 0.35;
+  lines.push(`formant 0 ${u(80, 120)} ${u(60, 140)} ${u(70, 150)}`);
+  for (let k = 1; k <= 8; k++) lines.push(`formant ${k} ${Math.round(tract * 100 * (0.88 + r() * 0.24))} ${u(55, 150)} ${u(70, 160)}`);
+  if (r() < 0.5) lines.push(`flutter ${u(0, 10)}`);
+  if (r() < 0.4) lines.push(`roughness ${u(0, 5)}`);
+  lines.push(`voicing ${u(70, 180)}`, `consonants ${u(80, 140)} ${u(80, 180)}`);
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * Private espeak-ng data directories, one per made-up speaker: the system's data linked entry by
+ * entry, and a voices/!v holding only that speaker's variant (espeak-ng lists every voice file
+ * at start and stops at 349, so hundreds of variants cannot share one directory). espeak-ng
+ * reads it through --path; the system's own files stay untouched. Removed at exit.
+ */
+const scratch = join(tmpdir(), `spa-espeak-${process.pid}`);
+let systemData: string | null = null;
+function espeakPathFor(variant: string): string[] {
+  if (!variant.startsWith(RANDOM_VOICE_PREFIX)) return [];
+  const root = join(scratch, variant);
+  const data = join(root, "espeak-ng-data");
+  const file = join(data, "voices", "!v", variant);
+  if (!existsSync(file)) {
+    if (!systemData) {
+      systemData = /Data at:\s*(\S+)/.exec(execFileSync("espeak-ng", ["--version"], { encoding: "utf8" }))?.[1] ?? null;
+      if (!systemData) throw new Error("cannot find espeak-ng's data directory");
+      process.once("exit", () => rmSync(scratch, { recursive: true, force: true }));
+    }
+    mkdirSync(join(data, "voices", "!v"), { recursive: true });
+    for (const e of readdirSync(systemData)) if (e !== "voices" && !existsSync(join(data, e))) symlinkSync(join(systemData, e), join(data, e));
+    writeFileSync(file, randomVariant(variant));
+  }
+  return [`--path=${root}`];
+}
+
 export interface Voice {
   lang: "cmn" | "en";
   variant: string;
@@ -32,21 +91,41 @@ export interface Voice {
   formant?: number;
 }
 
-/** Speaks text; returns 16 kHz mono s16 samples with espeak's leading/trailing silence trimmed. */
-export function synth(text: string, v: Voice): Promise<Int16Array> {
+/**
+ * Speaks text; returns 16 kHz mono s16 samples with espeak's leading/trailing silence trimmed.
+ * A failed run is retried (twice at most) and then reported with both programs' messages: the
+ * output of a run that succeeds does not depend on earlier attempts.
+ */
+export async function synth(text: string, v: Voice): Promise<Int16Array> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await synthOnce(text, v);
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      process.stderr.write(`synth: retrying after: ${(e as Error).message}\n`);
+    }
+  }
+}
+
+function synthOnce(text: string, v: Voice): Promise<Int16Array> {
   const voice = `${v.lang === "cmn" ? "cmn-latn-pinyin" : "en-us"}+${v.variant}`;
   return new Promise((resolve, reject) => {
-    const es = spawn("espeak-ng", ["-v", voice, "-s", String(v.speed), "-p", String(v.pitch), "--stdout", text]);
+    const es = spawn("espeak-ng", [...espeakPathFor(v.variant), "-v", voice, "-s", String(v.speed), "-p", String(v.pitch), "--stdout", text]);
     const f = v.formant ?? 1;
     const effects = f === 1 ? [] : ["speed", f.toFixed(3), "tempo", (1 / f).toFixed(3)];
     const sx = spawn("sox", ["-R", "-q", "-t", "wav", "-", "-t", "raw", "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-", ...effects]);
     es.stdout.pipe(sx.stdin);
     es.on("error", reject);
     sx.on("error", reject);
+    let esExit: number | string | null = null;
+    es.on("exit", (code, signal) => (esExit = code ?? signal));
+    const errs: string[] = [];
+    es.stderr.on("data", (d: Buffer) => errs.push(`espeak-ng: ${d.toString().trim()}`));
+    sx.stderr.on("data", (d: Buffer) => errs.push(`sox: ${d.toString().trim()}`));
     const parts: Buffer[] = [];
     sx.stdout.on("data", (d: Buffer) => parts.push(d));
     sx.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`sox exited ${code} for ${voice}`));
+      if (code !== 0) return reject(new Error(`sox exited ${code} for ${voice} -s ${v.speed} -p ${v.pitch} (espeak-ng exit ${esExit}) ${errs.join("; ")}`));
       const b = Buffer.concat(parts);
       const s = new Int16Array(b.length >> 1);
       for (let i = 0; i < s.length; i++) s[i] = b.readInt16LE(i * 2);

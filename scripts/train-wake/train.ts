@@ -235,3 +235,29 @@ export function mergeEnsemble(models: WakeModel[]): WakeModel {
     })),
   };
 }
+
+/**
+ * Trains one member per option set, `threads` at a time in worker threads. Same weights as
+ * training them one after another (each member's randomness is its own seed's).
+ */
+export async function trainMembers(scenes: Scene[], samples: Sample[], options: TrainOptions[], threads: number, log: (l: string) => void): Promise<WakeModel[]> {
+  const { Worker } = await import("node:worker_threads");
+  const out: WakeModel[] = new Array(options.length);
+  let next = 0;
+  const one = (i: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const w = new Worker(new URL("./train-worker.mjs", import.meta.url), { workerData: { scenes, samples, options: options[i] } });
+      w.on("message", (msg: { log?: string; model?: unknown }) => {
+        if (msg.log) log(`member ${i + 1}: ${msg.log}`);
+        if (msg.model) out[i] = parseWakeModel(msg.model, `member ${i + 1}`);
+      });
+      w.on("error", reject);
+      w.on("exit", (code) => (code === 0 && out[i] ? resolve() : reject(new Error(`training member ${i + 1} exited ${code}`))));
+    });
+  await Promise.all(
+    Array.from({ length: Math.min(threads, options.length) }, async () => {
+      while (next < options.length) await one(next++);
+    }),
+  );
+  return out;
+}

@@ -2,13 +2,42 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { KEYWORDS } from "../../agent/ports/wake-engine.ts";
-import { ENGLISH, NEAR_MISSES, SENTENCES, split } from "../../scripts/train-wake/corpus.ts";
+import { seededRandom } from "../../agent/adapters/seeded-random.ts";
+import { ENGLISH, KEYWORD_TEXT, NEAR_MISSES, SENTENCES, split, substitutionNearMisses, substitutionSplit, syllableStrings } from "../../scripts/train-wake/corpus.ts";
 import { isHeldOut } from "../../scripts/train-wake/synth.ts";
 
 const C = suite("wake training corpus");
 
 C("no negative text contains a keyword", () => {
   for (const t of [...NEAR_MISSES, ...SENTENCES, ...ENGLISH]) for (const k of KEYWORDS) assert.not.ok(t.includes(k), `"${t}" contains ${k}`);
+});
+
+C("substitution near-misses: one syllable of a keyword changed, never a keyword, never listed twice", () => {
+  const subs = substitutionNearMisses();
+  assert.ok(subs.length >= 60, `${subs.length} substitutions`);
+  assert.is(new Set(subs).size, subs.length);
+  for (const t of subs) {
+    for (const k of KEYWORDS) assert.not.ok(t.includes(k), `"${t}" contains ${k}`);
+    assert.not.ok(NEAR_MISSES.includes(t), `"${t}" is also hand-listed`);
+    const diffs = Object.values(KEYWORD_TEXT).map((k) => [...k].filter((c, i) => [...t][i] !== c).length);
+    assert.ok(t.length === 4 && diffs.includes(1), `"${t}" is not a one-syllable change of a keyword`);
+  }
+});
+
+C("substitutions split into disjoint training and held-out halves", () => {
+  const { train, held } = substitutionSplit();
+  assert.ok(held.length > 20 && train.length > 20);
+  assert.not.ok(held.some((t) => train.includes(t)));
+});
+
+C("random syllable strings are seeded, bounded and never contain a keyword", () => {
+  const a = syllableStrings(SENTENCES, 500, seededRandom(3));
+  assert.equal(a, syllableStrings(SENTENCES, 500, seededRandom(3)));
+  assert.is(a.length, 500);
+  for (const t of a) {
+    assert.ok(t.length >= 3 && t.length <= 10, t);
+    for (const k of KEYWORDS) assert.not.ok(t.includes(k), `"${t}" contains ${k}`);
+  }
 });
 
 C("no near-miss is listed twice", () => {
