@@ -130,5 +130,7 @@ if (want("wake")) {
   );
   process.stdout.write(`${w.scenes} scenes, voices and sentences held out of training\n`);
   process.stdout.write(table(["measure", "value", "target", "result"], rows));
+  const worst = Object.entries(r.falseWakeTexts).slice(0, 15);
+  process.stdout.write(`\nfalse wakes by text, worst first: ${worst.map(([t, n]) => `${t.length > 16 ? `${t.slice(0, 16)}…` : t} ${n}`).join(", ")}\n`);
 }
 process.exitCode = failed ? 1 : 0;
