@@ -30,7 +30,7 @@ const { values } = parseArgs({
     cache: { type: "string", default: "data/wake-cache" },
     "no-cache": { type: "boolean", default: false },
     // Training hyper-parameters (the defaults produce the shipped model).
-    window: { type: "string", default: "10" },
+    window: { type: "string", default: "14" },
     hidden: { type: "string", default: "48" },
     epochs: { type: "string", default: "16" },
     "near-weight": { type: "string", default: "3" },
