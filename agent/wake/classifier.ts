@@ -55,6 +55,24 @@ export function encodeF32(a: Float32Array): string {
   return b.toString("base64");
 }
 
+/** The stored form of a model (the inverse of parseWakeModel). */
+export function serializeWakeModel(m: WakeModel): Record<string, unknown> {
+  return {
+    format: m.format,
+    window: m.window,
+    dim: m.dim,
+    hidden: m.hidden,
+    mean: encodeF32(m.mean),
+    std: encodeF32(m.std),
+    w1: encodeF32(m.w1),
+    b1: encodeF32(m.b1),
+    heads: m.heads.map((h) => ({ keyword: h.keyword, w2: encodeF32(h.w2), b2: h.b2, threshold: h.threshold })),
+    consecutive: m.consecutive,
+    refractoryMs: m.refractoryMs,
+    ...(m.trainedOn ? { trainedOn: m.trainedOn } : {}),
+  };
+}
+
 export function parseWakeModel(raw: unknown, source = "wake model"): WakeModel {
   const r = WakeModelSchema.safeParse(raw);
   if (!r.success) throw new AgentError("WAKE_MODEL_INVALID", `${source}: ${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message}`);

@@ -8,6 +8,17 @@ import { forward, WakeDecider, type WakeModel } from "../../agent/wake/classifie
 import { pick, uniform } from "./augment.ts";
 import { KEYWORD_TEXT, NEAR_MISSES, syllableStrings } from "./corpus.ts";
 import { embeddingEndSec, type Condition, type Scene, type SceneSpec } from "./dataset.ts";
+import type { Voice } from "./synth.ts";
+
+/**
+ * One take by a voice: speed 110–260, pitch 10–95 and, for 60 % of the takes, a vocal-tract
+ * scale of 0.88–1.15 (made-up speakers already have their own tract, so they skip it).
+ */
+function take(r: () => number, variant: string, lang: "cmn" | "en" = "cmn", scaleTract = true): Voice {
+  const v: Voice = { lang, variant, speed: Math.round(uniform(r, 110, 260)), pitch: Math.round(uniform(r, 10, 95)), formant: 1 };
+  if (scaleTract) v.formant = r() < 0.6 ? Math.round(uniform(r, 0.88, 1.15) * 1000) / 1000 : 1;
+  return v;
+}
 
 export interface Texts {
   sentences: string[];
@@ -25,18 +36,16 @@ export interface Texts {
  */
 export function specs(voices: string[], texts: Texts, r: () => number, scale: number, conditions: Condition[], randomVoices: string[] = []): SceneSpec[] {
   const out: SceneSpec[] = [];
-  const formant = (): number => (r() < 0.6 ? Math.round(uniform(r, 0.88, 1.15) * 1000) / 1000 : 1);
   // Negatives are spoken by the same mix of voices as the positives (real variants and made-up
   // speakers), so that an unusual voice is never evidence of a keyword.
   const speakers = [...voices, ...randomVoices];
-  const voice = (lang: "cmn" | "en" = "cmn") => ({ lang, variant: pick(r, speakers), speed: Math.round(uniform(r, 110, 260)), pitch: Math.round(uniform(r, 10, 95)), formant: formant() });
+  const voice = (lang: "cmn" | "en" = "cmn"): Voice => take(r, pick(r, speakers), lang);
   const cond = (): Condition => pick(r, conditions);
   const s = (): number => Math.floor(r() * 2 ** 31);
   for (const v of voices)
     for (const k of KEYWORDS)
       for (let n = 0; n < scale * 2; n++) {
-        const vv = { lang: "cmn" as const, variant: v, speed: Math.round(uniform(r, 110, 260)), pitch: Math.round(uniform(r, 10, 95)), formant: formant() };
-        const spec: SceneSpec = { kind: "positive", keyword: k, text: KEYWORD_TEXT[k], voice: vv, condition: cond(), seed: s() };
+        const spec: SceneSpec = { kind: "positive", keyword: k, text: KEYWORD_TEXT[k], voice: take(r, v), condition: cond(), seed: s() };
         if (r() < 0.3) spec.leadText = pick(r, texts.sentences);
         // Most wakes are followed by a request: the windows right after the keyword then hear it.
         if (r() < 0.5) spec.tailText = pick(r, texts.sentences);
@@ -45,8 +54,7 @@ export function specs(voices: string[], texts: Texts, r: () => number, scale: nu
   // Made-up speakers: fewer takes each, many more speakers.
   for (const v of randomVoices)
     for (const k of KEYWORDS) {
-      const vv = { lang: "cmn" as const, variant: v, speed: Math.round(uniform(r, 110, 260)), pitch: Math.round(uniform(r, 10, 95)), formant: 1 };
-      const spec: SceneSpec = { kind: "positive", keyword: k, text: KEYWORD_TEXT[k], voice: vv, condition: cond(), seed: s() };
+      const spec: SceneSpec = { kind: "positive", keyword: k, text: KEYWORD_TEXT[k], voice: take(r, v, "cmn", false), condition: cond(), seed: s() };
       if (r() < 0.5) spec.tailText = pick(r, texts.sentences);
       out.push(spec);
     }
@@ -66,8 +74,7 @@ export function specs(voices: string[], texts: Texts, r: () => number, scale: nu
 export function conversations(voices: string[], sentences: string[], r: () => number, count: number, conditions: Condition[]): SceneSpec[] {
   return Array.from({ length: count }, () => {
     const said = Array.from({ length: 6 }, () => pick(r, sentences));
-    const voice = { lang: "cmn" as const, variant: pick(r, voices), speed: Math.round(uniform(r, 110, 260)), pitch: Math.round(uniform(r, 10, 95)), formant: r() < 0.6 ? Math.round(uniform(r, 0.88, 1.15) * 1000) / 1000 : 1 };
-    return { kind: "sentence" as const, text: said.join("。"), voice, condition: pick(r, conditions), seed: Math.floor(r() * 2 ** 31) };
+    return { kind: "sentence" as const, text: said.join("。"), voice: take(r, pick(r, voices)), condition: pick(r, conditions), seed: Math.floor(r() * 2 ** 31) };
   });
 }
 
@@ -137,6 +144,8 @@ export function evaluateWith(scenes: Scene[], decider: (sceneIndex: number) => {
   });
 }
 
+const LISTED_NEAR_MISSES: ReadonlySet<string> = new Set(NEAR_MISSES);
+
 function tally(scenes: Scene[], hitsOf: (s: Scene, si: number) => Array<{ keyword: Keyword; atMs: number }>): Report {
   const det: Record<string, [number, number]> = {};
   const cond: Record<string, [number, number]> = {};
@@ -148,7 +157,6 @@ function tally(scenes: Scene[], hitsOf: (s: Scene, si: number) => Array<{ keywor
   let nearSec = 0;
   let subFw = 0;
   let subN = 0;
-  const listed = new Set(NEAR_MISSES);
   const texts: Record<string, number> = {};
   scenes.forEach((s, si) => {
     const hits = hitsOf(s, si);
@@ -169,7 +177,7 @@ function tally(scenes: Scene[], hitsOf: (s: Scene, si: number) => Array<{ keywor
         nearN++;
         nearFw += hits.length;
         nearSec += s.seconds;
-        if (!listed.has(s.text)) {
+        if (!LISTED_NEAR_MISSES.has(s.text)) {
           subN++;
           subFw += hits.length;
         }

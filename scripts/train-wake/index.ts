@@ -12,7 +12,7 @@
 import { writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
-import { encodeF32 } from "../../agent/wake/classifier.ts";
+import { serializeWakeModel } from "../../agent/wake/classifier.ts";
 import { SpeechEmbedder } from "../../agent/wake/embedding.ts";
 import { rng } from "./augment.ts";
 import { ENGLISH, NEAR_MISSES, SENTENCES, split, substitutionSplit } from "./corpus.ts";
@@ -125,17 +125,7 @@ log(`training data: ${JSON.stringify(trainReport)}`);
 log(`HELD-OUT voices and sentences: ${JSON.stringify(evalReport)}`);
 
 const serial = {
-  format: model.format,
-  window: model.window,
-  dim: model.dim,
-  hidden: model.hidden,
-  mean: encodeF32(model.mean),
-  std: encodeF32(model.std),
-  w1: encodeF32(model.w1),
-  b1: encodeF32(model.b1),
-  heads: model.heads.map((h) => ({ keyword: h.keyword, w2: encodeF32(h.w2), b2: h.b2, threshold: h.threshold })),
-  consecutive: model.consecutive,
-  refractoryMs: model.refractoryMs,
+  ...serializeWakeModel(model),
   trainedOn: {
     script: "scripts/train-wake/index.ts",
     seed,

@@ -19,9 +19,24 @@ export function listVariants(): string[] {
 
 /** Voices held out of training, chosen by a stable hash of the name (about one in four). */
 export function isHeldOut(variant: string): boolean {
+  return fnv1a(variant) % 4 === 0;
+}
+
+/** 32-bit FNV-1a of a name: a stable number for choices made by name. */
+function fnv1a(name: string): number {
   let h = 2166136261;
-  for (const c of variant) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
-  return h % 4 === 0;
+  for (const c of name) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+  return h;
+}
+
+/** Where the system's espeak-ng keeps its data (from `espeak-ng --version`), looked up once. */
+let systemData: string | null = null;
+export function espeakDataDir(): string {
+  if (!systemData) {
+    systemData = /Data at:\s*(\S+)/.exec(execFileSync("espeak-ng", ["--version"], { encoding: "utf8" }))?.[1] ?? null;
+    if (!systemData) throw new Error("cannot find espeak-ng's data directory");
+  }
+  return systemData;
 }
 
 /**
@@ -35,9 +50,7 @@ export function isHeldOut(variant: string): boolean {
 export const RANDOM_VOICE_PREFIX = "rand-";
 
 export function randomVariant(name: string): string {
-  let h = 2166136261;
-  for (const c of name) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
-  const r = seededRandom(h);
+  const r = seededRandom(fnv1a(name));
   const u = (a: number, b: number): number => Math.round(a + (b - a) * r());
   const female = r() < 0.5;
   const lines = ["language variant", `name ${name}`, `gender ${female ? "female" : "male"}`];
@@ -60,20 +73,19 @@ export function randomVariant(name: string): string {
  * reads it through --path; the system's own files stay untouched. Removed at exit.
  */
 const scratch = join(tmpdir(), `spa-espeak-${process.pid}`);
-let systemData: string | null = null;
+let exitHookSet = false;
 function espeakPathFor(variant: string): string[] {
   if (!variant.startsWith(RANDOM_VOICE_PREFIX)) return [];
   const root = join(scratch, variant);
   const data = join(root, "espeak-ng-data");
   const file = join(data, "voices", "!v", variant);
   if (!existsSync(file)) {
-    if (!systemData) {
-      systemData = /Data at:\s*(\S+)/.exec(execFileSync("espeak-ng", ["--version"], { encoding: "utf8" }))?.[1] ?? null;
-      if (!systemData) throw new Error("cannot find espeak-ng's data directory");
-      process.once("exit", () => rmSync(scratch, { recursive: true, force: true }));
-    }
+    if (!exitHookSet) process.once("exit", () => rmSync(scratch, { recursive: true, force: true }));
+    exitHookSet = true;
+    const system = espeakDataDir();
     mkdirSync(join(data, "voices", "!v"), { recursive: true });
-    for (const e of readdirSync(systemData)) if (e !== "voices" && !existsSync(join(data, e))) symlinkSync(join(systemData, e), join(data, e));
+    // (Links may exist already: a killed run with the same pid leaves its directory behind.)
+    for (const e of readdirSync(system)) if (e !== "voices" && !existsSync(join(data, e))) symlinkSync(join(system, e), join(data, e));
     writeFileSync(file, randomVariant(variant));
   }
   return [`--path=${root}`];
@@ -93,21 +105,9 @@ export interface Voice {
 
 /**
  * Speaks text; returns 16 kHz mono s16 samples with espeak's leading/trailing silence trimmed.
- * A failed run is retried (twice at most) and then reported with both programs' messages: the
- * output of a run that succeeds does not depend on earlier attempts.
+ * A failure names both programs' exit and messages.
  */
-export async function synth(text: string, v: Voice): Promise<Int16Array> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await synthOnce(text, v);
-    } catch (e) {
-      if (attempt >= 3) throw e;
-      process.stderr.write(`synth: retrying after: ${(e as Error).message}\n`);
-    }
-  }
-}
-
-function synthOnce(text: string, v: Voice): Promise<Int16Array> {
+export function synth(text: string, v: Voice): Promise<Int16Array> {
   const voice = `${v.lang === "cmn" ? "cmn-latn-pinyin" : "en-us"}+${v.variant}`;
   return new Promise((resolve, reject) => {
     const es = spawn("espeak-ng", [...espeakPathFor(v.variant), "-v", voice, "-s", String(v.speed), "-p", String(v.pitch), "--stdout", text]);

@@ -5,12 +5,9 @@
  * the main thread: parallelism changes the wall time, never the weights.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { encodeF32, type WakeModel } from "../../agent/wake/classifier.ts";
+import { serializeWakeModel } from "../../agent/wake/classifier.ts";
 import type { Scene } from "./dataset.ts";
 import { train, type Sample, type TrainOptions } from "./train.ts";
 
 const { scenes, samples, options } = workerData as { scenes: Scene[]; samples: Sample[]; options: TrainOptions };
-const m: WakeModel = train(scenes, samples, options, (l) => parentPort!.postMessage({ log: l }));
-parentPort!.postMessage({
-  model: { ...m, mean: encodeF32(m.mean), std: encodeF32(m.std), w1: encodeF32(m.w1), b1: encodeF32(m.b1), heads: m.heads.map((h) => ({ ...h, w2: encodeF32(h.w2) })) },
-});
+parentPort!.postMessage({ model: serializeWakeModel(train(scenes, samples, options, (l) => parentPort!.postMessage({ log: l }))) });

@@ -3,6 +3,7 @@
  * with Adam on binary cross-entropy, balancing positives against negatives and mining the
  * negatives the model currently scores highest. Deterministic for a given seed.
  */
+import { Worker } from "node:worker_threads";
 import { KEYWORDS, type Keyword } from "../../agent/ports/wake-engine.ts";
 import { EMBED_DIM } from "../../agent/wake/embedding.ts";
 import { encodeF32, parseWakeModel, type WakeModel } from "../../agent/wake/classifier.ts";
@@ -241,7 +242,6 @@ export function mergeEnsemble(models: WakeModel[]): WakeModel {
  * training them one after another (each member's randomness is its own seed's).
  */
 export async function trainMembers(scenes: Scene[], samples: Sample[], options: TrainOptions[], threads: number, log: (l: string) => void): Promise<WakeModel[]> {
-  const { Worker } = await import("node:worker_threads");
   const out: WakeModel[] = new Array(options.length);
   let next = 0;
   const one = (i: number): Promise<void> =>

@@ -1,9 +1,8 @@
 /** Made-up espeak-ng speakers for wake-word training: deterministic, really different, system untouched. */
-import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { randomVariant, synth } from "../../scripts/train-wake/synth.ts";
+import { espeakDataDir, randomVariant, synth } from "../../scripts/train-wake/synth.ts";
 
 const S = suite("wake training voices");
 
@@ -23,7 +22,7 @@ S("a made-up speaker's variant file is a function of its name, with every field 
 });
 
 S("espeak-ng speaks with made-up speakers (same name, same audio; another name, other audio) and the system voices stay as they were", async () => {
-  const systemData = /Data at:\s*(\S+)/.exec(execFileSync("espeak-ng", ["--version"], { encoding: "utf8" }))![1]!;
+  const systemData = espeakDataDir();
   const before = readdirSync(`${systemData}/voices/!v`).sort();
   const voice = { lang: "cmn" as const, speed: 170, pitch: 50 };
   const a = await synth("天猫精灵", { ...voice, variant: "rand-3" });
