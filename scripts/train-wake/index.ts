@@ -4,6 +4,7 @@
  *
  *   node --import tsx scripts/train-wake/index.ts [--out FILE] [--seed N] [--quick] [--cache DIR | --no-cache]
  *     [--random-voices N] [--conversations N] [--substitutions] [--threads N] [hyper-parameters below]
+ *     [--window N] [--hidden N] [--project N] [--epochs N] [--ensemble N] [--scale N] ...
  *
  * Needs espeak-ng and sox (Debian). Takes about fifteen minutes on two cores from nothing, ten
  * with the scene cache; nothing large is written to the repository (the scene cache holds
@@ -32,6 +33,8 @@ const { values } = parseArgs({
     // Training hyper-parameters (the defaults produce the shipped model).
     window: { type: "string", default: "14" },
     hidden: { type: "string", default: "48" },
+    // Per-embedding projection size shared across the window (0: a full first layer).
+    project: { type: "string", default: "0" },
     epochs: { type: "string", default: "16" },
     "near-weight": { type: "string", default: "3" },
     dropout: { type: "string", default: "0.1" },
@@ -86,7 +89,7 @@ const WINDOW = Number(values.window);
 const DEFAULT_THRESHOLD = 0.95;
 const samples = samplesOf(trainScenes, WINDOW, Number(values["near-weight"]));
 log(`windows: ${samples.length} (${samples.filter((s) => s.y.includes(1)).length} positive)`);
-const memberOptions = Array.from({ length: Number(values.ensemble) }, (_, i) => ({ window: WINDOW, hidden: Number(values.hidden), epochs: quick ? 4 : Number(values.epochs), seed: seed + i, lr: 1e-3, l2: 1e-4, dropout: Number(values.dropout), inputNoise: 0.1 }));
+const memberOptions = Array.from({ length: Number(values.ensemble) }, (_, i) => ({ window: WINDOW, hidden: Number(values.hidden), epochs: quick ? 4 : Number(values.epochs), seed: seed + i, lr: 1e-3, l2: 1e-4, dropout: Number(values.dropout), inputNoise: 0.1, project: Number(values.project) }));
 const members = await trainMembers(trainScenes, samples, memberOptions, Math.max(1, Number(values.threads)), log);
 const model = mergeEnsemble(members);
 
@@ -130,7 +133,7 @@ const serial = {
     script: "scripts/train-wake/index.ts",
     seed,
     quick,
-    hyper: { window: WINDOW, hidden: Number(values.hidden), epochs: Number(values.epochs), nearWeight: Number(values["near-weight"]), dropout: Number(values.dropout), consecutive: Number(values.consecutive), ensemble: Number(values.ensemble), scale: Number(values.scale), randomVoices: randomVoices.length, conversations: Number(values.conversations), substitutions },
+    hyper: { window: WINDOW, hidden: Number(values.hidden), ...(Number(values.project) > 0 ? { project: Number(values.project) } : {}), epochs: Number(values.epochs), nearWeight: Number(values["near-weight"]), dropout: Number(values.dropout), consecutive: Number(values.consecutive), ensemble: Number(values.ensemble), scale: Number(values.scale), randomVoices: randomVoices.length, conversations: Number(values.conversations), substitutions },
     trainVoices: trainVoices.length,
     validationVoices,
     validation: valReport,

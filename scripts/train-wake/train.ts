@@ -30,6 +30,13 @@ export interface TrainOptions {
   /** Training-time input dropout probability and Gaussian input noise (regularisers). */
   dropout: number;
   inputNoise: number;
+  /**
+   * When > 0, the first layer is factorised: every embedding of the window goes through the
+   * same linear projection to this many features before the hidden layer (weights shared
+   * across time, far fewer of them). The product is exported as an ordinary first layer, so the
+   * engine and the model format do not change. 0 (the default) trains the full layer.
+   */
+  project?: number;
 }
 
 /** Labels every window of every scene. */
@@ -87,11 +94,15 @@ export function train(scenes: Scene[], samples: Sample[], o: TrainOptions, log: 
   const inputs = o.window * EMBED_DIM;
   const { mean, std } = normalisation(scenes);
   // He initialisation.
-  const w1 = Float32Array.from({ length: o.hidden * inputs }, () => gauss(r) * Math.sqrt(2 / inputs));
+  const proj = o.project ?? 0;
+  // What the hidden layer reads: the window itself, or its per-embedding projections.
+  const zdim = proj > 0 ? o.window * proj : inputs;
+  const w1 = Float32Array.from({ length: o.hidden * zdim }, () => gauss(r) * Math.sqrt(2 / zdim));
   const b1 = new Float32Array(o.hidden);
   const w2 = Float32Array.from({ length: heads * o.hidden }, () => gauss(r) * Math.sqrt(1 / o.hidden));
   const b2 = new Float32Array(heads).fill(-2);
-  const params = [w1, b1, w2, b2];
+  const pw = Float32Array.from({ length: proj * EMBED_DIM }, () => gauss(r) * Math.sqrt(1 / EMBED_DIM));
+  const params = proj > 0 ? [w1, b1, w2, b2, pw] : [w1, b1, w2, b2];
   const m1 = params.map((p) => new Float32Array(p.length));
   const v1 = params.map((p) => new Float32Array(p.length));
   const grads = params.map((p) => new Float32Array(p.length));
@@ -101,6 +112,8 @@ export function train(scenes: Scene[], samples: Sample[], o: TrainOptions, log: 
   const neg = samples.filter((s) => s.y.every((y) => y === 0));
   const negScore = new Float32Array(neg.length).fill(1);
   const x = new Float32Array(inputs);
+  const z = proj > 0 ? new Float32Array(zdim) : x;
+  const dz = new Float32Array(proj > 0 ? zdim : 0);
   const h = new Float32Array(o.hidden);
   const out = new Float32Array(heads);
   const batch = 64;
@@ -111,10 +124,17 @@ export function train(scenes: Scene[], samples: Sample[], o: TrainOptions, log: 
       const keep = 1 - o.dropout;
       for (let i = 0; i < inputs; i++) x[i] = r() < o.dropout ? 0 : (x[i]! + o.inputNoise * gauss(r)) / keep;
     }
+    if (proj > 0)
+      for (let k = 0; k < o.window; k++)
+        for (let c = 0; c < proj; c++) {
+          let s = 0;
+          for (let d = 0; d < EMBED_DIM; d++) s += pw[c * EMBED_DIM + d]! * x[k * EMBED_DIM + d]!;
+          z[k * proj + c] = s;
+        }
     for (let j = 0; j < o.hidden; j++) {
       let s = b1[j]!;
-      const row = j * inputs;
-      for (let i = 0; i < inputs; i++) s += w1[row + i]! * x[i]!;
+      const row = j * zdim;
+      for (let i = 0; i < zdim; i++) s += w1[row + i]! * z[i]!;
       h[j] = s > 0 ? s : 0;
     }
     for (let k = 0; k < heads; k++) {
@@ -161,14 +181,25 @@ export function train(scenes: Scene[], samples: Sample[], o: TrainOptions, log: 
             dh[j] = dh[j]! + d * w2[k * o.hidden + j]!;
           }
         }
+        if (proj > 0) dz.fill(0);
         for (let j = 0; j < o.hidden; j++) {
           if (h[j]! <= 0 || dh[j] === 0) continue;
           const gb1 = grads[1]!;
           gb1[j] = gb1[j]! + dh[j]!;
-          const row = j * inputs;
+          const row = j * zdim;
           const dj = dh[j]!;
           const gw = grads[0]!;
-          for (let i = 0; i < inputs; i++) gw[row + i] = gw[row + i]! + dj * x[i]!;
+          for (let i = 0; i < zdim; i++) gw[row + i] = gw[row + i]! + dj * z[i]!;
+          if (proj > 0) for (let i = 0; i < zdim; i++) dz[i] = dz[i]! + dj * w1[row + i]!;
+        }
+        if (proj > 0) {
+          const gp = grads[4]!;
+          for (let k = 0; k < o.window; k++)
+            for (let c = 0; c < proj; c++) {
+              const g = dz[k * proj + c]!;
+              if (g === 0) continue;
+              for (let d = 0; d < EMBED_DIM; d++) gp[c * EMBED_DIM + d] = gp[c * EMBED_DIM + d]! + g * x[k * EMBED_DIM + d]!;
+            }
         }
       }
       step++;
@@ -177,7 +208,7 @@ export function train(scenes: Scene[], samples: Sample[], o: TrainOptions, log: 
         const g = grads[pi]!;
         const m = m1[pi]!;
         const v = v1[pi]!;
-        const decay = pi === 0 || pi === 2 ? o.l2 : 0;
+        const decay = pi === 0 || pi === 2 || pi === 4 ? o.l2 : 0;
         for (let i = 0; i < p.length; i++) {
           const gi = g[i]! / items.length + decay * p[i]!;
           m[i] = 0.9 * m[i]! + 0.1 * gi;
@@ -196,12 +227,25 @@ export function train(scenes: Scene[], samples: Sample[], o: TrainOptions, log: 
     hidden: o.hidden,
     mean: encodeF32(mean),
     std: encodeF32(std),
-    w1: encodeF32(w1),
+    w1: encodeF32(proj > 0 ? composeFirstLayer(w1, pw, o.hidden, o.window, proj) : w1),
     b1: encodeF32(b1),
     heads: KEYWORDS.map((keyword: Keyword, k) => ({ keyword, w2: encodeF32(w2.slice(k * o.hidden, (k + 1) * o.hidden)), b2: b2[k]!, threshold: 0.5 })),
     consecutive: 2,
     refractoryMs: 2000,
   });
+}
+
+/** The full first layer equal to a shared per-embedding projection followed by the hidden layer. */
+function composeFirstLayer(w1: Float32Array, pw: Float32Array, hidden: number, window: number, proj: number): Float32Array {
+  const out = new Float32Array(hidden * window * EMBED_DIM);
+  for (let j = 0; j < hidden; j++)
+    for (let k = 0; k < window; k++)
+      for (let c = 0; c < proj; c++) {
+        const a = w1[j * window * proj + k * proj + c]!;
+        const o = (j * window + k) * EMBED_DIM;
+        for (let d = 0; d < EMBED_DIM; d++) out[o + d] = out[o + d]! + a * pw[c * EMBED_DIM + d]!;
+      }
+  return out;
 }
 
 /**
