@@ -11,6 +11,7 @@ import { BridgeClient } from "../firmware-bridge/client.ts";
 import { AgentError, isAgentError, toError } from "./errors.ts";
 import { createLogger } from "./log.ts";
 import { Agent } from "./main.ts";
+import { readWavAsPipeline } from "./audio/convert.ts";
 import { encodeWav, readPcm16 } from "./audio/wav.ts";
 import { cryptoUniform } from "./adapters/crypto-random.ts";
 import { seededRandom } from "./adapters/seeded-random.ts";
@@ -85,7 +86,8 @@ Prints the agent's reply as one JSON line; exit 0 on ack, 1 on nack.`,
        spa wake enroll --keyword 天猫精灵|你好天猫 --out DIR A.wav B.wav C.wav [...]
        spa wake enroll --keyword K --out DIR --mic [--count 3] [--seconds 4] [--device D] [--recorder arecord]
 
-detect: runs the wake-word engine over each file (16 kHz mono 16-bit WAV) and prints one JSON
+detect: runs the wake-word engine over each file (a PCM or float WAV at any rate and channel
+count: converted to the engine's 16 kHz mono first, with a note on stderr) and prints one JSON
 object per line per detection: {"file": ..., "keyword": "天猫精灵", "atMs": 1234, "score": 0.81}
 (atMs: where in the file the phrase was recognised). With --templates, the trained engine's
 hits must also match those personal templates; --engine template uses the templates alone.
@@ -252,7 +254,12 @@ async function cmdWake(argv: string[]): Promise<number> {
   if (files.length === 0) usage(`spa wake ${sub} needs WAV files`);
   const clips = files.map((f) => {
     if (!existsSync(f)) usage(`${f} does not exist`);
-    return { name: f, samples: readPcm16(readFileSync(f), f) };
+    // Enrollment takes only the pipeline's format (the clips become the household's templates);
+    // detection reads any common PCM or float WAV and converts it, saying so on stderr.
+    if (sub === "enroll") return { name: f, samples: readPcm16(readFileSync(f), f) };
+    const { samples, from } = readWavAsPipeline(readFileSync(f), f);
+    if (from) process.stderr.write(`spa: ${f}: converted from ${from} to 16000 Hz mono\n`);
+    return { name: f, samples };
   });
   if (sub === "enroll") return enroll(values.keyword, values.out, clips);
   if (values.engine !== "trained" && values.engine !== "template") usage(`engine '${values.engine}' is not available here; use trained or template`);

@@ -24,8 +24,10 @@ export function parseWavHeader(buf: Buffer, name = "WAV file"): WavInfo {
     const body = off + 8;
     if (id === "fmt ") {
       if (size < 16 || body + 16 > buf.length) throw new AgentError("AUDIO_FORMAT", `${name}: truncated fmt chunk`);
+      const tag = buf.readUInt16LE(body);
       fmt = {
-        format: buf.readUInt16LE(body),
+        // WAVE_FORMAT_EXTENSIBLE (0xFFFE) carries the real format in its sub-format GUID.
+        format: tag === 0xfffe && size >= 40 && body + 26 <= buf.length ? buf.readUInt16LE(body + 24) : tag,
         channels: buf.readUInt16LE(body + 2),
         sampleRate: buf.readUInt32LE(body + 4),
         bitsPerSample: buf.readUInt16LE(body + 14),

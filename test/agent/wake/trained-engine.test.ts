@@ -3,8 +3,9 @@
  * variants, near-miss phrases, the demo recording; through the CLI contract and inside the agent.
  */
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { readPcm16 } from "../../../agent/audio/wav.ts";
@@ -134,9 +135,34 @@ W("spa wake detect: one JSON line per detection; a bad file is a clear error", (
   assert.is(lines.length, 1);
   assert.equal(Object.keys(lines[0]!).sort(), ["atMs", "file", "keyword", "score"]);
   assert.is(lines[0]!.keyword, "天猫精灵");
-  const bad = spawnSync(process.execPath, ["bin/spa.mjs", "wake", "detect", "test/fixtures/audio/speech-44k-stereo.wav"], { encoding: "utf8" });
+  const notWav = join(mkdtempSync(join(tmpdir(), "spa-detect-")), "notes.wav");
+  writeFileSync(notWav, "not audio\n");
+  const bad = spawnSync(process.execPath, ["bin/spa.mjs", "wake", "detect", notWav], { encoding: "utf8" });
   assert.is(bad.status, 1);
-  assert.match(bad.stderr, /16000 Hz mono/);
+  assert.match(bad.stderr, /not a RIFF\/WAVE file/);
+  assert.is(bad.stdout, "");
+  rmSync(dirname(notWav), { recursive: true });
+});
+
+W("spa wake detect converts other WAV layouts (44.1 kHz stereo here) and finds the same wake", () => {
+  const dir = mkdtempSync(join(tmpdir(), "spa-detect-"));
+  try {
+    const file = join(dir, "tianmao-44k-stereo.wav");
+    const sox = spawnSync("sox", [join(DIR, "pos-tianmao-f5.wav"), "-r", "44100", "-c", "2", file], { encoding: "utf8" });
+    assert.is(sox.status, 0, sox.stderr);
+    const r = (f: string): Array<{ keyword: string; atMs: number }> => {
+      const p = spawnSync(process.execPath, ["bin/spa.mjs", "wake", "detect", f], { encoding: "utf8" });
+      assert.is(p.status, 0, p.stderr);
+      return p.stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { keyword: string; atMs: number });
+    };
+    const native = r(join(DIR, "pos-tianmao-f5.wav"));
+    const converted = r(file);
+    assert.equal(converted.map((h) => h.keyword), native.map((h) => h.keyword));
+    assert.equal(converted.map((h) => h.keyword), ["天猫精灵"]);
+    assert.ok(Math.abs(converted[0]!.atMs - native[0]!.atMs) <= 160, `${converted[0]!.atMs} vs ${native[0]!.atMs} ms`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 W("in the agent: far-field on the demo recording opens a wake session", async () => {
