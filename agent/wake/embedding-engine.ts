@@ -37,6 +37,13 @@ export type TimedHit = WakeHit & { atMs: number };
 
 /** Audio kept for catching up when speech starts: enough for a full 16-embedding window. */
 const CATCH_UP_SAMPLES = 16000 * 2.4;
+/**
+ * detect() pads a clip with this much silence before it (the longest window, 16 embeddings, ends
+ * 2 s into a stream; whole 80 ms steps, so times map back exactly) and after it (the windows that
+ * confirm a phrase at its end).
+ */
+const DETECT_LEAD_MS = 2000;
+const DETECT_TAIL_MS = 1040;
 /** Models keep running this long after the last speech frame, so the window can complete. */
 const HANGOVER_FRAMES = Math.ceil((2.0 * 16000) / FRAME_SAMPLES);
 
@@ -174,6 +181,9 @@ export class EmbeddingWakeEngine implements WakeEngine {
     this.#decider.reset();
     this.#count = 0;
     const n = this.#ringFill;
+    // Right after the microphone opened the ring is not full yet: silence stands in for the rest,
+    // so a phrase said at once still has a whole window before its end.
+    if (n < this.#ring.length) this.#stream.push(new Int16Array(this.#ring.length - n));
     const start = (this.#ringPos - n + this.#ring.length) % this.#ring.length;
     const tail = this.#ring.subarray(start, Math.min(this.#ring.length, start + n));
     this.#stream.push(tail);
@@ -189,11 +199,18 @@ export class EmbeddingWakeEngine implements WakeEngine {
   /** Detections in a whole clip, with times from its start (the engine is reset first). */
   async detect(samples: Int16Array): Promise<TimedHit[]> {
     this.reset();
-    for (let o = 0; o + FRAME_SAMPLES <= samples.length; o += FRAME_SAMPLES) this.#stream.push(samples.subarray(o, o + FRAME_SAMPLES));
+    // Silence around the clip, as a live stream has: the classifier scores a phrase only once a
+    // whole window precedes its end and confirms it over the windows after it, so a clip cut
+    // tight to the phrase (as synthesisers and editors write them) would never be scored.
+    const lead = (DETECT_LEAD_MS * 16000) / 1000;
+    const padded = new Int16Array(lead + samples.length + (DETECT_TAIL_MS * 16000) / 1000);
+    padded.set(samples, lead);
+    for (let o = 0; o + FRAME_SAMPLES <= padded.length; o += FRAME_SAMPLES) this.#stream.push(padded.subarray(o, o + FRAME_SAMPLES));
     const hits = await this.drain();
     if (this.#error) throw this.#error;
     this.reset();
-    return hits;
+    const lastMs = Math.floor((samples.length * 1000) / 16000);
+    return hits.map((h) => ({ ...h, atMs: Math.min(lastMs, Math.max(0, h.atMs - DETECT_LEAD_MS)) }));
   }
 
   reset(): void {
