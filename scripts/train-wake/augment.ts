@@ -99,6 +99,46 @@ export function reverb(x: Float32Array, r: Rng): Float32Array {
   return out;
 }
 
+/** Filters in place with one biquad section (direct form I); coefficients normalised by a0. */
+function biquad(x: Float32Array, b: [number, number, number], a: [number, number, number]): void {
+  const [b0, b1, b2] = b.map((v) => v / a[0]) as [number, number, number];
+  const a1 = a[1] / a[0];
+  const a2 = a[2] / a[0];
+  let x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+  for (let i = 0; i < x.length; i++) {
+    const x0 = x[i]!;
+    const y0 = b0 * x0 + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+    x2 = x1;
+    x1 = x0;
+    y2 = y1;
+    y1 = y0;
+    x[i] = y0;
+  }
+}
+
+/**
+ * A random recording channel (the formulas are R. Bristow-Johnson's Audio EQ Cookbook): a
+ * second-order high-pass at 70–300 Hz (small capsules and enclosures lose the bass), a low-pass
+ * at 3.4–7.5 kHz (codecs, cheap capsules, distance) and one peak or dip of up to ±8 dB at
+ * 0.3–4 kHz (enclosure resonances). Speech synthesis has one flat channel; real microphones,
+ * rooms and voices do not, and the detector must not learn the synthesiser's.
+ */
+export function channel(input: Float32Array, r: Rng, sampleRate = 16000): Float32Array {
+  const x = Float32Array.from(input);
+  const w = (f: number): [number, number] => [Math.cos((2 * Math.PI * f) / sampleRate), Math.sin((2 * Math.PI * f) / sampleRate)];
+  const hp = w(uniform(r, 70, 300));
+  const aq = hp[1] / (2 * Math.SQRT1_2);
+  biquad(x, [(1 + hp[0]) / 2, -(1 + hp[0]), (1 + hp[0]) / 2], [1 + aq, -2 * hp[0], 1 - aq]);
+  const lp = w(uniform(r, 3400, 7500));
+  const al = lp[1] / (2 * Math.SQRT1_2);
+  biquad(x, [(1 - lp[0]) / 2, 1 - lp[0], (1 - lp[0]) / 2], [1 + al, -2 * lp[0], 1 - al]);
+  const pk = w(300 * (4000 / 300) ** r());
+  const A = 10 ** (uniform(r, -8, 8) / 40);
+  const ap = pk[1] / (2 * uniform(r, 0.7, 2.5));
+  biquad(x, [1 + ap * A, -2 * pk[0], 1 - ap * A], [1 + ap / A, -2 * pk[0], 1 - ap / A]);
+  return x;
+}
+
 /** Scales to a peak level (dBFS); optionally drives it into hard clipping. */
 export function toInt16(x: Float32Array, peakDb: number, clip: boolean): Int16Array {
   let peak = 1e-9;

@@ -5,7 +5,7 @@
  */
 import type { Keyword } from "../../agent/ports/wake-engine.ts";
 import type { SpeechEmbedder } from "../../agent/wake/embedding.ts";
-import { mixAtSnr, pick, pinkNoise, reverb, rng, toFloat, toInt16, tones, uniform, whiteNoise, type Rng } from "./augment.ts";
+import { channel, mixAtSnr, pick, pinkNoise, reverb, rng, toFloat, toInt16, tones, uniform, whiteNoise, type Rng } from "./augment.ts";
 import { synth, type Voice } from "./synth.ts";
 
 export type SceneKind = "positive" | "sentence" | "near-miss" | "english" | "noise" | "music";
@@ -80,6 +80,10 @@ export async function buildScene(spec: SceneSpec, embedder: SpeechEmbedder, babb
   if (cond === "music") x = mixAtSnr(x, tones(total, r), snr);
   if (spec.kind === "noise") x = whiteNoise(total, r).map((v, i) => v * 0.3 + (i % 2 ? 0.01 : 0)) as Float32Array;
   if (spec.kind === "music") x = tones(total, r);
+  // Half of the scenes reach the detector through a coloured channel (microphone, enclosure),
+  // drawn from a stream of their own so that everything else about the scene stays the same.
+  const cr = rng(spec.seed ^ 0x5bd1e995);
+  if (cr() < 0.5) x = channel(x, cr);
   // A little noise floor always: real microphones are never digitally silent.
   const floor = whiteNoise(total, r);
   for (let i = 0; i < total; i++) x[i] = x[i]! + floor[i]! * 1e-4;

@@ -63,7 +63,7 @@ export function specs(voices: string[], texts: Texts, r: () => number, scale: nu
   for (const t of texts.nearMisses) for (let n = 0; n < Math.round(scale * 3 * random); n++) out.push({ kind: "near-miss", text: t, voice: voice(), condition: cond(), seed: s() });
   for (const t of texts.english) for (let n = 0; n < Math.max(1, scale); n++) out.push({ kind: "english", text: t, voice: voice("en"), condition: cond(), seed: s() });
   for (let n = 0; n < scale * 8; n++) out.push({ kind: pick(r, ["noise", "music"] as const), text: "", voice: voice(), condition: "clean", seed: s() });
-  out.push(...conversations(voices, texts.sentences, r, scale * 15, conditions));
+  out.push(...conversations(speakers, texts.sentences, r, scale * 15, conditions));
   for (const t of syllableStrings(texts.sentences, scale * 30, r)) out.push({ kind: "sentence", text: t, voice: voice(), condition: cond(), seed: s() });
   // Last, so that data sets with and without them share every other scene (and the cache).
   for (const t of texts.substitutions) for (let n = 0; n < scale * 3; n++) out.push({ kind: "near-miss", text: t, voice: voice(), condition: cond(), seed: s() });
