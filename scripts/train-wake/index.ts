@@ -6,8 +6,8 @@
  *     [--random-voices N] [--conversations N] [--substitutions] [--threads N] [hyper-parameters below]
  *     [--window N] [--hidden N] [--project N] [--epochs N] [--ensemble N] [--scale N] ...
  *
- * Needs espeak-ng and sox (Debian). Takes about fifteen minutes on two cores from nothing, ten
- * with the scene cache; nothing large is written to the repository (the scene cache holds
+ * Needs espeak-ng and sox (Debian). Takes about 35 minutes on two cores from nothing, 20 with
+ * the scene cache; nothing large is written to the repository (the scene cache holds
  * embeddings, never audio, under data/, which git ignores).
  */
 import { writeFileSync } from "node:fs";
@@ -42,7 +42,7 @@ const { values } = parseArgs({
     ensemble: { type: "string", default: "5" },
     scale: { type: "string", default: "4" },
     substitutions: { type: "boolean", default: false },
-    "random-voices": { type: "string", default: "400" },
+    "random-voices": { type: "string", default: "1200" },
     conversations: { type: "string", default: "600" },
     // Worker threads for the ensemble members (the weights do not depend on it).
     threads: { type: "string", default: String(availableParallelism()) },
