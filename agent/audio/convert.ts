@@ -7,7 +7,7 @@
  */
 import { AgentError } from "../errors.ts";
 import { SAMPLE_RATE_HZ } from "../units.ts";
-import { parseWavHeader } from "./wav.ts";
+import { parseWavHeader, readPcm16 } from "./wav.ts";
 
 const PCM = 1;
 const FLOAT = 3;
@@ -56,11 +56,7 @@ export function readWavAsPipeline(buf: Buffer, name = "WAV file"): Converted {
   }
   const pipeline = integer && info.bitsPerSample === 16 && info.channels === 1 && info.sampleRate === SAMPLE_RATE_HZ;
   const frames = Math.floor(info.dataLength / (bytes * info.channels));
-  if (pipeline) {
-    const out = new Int16Array(frames);
-    for (let i = 0; i < frames; i++) out[i] = buf.readInt16LE(info.dataOffset + i * 2);
-    return { samples: out, from: null };
-  }
+  if (pipeline) return { samples: readPcm16(buf, name), from: null };
   const read = (off: number): number => {
     if (float) return bytes === 4 ? buf.readFloatLE(off) : buf.readDoubleLE(off);
     switch (bytes) {

@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { AgentError, toError } from "../errors.ts";
 import type { WakeEngine, WakeHit } from "../ports/wake-engine.ts";
-import { FRAME_SAMPLES } from "../units.ts";
+import { FRAME_SAMPLES, SAMPLE_RATE_HZ } from "../units.ts";
 import { parseWakeModel, WakeDecider, type WakeModel } from "./classifier.ts";
 import { MAX_PENDING_CHUNKS, SpeechEmbedder, StreamingEmbedder } from "./embedding.ts";
 import { TemplateDecider, type Templates } from "./templates.ts";
@@ -35,15 +35,13 @@ export const embeddingEndMs = (i: number): number => 80 * (i + 10);
 
 export type TimedHit = WakeHit & { atMs: number };
 
-/** Audio kept for catching up when speech starts: enough for a full 16-embedding window. */
-const CATCH_UP_SAMPLES = 16000 * 2.4;
 /**
- * detect() pads a clip with this much silence before it (the longest window, 16 embeddings, ends
- * 2 s into a stream; whole 80 ms steps, so times map back exactly) and after it (the windows that
- * confirm a phrase at its end).
+ * Audio before a stream's start: the live catch-up ring, and the silence detect() puts before a
+ * clip. Enough for a full 16-embedding window (2 s), in whole 80 ms steps so times map back exactly.
  */
-const DETECT_LEAD_MS = 2000;
-const DETECT_TAIL_MS = 1040;
+const CATCH_UP_SAMPLES = SAMPLE_RATE_HZ * 2.4;
+/** Silence detect() puts after a clip: the windows that confirm a phrase at its end. */
+const DETECT_TAIL_SAMPLES = SAMPLE_RATE_HZ * 1.04;
 /** Models keep running this long after the last speech frame, so the window can complete. */
 const HANGOVER_FRAMES = Math.ceil((2.0 * 16000) / FRAME_SAMPLES);
 
@@ -202,15 +200,14 @@ export class EmbeddingWakeEngine implements WakeEngine {
     // Silence around the clip, as a live stream has: the classifier scores a phrase only once a
     // whole window precedes its end and confirms it over the windows after it, so a clip cut
     // tight to the phrase (as synthesisers and editors write them) would never be scored.
-    const lead = (DETECT_LEAD_MS * 16000) / 1000;
-    const padded = new Int16Array(lead + samples.length + (DETECT_TAIL_MS * 16000) / 1000);
-    padded.set(samples, lead);
+    const padded = new Int16Array(CATCH_UP_SAMPLES + samples.length + DETECT_TAIL_SAMPLES);
+    padded.set(samples, CATCH_UP_SAMPLES);
     for (let o = 0; o + FRAME_SAMPLES <= padded.length; o += FRAME_SAMPLES) this.#stream.push(padded.subarray(o, o + FRAME_SAMPLES));
     const hits = await this.drain();
     if (this.#error) throw this.#error;
     this.reset();
-    const lastMs = Math.floor((samples.length * 1000) / 16000);
-    return hits.map((h) => ({ ...h, atMs: Math.min(lastMs, Math.max(0, h.atMs - DETECT_LEAD_MS)) }));
+    const ms = (n: number): number => Math.floor((n * 1000) / SAMPLE_RATE_HZ);
+    return hits.map((h) => ({ ...h, atMs: Math.min(ms(samples.length), Math.max(0, h.atMs - ms(CATCH_UP_SAMPLES))) }));
   }
 
   reset(): void {
