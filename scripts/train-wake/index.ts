@@ -2,7 +2,7 @@
  * scripts/train-wake: reproduces the shipped wake-word weights (agent/wake/models/trained.json)
  * from generated data, and reports accuracy on voices and sentences held out of training.
  *
- *   node --import tsx scripts/train-wake/index.ts [--out FILE] [--seed N] [--quick] [--cache DIR | --no-cache]
+ *   node --import tsx scripts/train-wake/index.ts [--help] [--out FILE] [--seed N] [--quick] [--cache DIR | --no-cache]
  *     [--random-voices N] [--conversations N] [--substitutions] [--threads N] [hyper-parameters below]
  *     [--window N] [--hidden N] [--project N] [--epochs N] [--ensemble N] [--scale N] ...
  *
@@ -23,31 +23,81 @@ import { conversations, evaluate, scoresOf, specs } from "./evaluate.ts";
 import { isHeldOut, listVariants, RANDOM_VOICE_PREFIX } from "./synth.ts";
 import { mergeEnsemble, samplesOf, trainMembers } from "./train.ts";
 
-const { values } = parseArgs({
-  options: {
-    out: { type: "string", default: "agent/wake/models/trained.json" },
-    seed: { type: "string", default: "1" },
-    quick: { type: "boolean", default: false },
-    cache: { type: "string", default: "data/wake-cache" },
-    "no-cache": { type: "boolean", default: false },
-    // Training hyper-parameters (the defaults produce the shipped model).
-    window: { type: "string", default: "14" },
-    hidden: { type: "string", default: "48" },
-    // Per-embedding projection size shared across the window (0: a full first layer).
-    project: { type: "string", default: "0" },
-    epochs: { type: "string", default: "16" },
-    "near-weight": { type: "string", default: "3" },
-    dropout: { type: "string", default: "0.1" },
-    consecutive: { type: "string", default: "2" },
-    ensemble: { type: "string", default: "5" },
-    scale: { type: "string", default: "4" },
-    substitutions: { type: "boolean", default: false },
-    "random-voices": { type: "string", default: "1200" },
-    conversations: { type: "string", default: "600" },
-    // Worker threads for the ensemble members (the weights do not depend on it).
-    threads: { type: "string", default: String(availableParallelism()) },
-  },
-});
+const USAGE = `Usage: node --import tsx scripts/train-wake/index.ts [options]
+
+Reproduces agent/wake/models/trained.json from generated data (espeak-ng and sox needed) and
+reports accuracy on voices and sentences held out of training. The defaults give the shipped model.
+
+  --out FILE             where to write the model (default agent/wake/models/trained.json)
+  --seed N               seed of the data and of the first ensemble member (default 1)
+  --quick                a small smoke run (20 made-up speakers, 4 epochs): not for shipping
+  --cache DIR            scene cache, embeddings only, never audio (default data/wake-cache)
+  --no-cache             build every scene again
+  --window N             embeddings per classifier window, 80 ms each (default 14)
+  --hidden N             hidden units per ensemble member (default 48)
+  --project N            factorised first layer with N features per embedding (default 0: full layer)
+  --epochs N             training epochs per member (default 16)
+  --near-weight X        weight of near-miss negatives (default 3)
+  --dropout X            hidden-layer dropout (default 0.1)
+  --consecutive N        positive windows in a row before a wake (default 2)
+  --ensemble N           members, seeds seed..seed+N-1 (default 5)
+  --scale N              repetitions of the scene grid per voice (default 4)
+  --substitutions        also train on half of the one-syllable substitutions of the keywords
+  --random-voices N      made-up espeak speakers (default 1200)
+  --conversations N      extra conversation scenes, six sentences each (default 600)
+  --threads N            worker threads for the members (default: cores; weights do not depend on it)
+  --help                 this text
+`;
+
+function parseOptions(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        help: { type: "boolean", default: false },
+        out: { type: "string", default: "agent/wake/models/trained.json" },
+        seed: { type: "string", default: "1" },
+        quick: { type: "boolean", default: false },
+        cache: { type: "string", default: "data/wake-cache" },
+        "no-cache": { type: "boolean", default: false },
+        window: { type: "string", default: "14" },
+        hidden: { type: "string", default: "48" },
+        project: { type: "string", default: "0" },
+        epochs: { type: "string", default: "16" },
+        "near-weight": { type: "string", default: "3" },
+        dropout: { type: "string", default: "0.1" },
+        consecutive: { type: "string", default: "2" },
+        ensemble: { type: "string", default: "5" },
+        scale: { type: "string", default: "4" },
+        substitutions: { type: "boolean", default: false },
+        "random-voices": { type: "string", default: "1200" },
+        conversations: { type: "string", default: "600" },
+        threads: { type: "string", default: String(availableParallelism()) },
+      },
+    }).values;
+  } catch (e) {
+    process.stderr.write(`train-wake: ${(e as Error).message}\n${USAGE}`);
+    process.exit(1);
+  }
+}
+const values = parseOptions(process.argv.slice(2));
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+// Every numeric option is checked before minutes of work start: NaN would train nonsense.
+const numeric: Record<string, [min: number, integer: boolean]> = {
+  seed: [0, true], window: [1, true], hidden: [1, true], project: [0, true], epochs: [1, true], "near-weight": [0, false], dropout: [0, false],
+  consecutive: [1, true], ensemble: [1, true], scale: [1, true], "random-voices": [0, true], conversations: [0, true], threads: [1, true],
+};
+for (const [name, [min, integer]] of Object.entries(numeric)) {
+  const raw = (values as Record<string, unknown>)[name] as string;
+  const v = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v)) || (name === "dropout" && v >= 1)) {
+    process.stderr.write(`train-wake: --${name} must be ${integer ? "an integer" : "a number"} >= ${min}${name === "dropout" ? " and < 1" : ""}, got "${raw}"\n`);
+    process.exit(1);
+  }
+}
 const seed = Number(values.seed);
 const quick = values.quick!;
 const substitutions = values.substitutions!;
@@ -93,7 +143,7 @@ const DEFAULT_THRESHOLD = 0.98;
 const samples = samplesOf(trainScenes, WINDOW, Number(values["near-weight"]));
 log(`windows: ${samples.length} (${samples.filter((s) => s.y.includes(1)).length} positive)`);
 const memberOptions = Array.from({ length: Number(values.ensemble) }, (_, i) => ({ window: WINDOW, hidden: Number(values.hidden), epochs: quick ? 4 : Number(values.epochs), seed: seed + i, lr: 1e-3, l2: 1e-4, dropout: Number(values.dropout), inputNoise: 0.1, project: Number(values.project) }));
-const members = await trainMembers(trainScenes, samples, memberOptions, Math.max(1, Number(values.threads)), log);
+const members = await trainMembers(trainScenes, samples, memberOptions, Number(values.threads), log);
 const model = mergeEnsemble(members);
 
 model.consecutive = Number(values.consecutive);
