@@ -1,13 +1,15 @@
 /**
- * `npm run bench [-- mute|voice|ledger|policy|wake]`: the benchmarks, printed as tables. These are measurements on a
+ * `npm run bench [-- mute|voice|ledger|policy|agent|wake]`: the benchmarks, printed as tables. These are measurements on a
  * shared, noisy machine, not pass/fail tests; the "target" column says how a number compares
  * with the target in DESIGN.md. SPA_BENCH_TRIALS sets the number of mute trials (default 60);
  * SPA_BENCH_WAKE_SCALE the size of the wake evaluation set (default 2), SPA_BENCH_WAKE_EVERYDAY_MIN
  * the minutes of extra held-out conversation it adds (default 120), SPA_BENCH_HOUSEHOLDS
- * how many held-out voices enroll templates for the second-stage comparison (default 6).
+ * how many held-out voices enroll templates for the second-stage comparison (default 6),
+ * SPA_BENCH_AGENT_S how long the agent runs for its memory measurement (default 60).
  */
 import { cpus } from "node:os";
 import { muteLatency } from "./mute-latency.ts";
+import { agentMemoryBench } from "./agent-memory.ts";
 import { ledgerBench } from "./ledger.ts";
 import { policyBench } from "./policy.ts";
 import { voiceBench } from "./voice.ts";
@@ -96,6 +98,24 @@ if (want("policy")) {
     ),
   );
   failed ||= p.applied !== p.devices;
+}
+
+if (want("agent")) {
+  const seconds = Number(process.env.SPA_BENCH_AGENT_S ?? 60);
+  process.stdout.write(`\nagent memory: npm start's agent on the demo recording for ${seconds} s, sampled from /proc...\n\n`);
+  const a = await agentMemoryBench(seconds);
+  process.stdout.write(
+    table(
+      ["measure", "value", "target", "result"],
+      [
+        ["agent resident set, steady (MB, median after start-up)", f(a.steadyMb), "<= 80", a.steadyMb <= 80 ? "met" : "MISSED"],
+        ["agent resident set, peak (MB, VmHWM)", f(a.peakMb), "", ""],
+        ["for scale: bare Node (MB)", f(a.bareNodeMb), "", ""],
+        ["for scale: Node + tsx loader, nothing else (MB)", f(a.tsxLoaderMb), "", ""],
+        ["for scale: Node + onnxruntime-node with the two embedding sessions (MB)", f(a.embeddingSessionsMb), "", ""],
+      ],
+    ),
+  );
 }
 
 if (want("wake")) {

