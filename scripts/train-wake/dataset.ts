@@ -6,7 +6,7 @@
 import type { Keyword } from "../../agent/ports/wake-engine.ts";
 import type { SpeechEmbedder } from "../../agent/wake/embedding.ts";
 import { channel, mixAtSnr, pick, pinkNoise, reverb, rng, toFloat, toInt16, tones, uniform, whiteNoise, type Rng } from "./augment.ts";
-import { synth, type Voice } from "./synth.ts";
+import { isHeldOut, listVariants, RANDOM_VOICE_PREFIX, synth, type Voice } from "./synth.ts";
 
 export type SceneKind = "positive" | "sentence" | "near-miss" | "english" | "noise" | "music";
 export type Condition = "clean" | "white" | "pink" | "babble" | "music" | "reverb" | "random";
@@ -40,11 +40,31 @@ export interface SceneSpec {
   seed: number;
 }
 
-/** Background speech for babble: a few sentences spoken over each other. */
-async function babble(n: number, texts: readonly string[], r: Rng): Promise<Float32Array> {
+let variants: string[] | null = null;
+
+/** Background talkers behind training-side speakers (espeak-ng variants outside the held-out quarter). */
+export const TRAINING_BABBLE_VOICES: readonly string[] = ["m1", "f2", "m3", "f4", "klatt3"];
+
+/**
+ * Who talks in the background of a scene. Behind a held-out speaker: other held-out voices only,
+ * so the evaluation's babble is never a voice training heard (it used to be these five). Behind a
+ * training-side speaker (made-up speakers included): the five above. Drawing training babble from
+ * every training voice instead was tried and measured level (within a scene or two on the bench),
+ * so the training data, and with it the shipped weights, stay as they were.
+ */
+export function babbleVoices(speaker: string): readonly string[] {
+  const heldOut = !speaker.startsWith(RANDOM_VOICE_PREFIX) && isHeldOut(speaker);
+  if (!heldOut) return TRAINING_BABBLE_VOICES;
+  variants ??= listVariants();
+  return variants.filter((v) => v !== speaker && isHeldOut(v));
+}
+
+/** Background speech for babble: three sentences by background voices, spoken over each other. */
+async function babble(n: number, texts: readonly string[], speaker: string, r: Rng): Promise<Float32Array> {
   const out = new Float32Array(n);
+  const voices = babbleVoices(speaker);
   for (let k = 0; k < 3; k++) {
-    const s = toFloat(await synth(pick(r, texts), { lang: "cmn", variant: pick(r, ["m1", "f2", "m3", "f4", "klatt3"]), speed: Math.round(uniform(r, 140, 220)), pitch: Math.round(uniform(r, 20, 80)) }));
+    const s = toFloat(await synth(pick(r, texts), { lang: "cmn", variant: pick(r, voices), speed: Math.round(uniform(r, 140, 220)), pitch: Math.round(uniform(r, 20, 80)) }));
     const off = Math.floor(uniform(r, 0, 8000));
     for (let i = 0; i < n; i++) out[i] = out[i]! + s[(i + off) % s.length]! * 0.6;
   }
@@ -76,7 +96,7 @@ export async function buildScene(spec: SceneSpec, embedder: SpeechEmbedder, babb
   const snr = uniform(r, 5, 20);
   if (cond === "white") x = mixAtSnr(x, whiteNoise(total, r), snr);
   if (cond === "pink") x = mixAtSnr(x, pinkNoise(total, r), snr);
-  if (cond === "babble") x = mixAtSnr(x, await babble(total, babbleTexts, r), snr);
+  if (cond === "babble") x = mixAtSnr(x, await babble(total, babbleTexts, spec.voice.variant, r), snr);
   if (cond === "music") x = mixAtSnr(x, tones(total, r), snr);
   if (spec.kind === "noise") x = whiteNoise(total, r).map((v, i) => v * 0.3 + (i % 2 ? 0.01 : 0)) as Float32Array;
   if (spec.kind === "music") x = tones(total, r);
