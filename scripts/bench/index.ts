@@ -12,6 +12,7 @@ import { muteLatency } from "./mute-latency.ts";
 import { agentMemoryBench } from "./agent-memory.ts";
 import { ledgerBench } from "./ledger.ts";
 import { policyBench } from "./policy.ts";
+import { quantile } from "./stats.ts";
 import { voiceBench } from "./voice.ts";
 import { wakeBench } from "./wake.ts";
 
@@ -24,10 +25,6 @@ function table(head: string[], rows: string[][]): string {
   return [line(head), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...rows.map(line)].join("\n") + "\n";
 }
 
-const quantile = (xs: number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-};
 const f = (x: number): string => x.toFixed(1);
 
 process.stdout.write(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}\n`);

@@ -14,6 +14,7 @@ import { PolicyEngine } from "../../agent/policy/engine.ts";
 import { PolicyService } from "../../agent/policy/service.ts";
 import { generateKeys, publicKeyFromPem, signEnvelope } from "../../agent/policy/trust.ts";
 import { startBroker } from "../../test/helpers/mosquitto.ts";
+import { median } from "./stats.ts";
 
 export interface PolicyBench {
   devices: number;
@@ -76,7 +77,7 @@ export async function policyBench(n = 200): Promise<PolicyBench> {
     while (seen.size < n && Date.now() - start < 30_000) await new Promise((r) => setTimeout(r, 10));
     const lat = [...seen.values()].map((t) => t - start).sort((a, b) => a - b);
     await op.endAsync();
-    return { devices: n, medianMs: lat[Math.floor(lat.length / 2)] ?? NaN, maxMs: lat[lat.length - 1] ?? NaN, applied: seen.size, perDeviceKb };
+    return { devices: n, medianMs: median(lat), maxMs: lat[lat.length - 1] ?? NaN, applied: seen.size, perDeviceKb };
   } finally {
     await Promise.all(services.map((s) => s.stop()));
     await broker.stop();

@@ -16,6 +16,7 @@ import { VoiceSink } from "../../agent/privacy/voice-sink.ts";
 import { Timestamp } from "../../agent/units.ts";
 import { readPcm16 } from "../../agent/audio/wav.ts";
 import { mcadams, mcadamsPcm16Steps } from "../../agent/privacy/mcadams.ts";
+import { median } from "./stats.ts";
 
 export interface VoiceBench {
   seconds: number;
@@ -43,8 +44,7 @@ async function pipeline(pcm: Int16Array, seconds: number): Promise<number> {
       await sink.keep({ id: run, trigger: "wake", keyword: "天猫精灵", startedAt: Timestamp(Date.now()), endedAt: Timestamp(Date.now()), frames: Math.round((seconds * 1000) / 32), endReason: "silence" }, audio);
       times.push(performance.now() - t0);
     }
-    times.sort((a, b) => a - b);
-    return times[2]!;
+    return median(times);
   } finally {
     db.close();
     rmSync(dir, { recursive: true, force: true });
@@ -78,11 +78,10 @@ export async function voiceBench(runs = 5): Promise<VoiceBench> {
     muted += mcadams(x, 0.5 + (0.4 * i) / Math.max(1, runs - 1)).mutedFrames;
     times.push((performance.now() - t0) / 1000);
   }
-  times.sort((a, b) => a - b);
   const thirty = new Int16Array(16000 * 30);
   for (let i = 0; i < thirty.length; i++) thirty[i] = pcm[i % pcm.length]!;
   const stallMs = await stall(thirty);
   const pipelineMs = [];
   for (const s of [3, 10, 30]) pipelineMs.push({ seconds: s, ms: await pipeline(pcm, s) });
-  return { seconds, rtf: times[Math.floor(times.length / 2)]! / seconds, rtfWorst: times[times.length - 1]! / seconds, mutedFrames: muted, stallMs, pipelineMs };
+  return { seconds, rtf: median(times) / seconds, rtfWorst: Math.max(...times) / seconds, mutedFrames: muted, stallMs, pipelineMs };
 }

@@ -23,81 +23,77 @@ import { conversations, evaluate, scoresOf, specs } from "./evaluate.ts";
 import { isHeldOut, listVariants, RANDOM_VOICE_PREFIX } from "./synth.ts";
 import { mergeEnsemble, samplesOf, trainMembers } from "./train.ts";
 
+/**
+ * Every option once: parseArgs' table, the --help text and the checks on numbers come from it.
+ * Numbers are checked before minutes of work start (NaN would train nonsense).
+ */
+interface Option {
+  arg?: string;
+  help: string;
+  default?: string;
+  /** Numeric options: the smallest value, whether it must be whole, and an exclusive upper bound. */
+  min?: number;
+  integer?: boolean;
+  below?: number;
+}
+const int = (min: number) => ({ min, integer: true });
+const OPTIONS: Record<string, Option> = {
+  out: { arg: "FILE", help: "where to write the model", default: "agent/wake/models/trained.json" },
+  seed: { arg: "N", help: "seed of the data and of the first ensemble member", default: "1", ...int(0) },
+  quick: { help: "a small smoke run (20 made-up speakers, 4 epochs): not for shipping" },
+  cache: { arg: "DIR", help: "scene cache, embeddings only, never audio", default: "data/wake-cache" },
+  "no-cache": { help: "build every scene again" },
+  window: { arg: "N", help: "embeddings per classifier window, 80 ms each", default: "14", ...int(1) },
+  hidden: { arg: "N", help: "hidden units per ensemble member", default: "48", ...int(1) },
+  project: { arg: "N", help: "factorised first layer, N features per embedding; 0: a full layer", default: "0", ...int(0) },
+  epochs: { arg: "N", help: "training epochs per member", default: "16", ...int(1) },
+  "near-weight": { arg: "X", help: "weight of near-miss negatives", default: "3", min: 0 },
+  dropout: { arg: "X", help: "hidden-layer dropout", default: "0.1", min: 0, below: 1 },
+  consecutive: { arg: "N", help: "positive windows in a row before a wake", default: "2", ...int(1) },
+  ensemble: { arg: "N", help: "members, seeds seed..seed+N-1", default: "5", ...int(1) },
+  scale: { arg: "N", help: "repetitions of the scene grid per voice", default: "4", ...int(1) },
+  substitutions: { help: "also train on half of the one-syllable substitutions of the keywords" },
+  "random-voices": { arg: "N", help: "made-up espeak speakers", default: "1200", ...int(0) },
+  conversations: { arg: "N", help: "extra conversation scenes, six sentences each", default: "600", ...int(0) },
+  threads: { arg: "N", help: "worker threads for the members; the weights do not depend on it", default: String(availableParallelism()), ...int(1) },
+  help: { help: "this text" },
+};
+
 const USAGE = `Usage: node --import tsx scripts/train-wake/index.ts [options]
 
 Reproduces agent/wake/models/trained.json from generated data (espeak-ng and sox needed) and
 reports accuracy on voices and sentences held out of training. The defaults give the shipped model.
 
-  --out FILE             where to write the model (default agent/wake/models/trained.json)
-  --seed N               seed of the data and of the first ensemble member (default 1)
-  --quick                a small smoke run (20 made-up speakers, 4 epochs): not for shipping
-  --cache DIR            scene cache, embeddings only, never audio (default data/wake-cache)
-  --no-cache             build every scene again
-  --window N             embeddings per classifier window, 80 ms each (default 14)
-  --hidden N             hidden units per ensemble member (default 48)
-  --project N            factorised first layer with N features per embedding (default 0: full layer)
-  --epochs N             training epochs per member (default 16)
-  --near-weight X        weight of near-miss negatives (default 3)
-  --dropout X            hidden-layer dropout (default 0.1)
-  --consecutive N        positive windows in a row before a wake (default 2)
-  --ensemble N           members, seeds seed..seed+N-1 (default 5)
-  --scale N              repetitions of the scene grid per voice (default 4)
-  --substitutions        also train on half of the one-syllable substitutions of the keywords
-  --random-voices N      made-up espeak speakers (default 1200)
-  --conversations N      extra conversation scenes, six sentences each (default 600)
-  --threads N            worker threads for the members (default: cores; weights do not depend on it)
-  --help                 this text
+${Object.entries(OPTIONS)
+  .map(([name, o]) => `  ${`--${name}${o.arg ? ` ${o.arg}` : ""}`.padEnd(21)}  ${o.help}${o.default !== undefined ? ` (default ${o.default})` : ""}`)
+  .join("\n")}
 `;
 
-function parseOptions(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: {
-        help: { type: "boolean", default: false },
-        out: { type: "string", default: "agent/wake/models/trained.json" },
-        seed: { type: "string", default: "1" },
-        quick: { type: "boolean", default: false },
-        cache: { type: "string", default: "data/wake-cache" },
-        "no-cache": { type: "boolean", default: false },
-        window: { type: "string", default: "14" },
-        hidden: { type: "string", default: "48" },
-        project: { type: "string", default: "0" },
-        epochs: { type: "string", default: "16" },
-        "near-weight": { type: "string", default: "3" },
-        dropout: { type: "string", default: "0.1" },
-        consecutive: { type: "string", default: "2" },
-        ensemble: { type: "string", default: "5" },
-        scale: { type: "string", default: "4" },
-        substitutions: { type: "boolean", default: false },
-        "random-voices": { type: "string", default: "1200" },
-        conversations: { type: "string", default: "600" },
-        threads: { type: "string", default: String(availableParallelism()) },
-      },
-    }).values;
-  } catch (e) {
-    process.stderr.write(`train-wake: ${(e as Error).message}\n${USAGE}`);
-    process.exit(1);
-  }
+function fail(message: string): never {
+  process.stderr.write(`train-wake: ${message}\n`);
+  process.exit(1);
 }
-const values = parseOptions(process.argv.slice(2));
-if (values.help) {
+
+let parsed: Record<string, string | boolean | undefined>;
+try {
+  const options = Object.fromEntries(Object.entries(OPTIONS).map(([name, o]) => [name, o.arg ? { type: "string" as const, default: o.default! } : { type: "boolean" as const, default: false }]));
+  parsed = parseArgs({ args: process.argv.slice(2), options }).values;
+} catch (e) {
+  fail(`${(e as Error).message}\n${USAGE}`);
+}
+if (parsed.help) {
   process.stdout.write(USAGE);
   process.exit(0);
 }
-// Every numeric option is checked before minutes of work start: NaN would train nonsense.
-const numeric: Record<string, [min: number, integer: boolean]> = {
-  seed: [0, true], window: [1, true], hidden: [1, true], project: [0, true], epochs: [1, true], "near-weight": [0, false], dropout: [0, false],
-  consecutive: [1, true], ensemble: [1, true], scale: [1, true], "random-voices": [0, true], conversations: [0, true], threads: [1, true],
-};
-for (const [name, [min, integer]] of Object.entries(numeric)) {
-  const raw = (values as Record<string, unknown>)[name] as string;
+for (const [name, o] of Object.entries(OPTIONS)) {
+  if (o.min === undefined) continue;
+  const raw = String(parsed[name]);
   const v = Number(raw);
-  if (raw.trim() === "" || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v)) || (name === "dropout" && v >= 1)) {
-    process.stderr.write(`train-wake: --${name} must be ${integer ? "an integer" : "a number"} >= ${min}${name === "dropout" ? " and < 1" : ""}, got "${raw}"\n`);
-    process.exit(1);
+  if (raw.trim() === "" || !Number.isFinite(v) || v < o.min || (o.integer && !Number.isInteger(v)) || (o.below !== undefined && v >= o.below)) {
+    fail(`--${name} must be ${o.integer ? "an integer" : "a number"} >= ${o.min}${o.below !== undefined ? ` and < ${o.below}` : ""}, got "${raw}"`);
   }
 }
+const values = parsed as Record<string, string> & { quick: boolean; substitutions: boolean; "no-cache": boolean };
 const seed = Number(values.seed);
 const quick = values.quick!;
 const substitutions = values.substitutions!;
