@@ -49,7 +49,11 @@ export const FRAMES_PER_STEP = 25;
 
 /** The whole transform at once (tools, tests). */
 export function mcadams(input: Float32Array, alpha: number, o: McAdamsOptions = {}): McAdamsResult {
-  const it = mcadamsSteps(input, alpha, o);
+  return drain(mcadamsSteps(input, alpha, o));
+}
+
+/** Runs a stepped transform to its end. */
+function drain<T>(it: Generator<void, T>): T {
   for (;;) {
     const r = it.next();
     if (r.done) return r.value;
@@ -62,6 +66,33 @@ export function mcadams(input: Float32Array, alpha: number, o: McAdamsOptions = 
  */
 export function* mcadamsSteps(input: Float32Array, alpha: number, o: McAdamsOptions = {}): Generator<void, McAdamsResult> {
   if (!(alpha > 0 && alpha <= 2)) throw new RangeError(`McAdams coefficient must be in (0, 2], got ${alpha}`);
+  return yield* poleWarpSteps(input, alpha === 1 ? null : (poles) => warpPoles(poles, alpha), o);
+}
+
+/**
+ * Scales every formant by k, as a vocal tract shorter (k > 1) or longer (k < 1) would move them,
+ * with the pitch left alone: each complex pole's angle φ below 0.7π moves to k·φ, and the band
+ * above it is mapped linearly onto what is left up to π (so no pole piles up at Nyquist).
+ * Magnitudes kept. Used to make many speakers out of few recordings (scripts/train-wake).
+ */
+export function scalePoles(poles: Complex[], k: number): Complex[] {
+  const knee = 0.7 * Math.PI;
+  const top = Math.min(knee * k, 0.95 * Math.PI);
+  return poles.map(([re, im]) => {
+    const r = Math.min(Math.hypot(re, im), MAX_POLE_RADIUS);
+    if (Math.abs(im) < 1e-12) return [Math.sign(re) * r, 0];
+    const phi = Math.abs(Math.atan2(im, re));
+    const moved = (phi <= knee ? (phi * top) / knee : top + ((phi - knee) * (Math.PI - top)) / (Math.PI - knee)) * Math.sign(im);
+    return [r * Math.cos(moved), r * Math.sin(moved)];
+  });
+}
+
+/** The LPC analysis/resynthesis of McAdams with any pole map (null: the frames pass through). */
+export function poleWarp(input: Float32Array, warp: ((poles: Complex[]) => Complex[]) | null, o: McAdamsOptions = {}): McAdamsResult {
+  return drain(poleWarpSteps(input, warp, o));
+}
+
+function* poleWarpSteps(input: Float32Array, warp: ((poles: Complex[]) => Complex[]) | null, o: McAdamsOptions): Generator<void, McAdamsResult> {
   const sr = o.sampleRate ?? 16000;
   const win = Math.floor(((o.frameMs ?? 20) * sr) / 1000);
   const hop = Math.floor(((o.hopMs ?? 10) * sr) / 1000);
@@ -97,7 +128,7 @@ export function* mcadamsSteps(input: Float32Array, alpha: number, o: McAdamsOpti
     if (energy < 1e-18) continue; // digital silence stays silence
     const a = burg(frame, order);
     let y: Float64Array;
-    if (alpha === 1) {
+    if (warp === null) {
       y = frame.slice();
     } else {
       // Neighbouring frames have nearby poles: start from the last ones, cold if that fails.
@@ -107,7 +138,7 @@ export function* mcadamsSteps(input: Float32Array, alpha: number, o: McAdamsOpti
         muted++;
         continue;
       }
-      const aNew = polyFromRoots(warpPoles(poles, alpha));
+      const aNew = polyFromRoots(warp(poles));
       y = synthesisFilter(aNew, inverseFilter(a, frame));
       if (!y.every(Number.isFinite)) {
         muted++;
@@ -150,9 +181,5 @@ export function* mcadamsPcm16Steps(input: Int16Array, alpha: number): Generator<
 }
 
 export function mcadamsPcm16(input: Int16Array, alpha: number): { audio: Int16Array; mutedFrames: number } {
-  const it = mcadamsPcm16Steps(input, alpha);
-  for (;;) {
-    const r = it.next();
-    if (r.done) return r.value;
-  }
+  return drain(mcadamsPcm16Steps(input, alpha));
 }

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { burg, inverseFilter, polyFromRoots, polyRoots, synthesisFilter, type Complex } from "../../../agent/privacy/lpc.ts";
-import { FRAMES_PER_STEP, mcadams, mcadamsSteps, warpPoles } from "../../../agent/privacy/mcadams.ts";
+import { FRAMES_PER_STEP, mcadams, mcadamsSteps, poleWarp, scalePoles, warpPoles } from "../../../agent/privacy/mcadams.ts";
 
 const SR = 16000;
 const M = suite("mcadams");
@@ -49,6 +49,44 @@ M("α = 0.8 moves 500/1500 Hz formants to about 692/1667 Hz (within 8 %)", () =>
   const f = formantsOf(mcadams(vowel([500, 1500, 2500]), 0.8).audio);
   assert.ok(Math.abs(f[0]! - 692) / 692 < 0.08, `F1 ${f[0]?.toFixed(0)} Hz, expected ~692`);
   assert.ok(Math.abs(f[1]! - 1667) / 1667 < 0.08, `F2 ${f[1]?.toFixed(0)} Hz, expected ~1667`);
+});
+
+M("scalePoles(1.15) moves 500/1500 Hz formants to about 575/1725 Hz with the pitch kept (speakers made for wake training)", () => {
+  const x = vowel([500, 1500, 2500]);
+  const y = poleWarp(x, (p) => scalePoles(p, 1.15)).audio;
+  const f = formantsOf(y);
+  assert.ok(Math.abs(f[0]! - 575) / 575 < 0.08, `F1 ${f[0]?.toFixed(0)} Hz, expected ~575`);
+  assert.ok(Math.abs(f[1]! - 1725) / 1725 < 0.08, `F2 ${f[1]?.toFixed(0)} Hz, expected ~1725`);
+  // Pitch: the 120 Hz pulse period is still the strongest autocorrelation lag.
+  const lagOf = (s: Float32Array): number => {
+    let best = 0;
+    let bestC = -Infinity;
+    for (let lag = 80; lag <= 200; lag++) {
+      let c = 0;
+      for (let i = 4000; i < 12000; i++) c += s[i]! * s[i + lag]!;
+      if (c > bestC) (bestC = c), (best = lag);
+    }
+    return best;
+  };
+  assert.ok(Math.abs(lagOf(y) - lagOf(x)) <= 1, `pitch period ${lagOf(y)} vs ${lagOf(x)} samples`);
+});
+
+M("scalePoles keeps magnitudes, conjugate pairs and the order of angles, and never passes Nyquist", () => {
+  fc.assert(
+    fc.property(fc.double({ min: 0.05, max: 3.1, noNaN: true }), fc.double({ min: 0.05, max: 3.1, noNaN: true }), fc.double({ min: 0.7, max: 1.4, noNaN: true }), (a, b, k) => {
+      const poles: Complex[] = [a, b].flatMap((th) => [[0.95 * Math.cos(th), 0.95 * Math.sin(th)] as Complex, [0.95 * Math.cos(th), -0.95 * Math.sin(th)] as Complex]);
+      const out = scalePoles(poles, k);
+      out.forEach(([re, im], i) => {
+        assert.ok(Math.abs(Math.hypot(re, im) - 0.95) < 1e-9);
+        assert.ok(Math.abs(Math.atan2(im, re)) < Math.PI);
+        if (i % 2 === 1) assert.ok(Math.abs(im + out[i - 1]![1]) < 1e-12 && Math.abs(re - out[i - 1]![0]) < 1e-12);
+      });
+      const ang = (i: number): number => Math.atan2(out[i]![1], out[i]![0]);
+      if (a < b) assert.ok(ang(0) <= ang(2));
+      else assert.ok(ang(0) >= ang(2));
+    }),
+    { numRuns: 500 },
+  );
 });
 
 M("root finder: roots rebuild the polynomial, also with poles at radius 0.9999", () => {
