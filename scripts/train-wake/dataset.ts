@@ -6,6 +6,8 @@
 import type { Keyword } from "../../agent/ports/wake-engine.ts";
 import type { SpeechEmbedder } from "../../agent/wake/embedding.ts";
 import { channel, mixAtSnr, pick, pinkNoise, reverb, rng, toFloat, toInt16, tones, uniform, whiteNoise, type Rng } from "./augment.ts";
+import { humanSpeak } from "./human.ts";
+import { readClip } from "./recordings.ts";
 import { isHeldOut, listVariants, RANDOM_VOICE_PREFIX, synth, type Voice } from "./synth.ts";
 
 export type SceneKind = "positive" | "sentence" | "near-miss" | "english" | "noise" | "music";
@@ -21,6 +23,8 @@ export interface Scene {
   /** Keyword start and end in seconds from the scene start (positives only). */
   kwStart?: number;
   kwEnd?: number;
+  /** The noise level the scene was built at, when fixed (SceneSpec.snrDb). */
+  snrDb?: number;
   seconds: number;
   embeddings: Float32Array[];
 }
@@ -38,6 +42,28 @@ export interface SceneSpec {
   tailText?: string;
   condition: Condition;
   seed: number;
+  /** Noise level in dB SNR (white, pink, babble, music; reverb gets pink noise at it); random 5–20 dB when absent. */
+  snrDb?: number;
+  /** Background talkers for babble (espeak-ng variants); by default babbleVoices(speaker). */
+  babble?: string[];
+}
+
+/** A noise condition and, when fixed, its SNR. */
+export interface Level {
+  condition: Condition;
+  snrDb?: number;
+}
+
+/** Conditions as levels: without SNRs each once; with them "clean" once (quiet) and every other condition at each SNR. */
+export function levelsOf(conditions: readonly Condition[], snrs?: readonly number[]): Level[] {
+  if (!snrs) return conditions.map((condition) => ({ condition }));
+  return conditions.flatMap((c): Level[] => (c === "clean" ? [{ condition: c }] : snrs.map((snrDb) => ({ condition: c, snrDb }))));
+}
+
+/** Speech for a scene: espeak-ng, or a human take joined from recorded syllables (`salt` varies its prosody). */
+function speak(text: string, v: Voice, salt: number): Promise<Int16Array> {
+  if (v.clip) return Promise.resolve(readClip(v.clip));
+  return v.human ? humanSpeak(text, v.human, salt) : synth(text, v);
 }
 
 let variants: string[] | null = null;
@@ -60,9 +86,8 @@ export function babbleVoices(speaker: string): readonly string[] {
 }
 
 /** Background speech for babble: three sentences by background voices, spoken over each other. */
-async function babble(n: number, texts: readonly string[], speaker: string, r: Rng): Promise<Float32Array> {
+async function babble(n: number, texts: readonly string[], voices: readonly string[], r: Rng): Promise<Float32Array> {
   const out = new Float32Array(n);
-  const voices = babbleVoices(speaker);
   for (let k = 0; k < 3; k++) {
     const s = toFloat(await synth(pick(r, texts), { lang: "cmn", variant: pick(r, voices), speed: Math.round(uniform(r, 140, 220)), pitch: Math.round(uniform(r, 20, 80)) }));
     const off = Math.floor(uniform(r, 0, 8000));
@@ -74,11 +99,11 @@ async function babble(n: number, texts: readonly string[], speaker: string, r: R
 export async function buildScene(spec: SceneSpec, embedder: SpeechEmbedder, babbleTexts: readonly string[]): Promise<Scene> {
   const r = rng(spec.seed);
   const sr = 16000;
-  const lead = spec.leadText ? toFloat(await synth(spec.leadText, { ...spec.voice, speed: Math.round(uniform(r, 150, 220)) })) : new Float32Array(0);
-  const speech = spec.kind === "noise" || spec.kind === "music" ? new Float32Array(Math.floor(uniform(r, 1.0, 2.5) * sr)) : toFloat(await synth(spec.text, spec.voice));
+  const lead = spec.leadText ? toFloat(await speak(spec.leadText, { ...spec.voice, speed: Math.round(uniform(r, 150, 220)) }, 1)) : new Float32Array(0);
+  const speech = spec.kind === "noise" || spec.kind === "music" ? new Float32Array(Math.floor(uniform(r, 1.0, 2.5) * sr)) : toFloat(await speak(spec.text, spec.voice, 0));
   const pre = Math.floor(uniform(r, 0.9, 1.8) * sr);
   const gap = lead.length ? Math.floor(uniform(r, 0.15, 0.5) * sr) : 0;
-  const tail = spec.tailText ? toFloat(await synth(spec.tailText, { ...spec.voice, speed: Math.round(uniform(r, 150, 220)) })) : new Float32Array(0);
+  const tail = spec.tailText ? toFloat(await speak(spec.tailText, { ...spec.voice, speed: Math.round(uniform(r, 150, 220)) }, 2)) : new Float32Array(0);
   const tailGap = tail.length ? Math.floor(uniform(r, 0.1, 0.45) * sr) : 0;
   const post = Math.floor(0.6 * sr);
   const total = pre + lead.length + gap + speech.length + tailGap + tail.length + post;
@@ -93,10 +118,12 @@ export async function buildScene(spec: SceneSpec, embedder: SpeechEmbedder, babb
   let cond = spec.condition;
   if (cond === "random") cond = pick(r, ["clean", "clean", "white", "pink", "babble", "music", "reverb"] as const);
   if (cond === "reverb") x = reverb(x, r);
-  const snr = uniform(r, 5, 20);
+  const drawn = uniform(r, 5, 20);
+  const snr = spec.snrDb ?? drawn;
+  if (cond === "reverb" && spec.snrDb !== undefined) x = mixAtSnr(x, pinkNoise(total, r), snr);
   if (cond === "white") x = mixAtSnr(x, whiteNoise(total, r), snr);
   if (cond === "pink") x = mixAtSnr(x, pinkNoise(total, r), snr);
-  if (cond === "babble") x = mixAtSnr(x, await babble(total, babbleTexts, spec.voice.variant, r), snr);
+  if (cond === "babble") x = mixAtSnr(x, await babble(total, babbleTexts, spec.babble ?? babbleVoices(spec.voice.variant), r), snr);
   if (cond === "music") x = mixAtSnr(x, tones(total, r), snr);
   if (spec.kind === "noise") x = whiteNoise(total, r).map((v, i) => v * 0.3 + (i % 2 ? 0.01 : 0)) as Float32Array;
   if (spec.kind === "music") x = tones(total, r);
@@ -117,6 +144,7 @@ export async function buildScene(spec: SceneSpec, embedder: SpeechEmbedder, babb
     seconds: total / sr,
     embeddings,
   };
+  if (spec.snrDb !== undefined && cond !== "clean") scene.snrDb = spec.snrDb;
   if (spec.keyword) {
     scene.keyword = spec.keyword;
     scene.kwStart = at / sr;

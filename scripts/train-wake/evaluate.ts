@@ -7,7 +7,8 @@ import { KEYWORDS, type Keyword } from "../../agent/ports/wake-engine.ts";
 import { forward, WakeDecider, type WakeModel } from "../../agent/wake/classifier.ts";
 import { pick, uniform } from "./augment.ts";
 import { KEYWORD_TEXT, NEAR_MISSES, syllableStrings } from "./corpus.ts";
-import { embeddingEndSec, type Condition, type Scene, type SceneSpec } from "./dataset.ts";
+import { embeddingEndSec, levelsOf, type Condition, type Level, type Scene, type SceneSpec } from "./dataset.ts";
+import { HUMAN_PREFIX, randomTake, type HumanSpeaker } from "./human.ts";
 import type { Voice } from "./synth.ts";
 
 /**
@@ -70,6 +71,82 @@ export function specs(voices: string[], texts: Texts, r: () => number, scale: nu
   return out;
 }
 
+/** A human take as a scene's voice. */
+export function humanVoice(r: () => number, speaker: HumanSpeaker, rate?: [number, number]): Voice {
+  return { lang: "cmn", variant: `${HUMAN_PREFIX}${speaker}`, speed: 175, pitch: 50, human: randomTake(r, speaker, rate) };
+}
+
+export interface HumanSetOptions {
+  /** People (random pitch, tract and rate) saying each keyword once each. */
+  persons: number;
+  /** Noise conditions and, optionally, the SNRs (dB) every noisy condition is built at. */
+  conditions: Condition[];
+  snrs?: number[];
+  /** Repetitions of each near-miss phrase, of each sentence; counts of conversations and syllable strings. */
+  nearMissTakes: number;
+  sentenceTakes: number;
+  conversations: number;
+  syllableStrings: number;
+  /** Babble voices (espeak-ng variants) behind this speaker. */
+  babble: string[];
+}
+
+/**
+ * Scenes spoken by one human speaker (human.ts): each keyword by many made-up people, with a
+ * sentence before it now and then and a request after it half of the time; negatives are the
+ * near-miss phrases, everyday sentences, conversations (six sentences in a row at a conversational
+ * rate) and random syllable strings over the sentences' characters and the keywords' own.
+ * With `snrs`, every noisy condition is built once at each SNR and "clean" once (quiet).
+ */
+export function humanSpecs(speaker: HumanSpeaker, texts: Omit<Texts, "english">, r: () => number, o: HumanSetOptions): SceneSpec[] {
+  const out: SceneSpec[] = [];
+  const s = (): number => Math.floor(r() * 2 ** 31);
+  const levels = levelsOf(o.conditions, o.snrs);
+  const base = (): Pick<SceneSpec, "condition" | "snrDb" | "babble" | "seed"> => {
+    const l = pick(r, levels);
+    return { ...l, babble: o.babble, seed: s() };
+  };
+  for (let p = 0; p < o.persons; p++)
+    for (const k of KEYWORDS) {
+      const voice = humanVoice(r, speaker);
+      const phrase = (l: Level): SceneSpec => {
+        const spec: SceneSpec = { kind: "positive", keyword: k, text: KEYWORD_TEXT[k], voice, ...l, babble: o.babble, seed: s() };
+        if (r() < 0.3) spec.leadText = pick(r, texts.sentences);
+        if (r() < 0.5) spec.tailText = pick(r, texts.sentences);
+        return spec;
+      };
+      // With fixed SNRs every person says it in every condition (the per-condition table); otherwise once.
+      if (o.snrs) for (const l of levels) out.push(phrase(l));
+      else out.push(phrase(base()));
+    }
+  const sentenceVoice = (): Voice => humanVoice(r, speaker, [3.5, 5.5]);
+  for (const t of [...texts.nearMisses, ...texts.substitutions]) for (let n = 0; n < o.nearMissTakes; n++) out.push({ kind: "near-miss", text: t, voice: humanVoice(r, speaker), ...base() });
+  for (const t of texts.sentences) for (let n = 0; n < o.sentenceTakes; n++) out.push({ kind: "sentence", text: t, voice: sentenceVoice(), ...base() });
+  for (let n = 0; n < o.conversations; n++) {
+    const said = Array.from({ length: 6 }, () => pick(r, texts.sentences));
+    out.push({ kind: "sentence", text: said.join("。"), voice: sentenceVoice(), ...base() });
+  }
+  for (const t of syllableStrings(texts.sentences, o.syllableStrings, r)) out.push({ kind: "sentence", text: t, voice: sentenceVoice(), ...base() });
+  return out;
+}
+
+/**
+ * The human held-out set of the training script and of the bench: `persons` people saying each
+ * keyword in quiet and in every noise condition at 15, 10 and 5 dB SNR; every near-miss phrase
+ * twice, every sentence three times, `conversations` conversations (about 11 s each) and 200
+ * syllable strings; babble behind them by the given (held-out) espeak-ng voices.
+ */
+export const HUMAN_LEVELS: { conditions: Condition[]; snrs: number[] } = { conditions: ["clean", "white", "pink", "babble", "music", "reverb"], snrs: [15, 10, 5] };
+export const HUMAN_EVAL = (persons: number, conversations: number, babble: string[]): HumanSetOptions => ({
+  persons,
+  ...HUMAN_LEVELS,
+  nearMissTakes: 2,
+  sentenceTakes: 3,
+  conversations,
+  syllableStrings: persons > 4 ? 200 : 20,
+  babble,
+});
+
 /** Conversations: six sentences in a row by one voice, about 13 s each, everyday negatives. */
 export function conversations(voices: string[], sentences: string[], r: () => number, count: number, conditions: Condition[]): SceneSpec[] {
   return Array.from({ length: count }, () => {
@@ -115,6 +192,10 @@ export interface Report {
   everydayHours: number;
   /** Which texts woke the detector, and how often (the worst first). */
   falseWakeTexts: Record<string, number>;
+  /** Detection by noise level, where scenes were built at fixed SNRs: "quiet", "15 dB", … */
+  bySnr: Record<string, number>;
+  /** Per near-miss phrase: scenes that woke the detector, of how many. */
+  nearMissByPhrase: Record<string, [number, number]>;
 }
 
 /** Evaluates with the engine's WakeDecider on precomputed scores. */
@@ -158,6 +239,8 @@ function tally(scenes: Scene[], hitsOf: (s: Scene, si: number) => Array<{ keywor
   let subFw = 0;
   let subN = 0;
   const texts: Record<string, number> = {};
+  const snr: Record<string, [number, number]> = {};
+  const phrases: Record<string, [number, number]> = {};
   scenes.forEach((s, si) => {
     const hits = hitsOf(s, si);
     if (s.kind === "positive") {
@@ -166,9 +249,12 @@ function tally(scenes: Scene[], hitsOf: (s: Scene, si: number) => Array<{ keywor
       const a = (det[s.keyword!] ??= [0, 0]);
       a[0] += ok ? 1 : 0;
       a[1]++;
-      const c = (cond[s.condition] ??= [0, 0]);
+      const c = (cond[s.snrDb !== undefined ? `${s.condition} ${s.snrDb} dB` : s.condition] ??= [0, 0]);
       c[0] += ok ? 1 : 0;
       c[1]++;
+      const l = (snr[s.snrDb !== undefined ? `${s.snrDb} dB` : s.condition === "clean" ? "quiet" : "random"] ??= [0, 0]);
+      l[0] += ok ? 1 : 0;
+      l[1]++;
     } else {
       fw += hits.length;
       if (hits.length) texts[s.text || s.kind] = (texts[s.text || s.kind] ?? 0) + hits.length;
@@ -177,6 +263,9 @@ function tally(scenes: Scene[], hitsOf: (s: Scene, si: number) => Array<{ keywor
         nearN++;
         nearFw += hits.length;
         nearSec += s.seconds;
+        const ph = (phrases[s.text] ??= [0, 0]);
+        ph[0] += hits.length ? 1 : 0;
+        ph[1]++;
         if (!LISTED_NEAR_MISSES.has(s.text)) {
           subN++;
           subFw += hits.length;
@@ -199,5 +288,7 @@ function tally(scenes: Scene[], hitsOf: (s: Scene, si: number) => Array<{ keywor
     everydayFalseWakesPerHour: Math.round(((fw - nearFw) / Math.max(1e-9, (negSec - nearSec) / 3600)) * 100) / 100,
     everydayHours: Math.round(((negSec - nearSec) / 3600) * 1000) / 1000,
     falseWakeTexts: Object.fromEntries(Object.entries(texts).sort((a, b) => b[1] - a[1])),
+    bySnr: pct(snr),
+    nearMissByPhrase: phrases,
   };
 }

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { seededRandom } from "../../agent/adapters/seeded-random.ts";
+import type { HumanTake } from "./human.ts";
 
 /** espeak-ng's voice variants (file names, e.g. "m3", "f2", "klatt4"). */
 export function listVariants(): string[] {
@@ -85,10 +86,22 @@ function espeakPathFor(variant: string): string[] {
     const system = espeakDataDir();
     mkdirSync(join(data, "voices", "!v"), { recursive: true });
     // (Links may exist already: a killed run with the same pid leaves its directory behind.)
-    for (const e of readdirSync(system)) if (e !== "voices" && !existsSync(join(data, e))) symlinkSync(join(system, e), join(data, e));
+    // Scene workers share this directory (one per process): another thread may link an entry first.
+    for (const e of readdirSync(system))
+      if (e !== "voices" && !existsSync(join(data, e)))
+        try {
+          symlinkSync(join(system, e), join(data, e));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+        }
     writeFileSync(file, randomVariant(variant));
   }
   return [`--path=${root}`];
+}
+
+/** Removes the made-up speakers' data directories (the pool calls it once its workers have stopped). */
+export function removeEspeakScratch(): void {
+  rmSync(scratch, { recursive: true, force: true });
 }
 
 export interface Voice {
@@ -101,6 +114,10 @@ export interface Voice {
    * duration, a cheap stand-in for speakers of another size (1 = as espeak-ng speaks).
    */
   formant?: number;
+  /** A human take (scripts/train-wake/human.ts): the text is joined from recorded syllables, not synthesised. */
+  human?: HumanTake;
+  /** A recording from a vendor's corpus (recordings.ts): the scene's speech is this file, trimmed to its speech when `trim`. */
+  clip?: { file: string; hash: string; trim: boolean };
 }
 
 /**

@@ -9,6 +9,7 @@ import { EMBED_DIM } from "../../agent/wake/embedding.ts";
 import { encodeF32, parseWakeModel, type WakeModel } from "../../agent/wake/classifier.ts";
 import { rng, type Rng } from "./augment.ts";
 import { embeddingEndSec, type Scene } from "./dataset.ts";
+import { HUMAN_PREFIX } from "./human.ts";
 
 export interface Sample {
   scene: number;
@@ -39,19 +40,24 @@ export interface TrainOptions {
   project?: number;
 }
 
-/** Labels every window of every scene. */
-export function samplesOf(scenes: Scene[], window: number, nearWeight = 3): Sample[] {
+/**
+ * Labels every window of every scene. `humanWeight` multiplies the loss weight of windows of
+ * scenes spoken by a human voice (scripts/train-wake/human.ts), so that two recorded people are
+ * not outvoted by thousands of synthetic ones.
+ */
+export function samplesOf(scenes: Scene[], window: number, nearWeight = 3, humanWeight = 1): Sample[] {
   const out: Sample[] = [];
   scenes.forEach((s, si) => {
+    const hw = s.voice.startsWith(HUMAN_PREFIX) ? humanWeight : 1;
     for (let i = window - 1; i < s.embeddings.length; i++) {
       const t = embeddingEndSec(i);
       if (s.kind !== "positive") {
-        out.push({ scene: si, end: i, y: KEYWORDS.map(() => 0), w: s.kind === "near-miss" ? nearWeight : 1 });
+        out.push({ scene: si, end: i, y: KEYWORDS.map(() => 0), w: (s.kind === "near-miss" ? nearWeight : 1) * hw });
         continue;
       }
       const end = s.kwEnd!;
-      if (t >= end && t <= end + 0.32) out.push({ scene: si, end: i, y: KEYWORDS.map((k) => (k === s.keyword ? 1 : 0)), w: 3 });
-      else if (t < end - 0.3) out.push({ scene: si, end: i, y: KEYWORDS.map(() => 0), w: 1 });
+      if (t >= end && t <= end + 0.32) out.push({ scene: si, end: i, y: KEYWORDS.map((k) => (k === s.keyword ? 1 : 0)), w: 3 * hw });
+      else if (t < end - 0.3) out.push({ scene: si, end: i, y: KEYWORDS.map(() => 0), w: hw });
       // Windows around the end of the keyword, or long after it, are ambiguous: not trained on.
     }
   });

@@ -36,6 +36,17 @@ T("worker threads give the same weights as training one after another, and the m
   assert.not.equal([...threaded[0]!.w1], [...threaded[1]!.w1]);
 });
 
+T("human-voice scenes weigh humanWeight times as much, positives and negatives alike", () => {
+  const sc = scenes(8);
+  sc[0]!.voice = "gcin-5/s175/p50";
+  sc[1]!.voice = "gcin-5/s175/p50";
+  const plain = samplesOf(sc, 4, 3, 1);
+  const weighted = samplesOf(sc, 4, 3, 2.5);
+  assert.is(weighted.length, plain.length);
+  weighted.forEach((w, i) => assert.is(w.w, plain[i]!.w * (w.scene <= 1 ? 2.5 : 1), `sample ${i} of scene ${w.scene}`));
+  assert.ok(weighted.some((w) => w.scene === 0 && w.y.includes(1)) && weighted.some((w) => w.scene === 1));
+});
+
 /** Rank of a rows × cols matrix by Gaussian elimination (tolerance relative to its largest entry). */
 function rank(m: number[][]): number {
   const a = m.map((row) => [...row]);
