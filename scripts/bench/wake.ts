@@ -5,13 +5,15 @@
  */
 import { readFileSync } from "node:fs";
 import { readPcm16 } from "../../agent/audio/wav.ts";
-import { loadWakeModel, EmbeddingWakeEngine } from "../../agent/wake/embedding-engine.ts";
+import { BUNDLED_WAKE_MODEL, loadWakeModel, EmbeddingWakeEngine } from "../../agent/wake/embedding-engine.ts";
+import { HUMAN_LICENCE, humanVoicesMissing, type HumanSpeaker } from "../train-wake/human.ts";
 import { SpeechEmbedder } from "../../agent/wake/embedding.ts";
 import { rng, uniform } from "../train-wake/augment.ts";
-import { ENGLISH, NEAR_MISSES, SENTENCES, split, substitutionSplit } from "../train-wake/corpus.ts";
-import { mapLimit } from "../train-wake/dataset.ts";
+import { ENGLISH, NEAR_MISSES, SENTENCES, split, substitutionNearMisses, substitutionSplit } from "../train-wake/corpus.ts";
 import { SceneCache } from "../train-wake/cache.ts";
-import { conversations, evaluate, evaluateWith, scoresOf, specs, type Report } from "../train-wake/evaluate.ts";
+import { ScenePool } from "../train-wake/pool.ts";
+import { corpusSpecs, loadCorpus } from "../train-wake/recordings.ts";
+import { conversations, evaluate, evaluateWith, HUMAN_EVAL, HUMAN_LEVELS, humanSpecs, scoresOf, specs, type Report } from "../train-wake/evaluate.ts";
 import { isHeldOut, listVariants, synth } from "../train-wake/synth.ts";
 import { createWebRtcVad } from "../../agent/audio/webrtc-vad.ts";
 import { KEYWORDS } from "../../agent/ports/wake-engine.ts";
@@ -23,12 +25,22 @@ import { KEYWORD_TEXT } from "../train-wake/corpus.ts";
 import type { Scene } from "../train-wake/dataset.ts";
 
 export interface WakeBench {
-  report: Report;
-  scenes: number;
+  /** Held-out espeak-ng voices and sentences, and templates as a second stage; null when not asked for. */
+  synthetic: { report: Report; scenes: number; secondStage: SecondStage } | null;
+  /** The human speaker the model never trained on (scripts/train-wake/human.ts). */
+  human: { speaker: HumanSpeaker; licence: string; scenes: number; report: Report } | null;
+  /** Which model was scored, and what it was trained on. */
+  model: { path: string; humanTrainedOn: string | null };
   rtf: number;
   rssMb: number;
-  /** Households (one held-out voice each) with enrolled templates: trained vs trained+templates. */
-  secondStage: { households: number; trained: Report; twoStage: Report; looser: Array<{ factor: number; report: Report }> };
+}
+
+/** Households (one held-out voice each) with enrolled templates: trained vs trained+templates. */
+export interface SecondStage {
+  households: number;
+  trained: Report;
+  twoStage: Report;
+  looser: Array<{ factor: number; report: Report }>;
 }
 
 /**
@@ -39,7 +51,7 @@ export interface WakeBench {
  * misses), where the second stage only matters where the trained engine fired, so only those
  * scenes are replayed through the two-stage decider.
  */
-async function secondStageBench(model: WakeModel, scenes: Scene[], embedder: SpeechEmbedder, voices: string[], seed: number, cache: SceneCache, babbleTexts: readonly string[]): Promise<WakeBench["secondStage"]> {
+async function secondStageBench(model: WakeModel, scenes: Scene[], embedder: SpeechEmbedder, voices: string[], seed: number, cache: SceneCache, babbleTexts: readonly string[]): Promise<SecondStage> {
   const vad = await createWebRtcVad(2);
   const none: EmbeddingDecider = { push: () => null, reset: () => undefined };
   const r = rng(seed + 77);
@@ -97,12 +109,23 @@ async function secondStageBench(model: WakeModel, scenes: Scene[], embedder: Spe
   };
 }
 
-export async function wakeBench(scale: number, households: number, everydayMinutes: number, seed = 4242): Promise<WakeBench> {
+export interface WakeBenchOptions {
+  /** Weights file (default: the bundled model). */
+  model?: string;
+  /** Human test speaker (default: the one the model did not train on, else 3). */
+  humanSpeaker?: HumanSpeaker;
+  /** People per keyword and minutes of conversation in the human set (0 people: no human set). */
+  humanPersons?: number;
+  humanEverydayMinutes?: number;
+  /** The synthetic sets too (default true). */
+  synthetic?: boolean;
+}
+
+export async function wakeBench(scale: number, households: number, everydayMinutes: number, o: WakeBenchOptions = {}, seed = 4242): Promise<WakeBench> {
   const held = listVariants().filter(isHeldOut);
-  const sentences = split(SENTENCES).held;
-  const english = split(ENGLISH).held;
   const rss0 = process.memoryUsage().rss;
-  const engine = await EmbeddingWakeEngine.trained();
+  const modelPath = o.model ?? BUNDLED_WAKE_MODEL;
+  const engine = await EmbeddingWakeEngine.trained(modelPath);
   // Real-time factor: the engine's own streaming path over the demo recording, one core.
   const demo = readPcm16(readFileSync("agent/audio/demo-household.wav"));
   await engine.detect(demo);
@@ -112,17 +135,84 @@ export async function wakeBench(scale: number, households: number, everydayMinut
   const rssMb = (process.memoryUsage().rss - rss0) / 1e6;
   engine.close();
 
-  const embedder = await SpeechEmbedder.load();
-  // Reuses scenes built by an earlier run (data/wake-cache; SPA_BENCH_NO_CACHE=1 to rebuild).
-  const cache = new SceneCache(process.env.SPA_BENCH_NO_CACHE ? null : "data/wake-cache");
+  const model = loadWakeModel(modelPath);
+  const pool = await ScenePool.start(benchCacheDir());
+  const synthetic = o.synthetic === false ? null : await syntheticBench(model, pool, held, scale, households, everydayMinutes, seed);
+  const human = await humanBench(model, pool, held, o, seed);
+  await pool.close();
+  const trainedOn = (model.trainedOn?.human ?? null) as { trainedOn?: string } | null;
+  return { synthetic, human, model: { path: modelPath, humanTrainedOn: trainedOn?.trainedOn ?? null }, rtf, rssMb };
+}
+
+async function syntheticBench(model: WakeModel, pool: ScenePool, held: string[], scale: number, households: number, everydayMinutes: number, seed: number): Promise<WakeBench["synthetic"]> {
+  const sentences = split(SENTENCES).held;
+  const english = split(ENGLISH).held;
   const sceneSpecs = specs(held, { sentences, english, nearMisses: NEAR_MISSES, substitutions: substitutionSplit().held }, rng(seed), scale, ["clean", "white", "pink", "babble", "music", "reverb"]);
   // Extra everyday audio (held-out sentences in long conversations), so that a false-wake rate
   // near the 0.5 per hour target is measured on hours of speech, not minutes.
   sceneSpecs.push(...conversations(held, sentences, rng(seed + 9), Math.round((everydayMinutes * 60) / 13), ["clean", "white", "pink", "babble", "music", "reverb"]));
-  const scenes = await mapLimit(sceneSpecs, 3, (s) => cache.scene(s, embedder, sentences));
-  const model = loadWakeModel();
+  const scenes = await pool.build(sceneSpecs, sentences);
   const report = evaluate(model, scenes, scoresOf(model, scenes));
-  const secondStage = await secondStageBench(model, scenes, embedder, held.slice(0, households), seed, cache, sentences);
+  const embedder = await SpeechEmbedder.load();
+  const secondStage = await secondStageBench(model, scenes, embedder, held.slice(0, households), seed, new SceneCache(benchCacheDir()), sentences);
   await embedder.close();
-  return { report, scenes: scenes.length, rtf, rssMb, secondStage };
+  return { report, scenes: scenes.length, secondStage };
+}
+
+/**
+ * The human speaker the model never trained on: each keyword by made-up people (pitch, vocal
+ * tract, rate) in quiet and in every noise condition at 15, 10 and 5 dB SNR; near-miss phrases,
+ * held-out sentences, conversations and syllable strings as negatives (false wakes per hour of
+ * human everyday speech).
+ */
+async function humanBench(model: WakeModel, pool: ScenePool, heldVoices: string[], o: WakeBenchOptions, seed: number): Promise<WakeBench["human"]> {
+  const persons = o.humanPersons ?? 12;
+  if (persons <= 0) return null;
+  const missing = humanVoicesMissing();
+  if (missing) throw new Error(missing);
+  const trained = (model.trainedOn?.human ?? null) as { heldOutSpeaker?: HumanSpeaker } | null;
+  const speaker = o.humanSpeaker ?? trained?.heldOutSpeaker ?? "3";
+  const trainedSpeaker = (model.trainedOn?.human as { trainSpeaker?: string } | undefined)?.trainSpeaker;
+  if (trainedSpeaker === speaker) throw new Error(`the model was trained on human speaker ${speaker}: score it on the other one`);
+  const sentences = split(SENTENCES).held;
+  const minutes = o.humanEverydayMinutes ?? 60;
+  const sceneSpecs = humanSpecs(speaker, { sentences, nearMisses: NEAR_MISSES, substitutions: substitutionNearMisses() }, rng(seed + 31), HUMAN_EVAL(persons, Math.round((minutes * 60) / 11), heldVoices));
+  const scenes = await pool.build(sceneSpecs, sentences);
+  return { speaker, licence: HUMAN_LICENCE[speaker], scenes: scenes.length, report: evaluate(model, scenes, scoresOf(model, scenes)) };
+}
+
+/** Reuses scenes built by an earlier run (data/wake-cache; SPA_BENCH_NO_CACHE=1 to rebuild). */
+const benchCacheDir = (): string | null => (process.env.SPA_BENCH_NO_CACHE ? null : "data/wake-cache");
+
+export interface CorpusBench {
+  report: Report;
+  scenes: number;
+  /** Speakers scored, and speakers left out because the model was trained or validated on them. */
+  speakers: string[];
+  skipped: string[];
+  model: string;
+}
+
+/**
+ * A vendor's corpus (scripts/train-wake/recordings.ts) scored with the same tables as the human
+ * set: every keyword take as recorded and in every noise condition at 15, 10 and 5 dB SNR, every
+ * negative as recorded. Speakers the model was trained or validated on (its trainedOn.corpus)
+ * are left out.
+ */
+export async function corpusBench(dir: string, modelPath = BUNDLED_WAKE_MODEL, seed = 4242): Promise<CorpusBench> {
+  const corpus = loadCorpus(dir);
+  const model = loadWakeModel(modelPath);
+  const used = (model.trainedOn?.corpus ?? null) as { train?: string[]; validation?: string[] } | null;
+  const seen = new Set([...(used?.train ?? []), ...(used?.validation ?? [])]);
+  const speakers = corpus.speakers.filter((sp) => !seen.has(sp));
+  if (speakers.length === 0) throw new Error(`corpus ${dir}: the model was trained or validated on every speaker in it (${corpus.speakers.join(", ")}); nothing left to score`);
+  const held = listVariants().filter(isHeldOut);
+  const sceneSpecs = corpusSpecs(corpus, speakers, rng(seed + 53), { ...HUMAN_LEVELS, negativeNoisy: false, babble: held });
+  const pool = await ScenePool.start(benchCacheDir());
+  try {
+    const scenes = await pool.build(sceneSpecs, split(SENTENCES).held);
+    return { report: evaluate(model, scenes, scoresOf(model, scenes)), scenes: scenes.length, speakers, skipped: corpus.speakers.filter((sp) => seen.has(sp)), model: modelPath };
+  } finally {
+    await pool.close();
+  }
 }
