@@ -1,11 +1,15 @@
 /**
- * `npm run bench [-- mute|voice|ledger|policy|agent|wake]`: the benchmarks, printed as tables. These are measurements on a
+ * `npm run bench [-- mute|voice|ledger|policy|agent|wake|wake-human] [--model FILE] [--human-speaker 3|5] [--corpus DIR]`:
+ * the benchmarks, printed as tables. These are measurements on a
  * shared, noisy machine, not pass/fail tests; the "target" column says how a number compares
  * with the target in DESIGN.md. SPA_BENCH_TRIALS sets the number of mute trials (default 60);
  * SPA_BENCH_WAKE_SCALE the size of the wake evaluation set (default 2), SPA_BENCH_WAKE_EVERYDAY_MIN
  * the minutes of extra held-out conversation it adds (default 120), SPA_BENCH_HOUSEHOLDS
  * how many held-out voices enroll templates for the second-stage comparison (default 6),
- * SPA_BENCH_AGENT_S how long the agent runs for its memory measurement (default 60).
+ * SPA_BENCH_AGENT_S how long the agent runs for its memory measurement (default 60),
+ * SPA_BENCH_HUMAN_PERSONS and SPA_BENCH_HUMAN_EVERYDAY_MIN the human speaker's set (default 12
+ * people per keyword, 60 minutes of everyday speech). --corpus scores a vendor's recordings
+ * (scripts/train-wake/recordings.ts) with the human table instead of the built-in sets.
  */
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
@@ -209,7 +213,7 @@ function printHeldOut(r: Report, quiet: string): void {
     ["detection at 15 dB SNR (%)", String(level("15 dB")), "", ""],
     ["detection at 10 dB SNR (%)", String(level("10 dB")), ">= 85", level("10 dB") >= 85 ? "met" : "MISSED"],
     ["detection at 5 dB SNR (%)", String(level("5 dB")), "", ""],
-    ...Object.entries(r.byCondition).map(([c, v]) => [`  in ${c === "clean" ? quiet : c} (%)`, String(v), "", ""]),
+    ...Object.entries(r.byCondition).map(([c, v]) => [`  ${c === "clean" ? quiet : `in ${c}`} (%)`, String(v), "", ""]),
     ["wrong-keyword detections", String(r.wrongKeyword), "0", r.wrongKeyword === 0 ? "met" : "MISSED"],
     [`false wakes per hour on everyday speech (${r.falseWakes - r.nearMissFalseWakes} in ${(r.everydayHours * 60).toFixed(1)} min)`, String(r.everydayFalseWakesPerHour), "<= 1", r.everydayFalseWakesPerHour <= 1 ? "met" : "MISSED"],
   ];
