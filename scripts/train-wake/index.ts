@@ -57,7 +57,7 @@ const OPTIONS: Record<string, Option> = {
   "random-voices": { arg: "N", help: "made-up espeak speakers", default: "1200", ...int(0) },
   conversations: { arg: "N", help: "extra conversation scenes, six sentences each", default: "600", ...int(0) },
   "human-speaker": { arg: "3|5", help: "gcin-voice speaker trained on; the other is held out for evaluation (5 is CC-BY-3.0, the only one the shipped weights may learn from)", default: "5" },
-  "human-persons": { arg: "N", help: "made-up people (pitch, vocal tract, rate) saying each keyword in the human speaker's recorded syllables; 0: no human speech", default: "1200", ...int(0) },
+  "human-persons": { arg: "N", help: "made-up people (pitch, vocal tract, rate) saying each keyword in the human speaker's recorded syllables, with human negatives; 0 (the shipped model, for now): no human speech; 1200 was tried", default: "0", ...int(0) },
   "human-weight": { arg: "X", help: "loss weight of human-voice windows relative to synthetic ones", default: "2", min: 0 },
   corpus: { arg: "DIR", help: "a vendor's recordings (DIR/<speaker>/{天猫精灵,你好天猫,negative}/*.wav) added to training; speakers split train/validation/test, never a speaker in two" },
   "corpus-only": { help: "train on the corpus alone (no synthetic or gcin-voice material; needs --corpus)" },
