@@ -26,6 +26,7 @@ import { resample } from "../../agent/audio/convert.ts";
 import { poleWarp, scalePoles } from "../../agent/privacy/mcadams.ts";
 import { rng, uniform, type Rng } from "./augment.ts";
 import { gcinName, syllablesOf, type Syllable } from "./pinyin.ts";
+import { speechBounds } from "./synth.ts";
 
 export const HUMAN_PREFIX = "gcin-";
 export type HumanSpeaker = "3" | "5";
@@ -91,9 +92,9 @@ function decode(file: string): Promise<Float32Array> {
     const errs: string[] = [];
     sx.stdout.on("data", (d: Buffer) => parts.push(d));
     sx.stderr.on("data", (d: Buffer) => errs.push(d.toString().trim()));
-    sx.on("error", (e) => reject(new Error(`sox: ${e.message} (apt-get install sox libsox-fmt-vorbis)`)));
+    sx.on("error", (e) => reject(new Error(`sox: ${e.message} (apt-get install sox)`)));
     sx.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`sox could not decode ${file}: ${errs.join("; ")} (Ogg Vorbis needs libsox-fmt-vorbis)`));
+      if (code !== 0) return reject(new Error(`sox could not decode ${file}: ${errs.join("; ")} (Ogg Vorbis is in libsox-fmt-base)`));
       const b = Buffer.concat(parts);
       const s = new Float32Array(b.length >> 1);
       for (let i = 0; i < s.length; i++) s[i] = b.readInt16LE(i * 2) / 32768;
@@ -104,20 +105,8 @@ function decode(file: string): Promise<Float32Array> {
 
 /** Cuts leading and trailing 10 ms blocks whose peak is below 2 % of the clip's peak. */
 export function trimFloat(s: Float32Array): Float32Array {
-  let peak = 1e-9;
-  for (const x of s) peak = Math.max(peak, Math.abs(x));
-  const block = 160;
-  const loud = (b: number): boolean => {
-    let m = 0;
-    for (let i = b * block; i < Math.min(s.length, (b + 1) * block); i++) m = Math.max(m, Math.abs(s[i]!));
-    return m > peak * 0.02;
-  };
-  const blocks = Math.ceil(s.length / block);
-  let a = 0;
-  while (a < blocks && !loud(a)) a++;
-  let z = blocks - 1;
-  while (z > a && !loud(z)) z--;
-  return s.slice(a * block, Math.min(s.length, (z + 1) * block));
+  const [a, z] = speechBounds(s, 0.02);
+  return s.slice(a, z);
 }
 
 /** The recording of a syllable by a speaker, with the nearest tone when that tone was not recorded. */

@@ -153,18 +153,27 @@ export function synth(text: string, v: Voice): Promise<Int16Array> {
 
 /** Cuts leading and trailing near-silence (10 ms blocks below 1 % of the peak). */
 export function trim(s: Int16Array): Int16Array {
-  let peak = 1;
-  for (const x of s) peak = Math.max(peak, Math.abs(x));
+  const [a, z] = speechBounds(s, 0.01);
+  return s.slice(a, z);
+}
+
+/**
+ * Where the sound starts and ends: the first and past-the-last sample of the 10 ms blocks whose
+ * peak reaches `fraction` of the clip's peak.
+ */
+export function speechBounds(s: ArrayLike<number>, fraction: number): [number, number] {
+  let peak = 1e-9;
+  for (let i = 0; i < s.length; i++) peak = Math.max(peak, Math.abs(s[i]!));
   const block = 160;
   const loud = (b: number): boolean => {
     let m = 0;
     for (let i = b * block; i < Math.min(s.length, (b + 1) * block); i++) m = Math.max(m, Math.abs(s[i]!));
-    return m > peak * 0.01;
+    return m > peak * fraction;
   };
   const blocks = Math.ceil(s.length / block);
   let a = 0;
   while (a < blocks && !loud(a)) a++;
   let z = blocks - 1;
   while (z > a && !loud(z)) z--;
-  return s.slice(a * block, Math.min(s.length, (z + 1) * block));
+  return [a * block, Math.min(s.length, (z + 1) * block)];
 }
