@@ -140,8 +140,12 @@ export async function wakeBench(scale: number, households: number, everydayMinut
   const synthetic = o.synthetic === false ? null : await syntheticBench(model, pool, held, scale, households, everydayMinutes, seed);
   const human = await humanBench(model, pool, held, o, seed);
   await pool.close();
-  const trainedOn = (model.trainedOn?.human ?? null) as { trainedOn?: string } | null;
-  return { synthetic, human, model: { path: modelPath, humanTrainedOn: trainedOn?.trainedOn ?? null }, rtf, rssMb };
+  return { synthetic, human, model: { path: modelPath, humanTrainedOn: humanTraining(model)?.trainedOn ?? null }, rtf, rssMb };
+}
+
+/** What scripts/train-wake recorded about the human voice a model learned from (trainedOn.human), if any. */
+function humanTraining(model: WakeModel): { trainedOn?: string; trainSpeaker?: HumanSpeaker; heldOutSpeaker?: HumanSpeaker } | null {
+  return (model.trainedOn?.human ?? null) as ReturnType<typeof humanTraining>;
 }
 
 async function syntheticBench(model: WakeModel, pool: ScenePool, held: string[], scale: number, households: number, everydayMinutes: number, seed: number): Promise<WakeBench["synthetic"]> {
@@ -170,10 +174,9 @@ async function humanBench(model: WakeModel, pool: ScenePool, heldVoices: string[
   if (persons <= 0) return null;
   const missing = humanVoicesMissing();
   if (missing) throw new Error(missing);
-  const trained = (model.trainedOn?.human ?? null) as { heldOutSpeaker?: HumanSpeaker } | null;
+  const trained = humanTraining(model);
   const speaker = o.humanSpeaker ?? trained?.heldOutSpeaker ?? "3";
-  const trainedSpeaker = (model.trainedOn?.human as { trainSpeaker?: string } | undefined)?.trainSpeaker;
-  if (trainedSpeaker === speaker) throw new Error(`the model was trained on human speaker ${speaker}: score it on the other one`);
+  if (trained?.trainSpeaker === speaker) throw new Error(`the model was trained on human speaker ${speaker}: score it on the other one`);
   const sentences = split(SENTENCES).held;
   const minutes = o.humanEverydayMinutes ?? 60;
   const sceneSpecs = humanSpecs(speaker, { sentences, nearMisses: NEAR_MISSES, substitutions: substitutionNearMisses() }, rng(seed + 31), HUMAN_EVAL(persons, Math.round((minutes * 60) / 11), heldVoices));

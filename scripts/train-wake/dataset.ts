@@ -152,20 +152,3 @@ export async function buildScene(spec: SceneSpec, embedder: SpeechEmbedder, babb
   }
   return scene;
 }
-
-/** Runs async jobs with bounded concurrency, in order of results. */
-export async function mapLimit<T, R>(xs: readonly T[], limit: number, fn: (x: T, i: number) => Promise<R>, progress?: (done: number) => void): Promise<R[]> {
-  const out: R[] = new Array(xs.length);
-  let next = 0;
-  let done = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, xs.length) }, async () => {
-      while (next < xs.length) {
-        const i = next++;
-        out[i] = await fn(xs[i]!, i);
-        if (++done % 100 === 0) progress?.(done);
-      }
-    }),
-  );
-  return out;
-}
