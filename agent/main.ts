@@ -16,10 +16,12 @@ import { FileSource } from "./audio/file-source.ts";
 import { MicSource } from "./audio/mic-source.ts";
 import { createWebRtcVad } from "./audio/webrtc-vad.ts";
 import { GateDriver } from "./capture/gate.driver.ts";
-import { initialState, snapshot, type GateConfig, type GateInput } from "./capture/gate.machine.ts";
+import { initialState, persisted, snapshot, type GateConfig, type GateInput } from "./capture/gate.machine.ts";
 import { AgentError, toError } from "./errors.ts";
 import { openAgentDb, type Db } from "./ledger/agent-db.ts";
-import { SqliteGateStore } from "./ledger/gate-store.ts";
+import { DurableGateStore } from "./ledger/gate-store.ts";
+import { StateFile } from "./ledger/state-file.ts";
+import { StorageHealth } from "./ledger/storage-health.ts";
 import type { CaptureStore } from "./ledger/captures.ts";
 import { Ledger } from "./ledger/ledger.ts";
 import { DAY_MS } from "./ledger/retention.ts";
@@ -203,6 +205,9 @@ export class Agent {
   #source: AudioSource | null = null;
   #wake: WakeEngine | null = null;
   #stopping: Promise<void> | null = null;
+  #store: DurableGateStore | null = null;
+  /** Whether storage takes what the agent writes (reported, never in the way of a mute). */
+  readonly storage = new StorageHealth();
 
   constructor(readonly config: Config, readonly io: AgentIo) {}
 
@@ -266,9 +271,11 @@ export class Agent {
       purgeIntervalMs: config.retention.purgeIntervalMinutes * 60_000,
       auditKeepDays: config.retention.auditKeepDays,
       log: log.child("ledger"),
+      health: this.storage,
     });
     this.#ledger = ledger;
-    const store = new SqliteGateStore(db, ledger.audit);
+    const store = new DurableGateStore(db, new StateFile(join(resolve(config.dataDir), "gate.state")), { clock, log: log.child("gate-store"), health: this.storage, audit: ledger.audit });
+    this.#store = store;
     const captures = ledger.captures;
     household = () => ({ trainingUse: (captures.setting(TRAINING_USE_SETTING) ?? String(config.privacy.trainingUse)) === "true" });
     const gateConfig = gateConfigFrom(config.gate);
@@ -295,10 +302,12 @@ export class Agent {
       },
       audit: (type, data) => ledger.audit.append(clock.now(), type, data),
       onApplied: applyPolicy,
+      storage: () => this.storage.report(),
       compliance: () => ({ capturesKept: captures.count(), oldestKeptDays: ledger.oldestKeptDays(), purged: ledger.purgedTotal, falseWakes: driverRef?.counters.falseWakes ?? 0 }),
       now: () => clock.now(),
     });
     this.#policy = policy;
+    this.storage.onChange(() => policy.publishState());
     // The stored policy first, so the start-up purge already uses the retention in force.
     policy.boot();
     const check = ledger.startup();
@@ -340,12 +349,22 @@ export class Agent {
 
     const now = clock.now();
     const eff0 = engine.effective();
-    const { state, expiredTimedMute } = initialState(store.load(), now, {
+    const loaded = store.load();
+    const { state, expiredTimedMute } = initialState(loaded.state, now, {
       wakeAvailable: wake !== null,
       farFieldAllowed: eff0.farField && eff0.wakeWords.length > 0,
       defaultMode: config.mode,
     });
+    if (loaded.problem) {
+      // Fail closed: a mute that cannot be read back is a mute.
+      log.error("stored mute state unreadable; starting muted", { problem: loaded.problem });
+      io.out(`${loaded.problem}: starting muted (unmute when you are ready)`);
+      store.audit(now, { type: "boot-muted", reason: "unreadable-state" });
+    }
     if (expiredTimedMute) store.audit(now, { type: "unmute", cause: "timer" });
+    // The state file exists from here on, holding the state the gate boots in.
+    store.open(persisted(state));
+    if (loaded.problem || expiredTimedMute) store.save(persisted(state));
 
     const handler: RequestHandler = (msg, client) => {
       if (msg.type === "hello") client.model = msg.model;
@@ -376,8 +395,9 @@ export class Agent {
     io.out(`bridge: listening on ${resolve(config.bridge.socketPath)}`);
 
     if (config.status.enabled) {
-      this.#status = new StatusPrinter(driver, () => ({ kept: captures.count(), clients: bridge.clients, micPid: source.pid }), io.out, config.status.intervalMs);
+      this.#status = new StatusPrinter(driver, () => ({ kept: captures.count(), clients: bridge.clients, micPid: source.pid, storage: this.storage.report() }), io.out, config.status.intervalMs);
       this.#status.start();
+      this.storage.onChange(() => this.#status?.print());
     }
     if (config.simulator.enabled) {
       this.#sim = await FakeFirmware.start({
@@ -405,7 +425,7 @@ export class Agent {
   }
 
   /** Maps one firmware request to a gate input (or a ledger action) and the reply. */
-  #handle(msg: Request, at: Timestamp, ledger: Ledger, store: SqliteGateStore, sink: VoiceSink): Reply {
+  #handle(msg: Request, at: Timestamp, ledger: Ledger, store: DurableGateStore, sink: VoiceSink): Reply {
     const captures = ledger.captures;
     const driver = this.#driver!;
     let input: GateInput | null = null;
@@ -466,7 +486,7 @@ export class Agent {
       const step = driver.dispatch(input);
       if (step.refused) return { ok: false, code: step.refused.code, message: step.refused.message };
     }
-    return { ok: true, data: { state: { ...snapshot(driver.state) }, counters: { ...driver.counters }, micPid: this.#source?.pid ?? null } };
+    return { ok: true, data: { state: { ...snapshot(driver.state) }, counters: { ...driver.counters }, micPid: this.#source?.pid ?? null, storage: this.storage.report() } };
   }
 
   /** Stops in reverse order; the microphone is closed before anything else. Idempotent. */
@@ -490,6 +510,7 @@ export class Agent {
       this.#sim?.stop();
       await step("wake engine", () => this.#wake?.close());
       await step("bridge", () => this.#bridge?.stop());
+      await step("gate store", () => this.#store?.close());
       await step("ledger", () => this.#db?.close());
     })();
     return this.#stopping;

@@ -4,11 +4,13 @@
  */
 import type { GateCounters, GateDriver } from "./capture/gate.driver.ts";
 import type { GateSnapshot } from "./capture/gate.machine.ts";
+import type { StorageReport } from "./ledger/storage-health.ts";
 
 export interface StatusExtras {
   kept: number;
   clients: number;
   micPid: number | undefined;
+  storage?: StorageReport;
 }
 
 export function formatStatus(s: GateSnapshot, c: GateCounters, x: StatusExtras, now: Date): string {
@@ -22,7 +24,12 @@ export function formatStatus(s: GateSnapshot, c: GateCounters, x: StatusExtras, 
   return (
     `[${time}] ${state.padEnd(22)} mode=${s.mode} mic=${mic} led=${s.led} firmware=${x.clients}` +
     ` | frames in ${c.framesIn}, kept ${c.framesAccepted} (speech ${speech}%)` +
-    ` | sessions kept ${c.sessionsKept}, discarded ${c.sessionsDiscarded}, false wakes ${c.falseWakes} | ledger ${x.kept} captures`
+    ` | sessions kept ${c.sessionsKept}, discarded ${c.sessionsDiscarded}, false wakes ${c.falseWakes} | ledger ${x.kept} captures` +
+    (x.storage && !x.storage.ok
+      ? ` | STORAGE FAILING (${Object.entries(x.storage.failing)
+          .map(([part, code]) => `${part}: ${code}`)
+          .join(", ")}${x.storage.pendingAudit ? `; ${x.storage.pendingAudit} privacy events held in memory` : ""})`
+      : "")
   );
 }
 

@@ -205,7 +205,7 @@ export const UploadConfig = z
 export const ConfigSchema = z
   .object({
     mode: z.enum(["far", "near"]).default("far").describe("capture mode at first start; the household's later choice is persisted and wins"),
-    dataDir: z.string().min(1).default("./data").describe("directory of agent.db (mute state, mode, captures with their encrypted modified audio, upload queue, settings, privacy events)"),
+    dataDir: z.string().min(1).default("./data").describe("directory of agent.db (captures with their encrypted modified audio, upload queue, settings, privacy events) and gate.state (mute state and mode)"),
     audio: AudioConfig.prefault({}),
     wake: WakeConfig.prefault({}),
     gate: GateConfigSchema.prefault({}),

@@ -14,6 +14,7 @@ import { Millis } from "../units.ts";
 import { checkpoint, type Db } from "./agent-db.ts";
 import { AuditLog } from "./audit.ts";
 import { CaptureStore, type DeleteScope, type Removed } from "./captures.ts";
+import type { StorageHealth } from "./storage-health.ts";
 import { DAY_MS, LedgerClock, nextExpiryInMs, retentionLimitMs } from "./retention.ts";
 
 export interface LedgerOptions {
@@ -26,6 +27,8 @@ export interface LedgerOptions {
   log: Logger;
   /** How often the powered-on counter is written (default PERSIST_EVERY_MS). */
   persistEveryMs?: number;
+  /** Where failed background writes are reported. */
+  health?: StorageHealth;
 }
 
 export interface HistoryRow {
@@ -80,7 +83,10 @@ export class Ledger {
   ) {
     this.captures = new CaptureStore(db);
     this.audit = new AuditLog(db);
-    this.clock = new LedgerClock(db, wallClock);
+    this.clock = new LedgerClock(db, wallClock, (e) => {
+      if (e === null) return void this.o.health?.ok("ledger-clock");
+      if (this.o.health?.failed("ledger-clock", e) ?? true) this.o.log.error("cannot persist the ledger clock; it counts on in memory", { error: toError(e).message });
+    });
     this.#lastLimitMs = this.limitMs();
   }
 
@@ -223,9 +229,14 @@ export class Ledger {
   start(): void {
     this.#reschedule();
     const persist = (): void => {
+      // A full disk or a long lock must not end the agent: persist() reports it, and the next tick tries again.
       this.clock.persist();
-      // A checkpoint after a deletion that a reader blocked is retried here.
-      if (this.captures.checkpointPending) this.captures.retryCheckpoint();
+      try {
+        // A checkpoint after a deletion that a reader blocked is retried here.
+        if (this.captures.checkpointPending) this.captures.retryCheckpoint();
+      } catch (e) {
+        this.o.log.error("checkpoint after a deletion failed; retrying", { error: toError(e).message });
+      }
       this.#persistTimer = this.wallClock.after(Millis(every), persist);
     };
     const every = this.o.persistEveryMs ?? PERSIST_EVERY_MS;

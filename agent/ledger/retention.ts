@@ -26,6 +26,8 @@ export class LedgerClock {
   constructor(
     readonly db: Db,
     readonly clock: Clock,
+    /** Told when a write fails (full disk, lock): the counters hold in memory and are written next time. */
+    readonly onWrite: (error: unknown | null) => void = () => undefined,
   ) {
     const row = db.prepare("SELECT wall_high_water AS w, uptime_ms AS u FROM ledger_clock WHERE id = 1").get() as { w: number; u: number } | undefined;
     this.#highWater = Math.max(row?.w ?? 0, clock.now());
@@ -45,8 +47,22 @@ export class LedgerClock {
     return this.#uptimeBase + Math.max(0, this.clock.monotonic() - this.#monoBase);
   }
 
-  /** Writes both counters (on a schedule, at every capture and purge, and at shutdown). */
-  persist(): void {
+  /**
+   * Writes both counters (on a schedule, at every capture and purge, and at shutdown). Never
+   * throws: a failed write is reported to onWrite and the counters go on in memory.
+   */
+  persist(): boolean {
+    try {
+      this.#write();
+      this.onWrite(null);
+      return true;
+    } catch (e) {
+      this.onWrite(e);
+      return false;
+    }
+  }
+
+  #write(): void {
     this.db
       // MAX: another process (a spa command while the agent runs) may have written a larger value.
       .prepare(

@@ -5,6 +5,7 @@
  * status, last rejection, compliance counters — never personal data). Birth "online" and Last
  * Will "offline" on device/<id>/online. The agent works normally with the broker down.
  */
+import type { StorageReport } from "../ledger/storage-health.ts";
 import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { toError } from "../errors.ts";
@@ -31,6 +32,8 @@ export interface PolicyServiceOptions {
   /** Called after a new policy was applied. */
   onApplied: () => void;
   compliance: () => ComplianceCounters;
+  /** Whether the device's storage takes its writes (a full disk is reported, never hidden). */
+  storage?: () => StorageReport;
   now: () => number;
 }
 
@@ -126,6 +129,7 @@ export class PolicyService {
       status: this.status,
       lastRejection: e.lastRejection,
       compliance: this.o.compliance(),
+      ...(this.o.storage ? { storage: this.o.storage() } : {}),
       at: new Date(this.o.now()).toISOString(),
     };
   }
