@@ -75,7 +75,18 @@ export class GateDriver {
   readonly #timers = new Map<TimerName, TimerHandle>();
   #session: OpenSession | null = null;
   #frame: Int16Array | null = null;
-  #micOps: Promise<void> = Promise.resolve();
+  /**
+   * The microphone follows the latest wanted state only (issue 14.2): effects set `#micWanted`,
+   * and one operation at a time brings the source in line with it. A burst of open/close steps
+   * collapses: after a close is wanted, no open starts. `#micIs` is what the last operation left
+   * (a failed operation counts as "open", so a close is tried again).
+   */
+  #micWanted = false;
+  #micIs = false;
+  #micBusy: Promise<void> | null = null;
+  #micRetry: TimerHandle | null = null;
+  /** Times the driver asked the source to open (each is one recorder start for a real mic). */
+  #micStarts = 0;
   #queue: GateInput[] = [];
   #dispatching = false;
   #stopped = false;
@@ -159,9 +170,14 @@ export class GateDriver {
     return this.dispatch({ kind: "led-ack", at: this.#deps.clock.now(), pattern });
   }
 
+  /** Times the source was asked to open (recorder starts). */
+  get micStarts(): number {
+    return this.#micStarts;
+  }
+
   /** Waits for pending mic operations and session hand-offs (tests, benchmarks, shutdown). */
   async settled(): Promise<void> {
-    await this.#micOps;
+    while (this.#micBusy) await this.#micBusy;
     await Promise.all([...this.#pendingSinks]);
   }
 
@@ -169,8 +185,10 @@ export class GateDriver {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.#micOps = this.#micOps.then(() => this.#deps.mic.close()).catch(() => undefined);
-    await this.#micOps;
+    this.#wantMic(false);
+    while (this.#micBusy) await this.#micBusy;
+    this.#micRetry?.cancel();
+    if (this.#micIs) await this.#deps.mic.close().catch(() => undefined);
     if (this.#session) this.#wipeSession();
     for (const t of this.#timers.values()) t.cancel();
     this.#timers.clear();
@@ -243,7 +261,7 @@ export class GateDriver {
   #failClosed(e: unknown): void {
     const err = toError(e);
     this.#deps.log.error("capture error; closing the microphone", { error: err.message });
-    this.#micOps = this.#micOps.then(() => this.#deps.mic.close()).catch(() => undefined);
+    this.#wantMic(false);
     if (this.#state.phase.kind !== "muted" && this.#state.phase.kind !== "failed") {
       // dispatch() queues this when called from inside a step.
       this.dispatch({ kind: "mic-error", at: this.#deps.clock.now(), reason: "internal error" });
@@ -251,32 +269,18 @@ export class GateDriver {
   }
 
   #perform(fx: GateEffect): void {
-    const { bridge, store, clock, log } = this.#deps;
+    const { bridge, store, clock } = this.#deps;
     switch (fx.kind) {
       case "open-mic":
         this.counters.micOpens++;
         bridge.micPower(true);
-        this.#micOps = this.#micOps
-          .then(() => this.#deps.mic.open())
-          .catch((e: unknown) => {
-            const err = toError(e);
-            this.counters.micErrors++;
-            log.error("cannot open the microphone", { error: err.message });
-            this.dispatch({ kind: "mic-error", at: clock.now(), reason: err.message });
-          });
+        this.#wantMic(true);
         return;
       case "close-mic":
         // Firmware hears at once that the gate wants the mic off (so a quick close-then-open
         // cannot deliver "off" after "on").
         bridge.micPower(false);
-        this.#micOps = this.#micOps
-          .then(() => this.#deps.mic.close())
-          .catch((e: unknown) => {
-            const err = toError(e);
-            this.counters.micErrors++;
-            log.error("closing the microphone failed; the recorder may still run", { error: err.message });
-            this.dispatch({ kind: "mic-error", at: clock.now(), reason: err.message });
-          });
+        this.#wantMic(false);
         this.#deps.wake?.reset();
         this.#deps.vad.reset();
         return;
@@ -326,6 +330,52 @@ export class GateDriver {
         bridge.sound(fx.name);
         return;
     }
+  }
+
+  #wantMic(open: boolean): void {
+    if (this.#stopped && open) return;
+    this.#micWanted = open;
+    this.#reconcileMic();
+  }
+
+  /** Starts the one operation that brings the source toward the wanted state, if none runs. */
+  #reconcileMic(): void {
+    if (this.#micBusy || this.#micRetry || this.#micWanted === this.#micIs) return;
+    const { mic, log, clock } = this.#deps;
+    const opening = this.#micWanted;
+    if (opening) this.#micStarts++;
+    // Called synchronously: a close sends SIGTERM now, not after whatever this task does next.
+    let op: Promise<void>;
+    try {
+      op = opening ? mic.open() : mic.close();
+    } catch (e) {
+      op = Promise.reject(e);
+    }
+    this.#micBusy = op.then(
+      () => {
+        this.#micIs = opening;
+      },
+      (e: unknown) => {
+        const err = toError(e);
+        this.counters.micErrors++;
+        // Whatever a failed operation left, treat the mic as possibly open: a close follows.
+        this.#micIs = true;
+        if (opening) log.error("cannot open the microphone", { error: err.message });
+        else {
+          log.error("closing the microphone failed; the recorder may still run; retrying", { error: err.message });
+          // Retry the close after a pause, not in a tight loop.
+          this.#micRetry = clock.after(Millis(1000), () => {
+            this.#micRetry = null;
+            this.#reconcileMic();
+          });
+        }
+        this.dispatch({ kind: "mic-error", at: clock.now(), reason: err.message });
+      },
+    );
+    void this.#micBusy.finally(() => {
+      this.#micBusy = null;
+      this.#reconcileMic();
+    });
   }
 
   #setTimer(name: TimerName, at: Timestamp): void {
