@@ -128,7 +128,7 @@ export function parseDuration(text: string): number {
   if (!m) usage(`cannot read duration '${text}': use e.g. 30m, 2h, 90s or a number of minutes`);
   const n = Number(m[1]);
   const minutes = m[2] === "s" ? n / 60 : m[2] === "h" ? n * 60 : m[2] === "d" ? n * 1440 : n;
-  if (!(minutes > 0) || minutes > 10080) usage(`duration '${text}' must be more than 0 and at most 7 days`);
+  if (!(minutes >= 1 / 60) || minutes > 10080) usage(`duration '${text}' must be at least 1 second and at most 7 days`);
   return minutes;
 }
 
@@ -171,15 +171,30 @@ async function cmdStart(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: "string" }, set: { type: "string", multiple: true }, help: { type: "boolean" } }, strict: true });
   if (values.help) return print(HELP.start!);
   const config = resolveConfig(values.config, values.set ?? []);
-  const log = createLogger({ name: "spa", level: config.log.level, json: config.log.json });
-  const agent = new Agent(config, { log, out: (l) => process.stdout.write(l + "\n"), env: process.env });
+  // Output that can fail without consequences: a closed stdout or stderr (EPIPE: the reader of
+  // the pipe went away) must never throw into the agent or loop through its own error logging
+  // (issue 14.11). Such a stream is dropped, and the agent stops as after a crash.
+  const dead = new Set<NodeJS.WriteStream>();
+  const write = (s: NodeJS.WriteStream, text: string): void => {
+    if (dead.has(s) || s.destroyed) return;
+    try {
+      s.write(text);
+    } catch {
+      dead.add(s);
+    }
+  };
+  const log = createLogger({ name: "spa", level: config.log.level, json: config.log.json, sink: { write: (l) => write(process.stderr, l) } });
+  const agent = new Agent(config, { log, out: (l) => write(process.stdout, l + "\n"), env: process.env });
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write(`\n${signal}: stopping (microphone first)\n`);
+    write(process.stdout, `\n${signal}: stopping (microphone first)\n`);
+    // Bounded: the microphone goes first inside stop(); whatever hangs after it does not keep
+    // a stopping agent alive.
+    setTimeout(() => process.exit(0), STOP_DEADLINE_MS);
     void agent.stop().then(() => {
-      process.stdout.write("stopped\n");
+      write(process.stdout, "stopped\n");
       process.exit(0);
     });
   };
@@ -187,10 +202,21 @@ async function cmdStart(argv: string[]): Promise<number> {
   process.on("SIGTERM", () => stop("SIGTERM"));
   // Last resort, fail closed: anything that escaped every boundary closes the mic and exits
   // non-zero, so the service manager restarts a clean agent (which boots muted if it was).
+  // Once only: a crash while crashing (its own log line failing, say) changes nothing.
+  let crashed = false;
   const crash = (e: unknown): void => {
+    if (crashed) return;
+    crashed = true;
     log.error("unexpected error; closing the microphone and exiting", { error: toError(e).message });
+    setTimeout(() => process.exit(2), STOP_DEADLINE_MS);
     void agent.stop().finally(() => process.exit(2));
   };
+  for (const s of [process.stdout, process.stderr]) {
+    s.on("error", (e: NodeJS.ErrnoException) => {
+      dead.add(s);
+      crash(new Error(`${s === process.stdout ? "stdout" : "stderr"} closed (${e.code ?? e.message})`));
+    });
+  }
   process.on("uncaughtException", crash);
   process.on("unhandledRejection", crash);
   try {
@@ -397,8 +423,19 @@ function print(text: string): number {
   return 0;
 }
 
+/** A stopping agent exits after this even if some part of stop() hangs (the mic is closed first). */
+const STOP_DEADLINE_MS = 5000;
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  // `spa history | head`: the reader closing the pipe is the end of the output, not an error.
+  // (`spa start` handles its streams itself.)
+  if (cmd !== "start") {
+    process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(0);
+      throw e;
+    });
+  }
   try {
     switch (cmd) {
       case undefined:

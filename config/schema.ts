@@ -3,6 +3,7 @@
  * this zod schema (README's reference table is generated from it: `npm run config:docs`).
  * Objects are strict: an unknown key is an error, not silently ignored.
  */
+import { resolve } from "node:path";
 import { z } from "zod";
 
 const int = (min: number, max: number, def: number, doc: string) => z.number().int().min(min).max(max).default(def).describe(doc);
@@ -202,10 +203,18 @@ export const UploadConfig = z
   .strict()
   .refine((u) => u.kind !== "https" || u.endpoint !== null, { message: "upload.kind https needs upload.endpoint", path: ["endpoint"] });
 
+/** Directories the ledger must never be put in (its files are created 0600 and purged in place). */
+const SYSTEM_DIRS = new Set(["/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var", "/var/lib", "/var/run", "/var/tmp"]);
+
 export const ConfigSchema = z
   .object({
     mode: z.enum(["far", "near"]).default("far").describe("capture mode at first start; the household's later choice is persisted and wins"),
-    dataDir: z.string().min(1).default("./data").describe("directory of agent.db (captures with their encrypted modified audio, upload queue, settings, privacy events) and gate.state (mute state and mode)"),
+    dataDir: z
+      .string()
+      .min(1)
+      .refine((d) => !SYSTEM_DIRS.has(resolve(d)), { message: "must be a directory of the agent's own (e.g. /var/lib/speaker-privacy-agent), not a system directory such as / or /etc" })
+      .default("./data")
+      .describe("directory of agent.db (captures with their encrypted modified audio, upload queue, settings, privacy events) and gate.state (mute state and mode)"),
     audio: AudioConfig.prefault({}),
     wake: WakeConfig.prefault({}),
     gate: GateConfigSchema.prefault({}),

@@ -36,6 +36,8 @@ const MAX_QUEUED_BYTES = 256 * 1024;
 
 export class BridgeServer implements BridgeLink {
   #server: Server | null = null;
+  /** The socket file this server created (device and inode): the only one stop() removes. */
+  #created: { dev: number; ino: number } | null = null;
   readonly #conns = new Map<Socket, ClientInfo>();
   #next = 1;
   readonly counters = { linesIn: 0, acks: 0, nacks: 0, connections: 0 };
@@ -60,6 +62,8 @@ export class BridgeServer implements BridgeLink {
       server.listen(socketPath, () => resolve());
     });
     chmodSync(socketPath, socketMode);
+    const st = lstatSync(socketPath);
+    this.#created = { dev: st.dev, ino: st.ino };
     server.on("error", (e) => this.options.log.error("bridge server error", { error: e.message }));
     this.#server = server;
   }
@@ -70,8 +74,14 @@ export class BridgeServer implements BridgeLink {
     for (const c of this.#conns.keys()) c.destroy();
     this.#conns.clear();
     if (server) await new Promise<void>((r) => server.close(() => r()));
+    // Never remove a socket this server did not create: a second agent that found the first one
+    // listening must leave the first one's socket alone (issue 14.16).
+    const created = this.#created;
+    this.#created = null;
+    if (!created) return;
     try {
-      unlinkSync(this.options.socketPath);
+      const st = lstatSync(this.options.socketPath);
+      if (st.dev === created.dev && st.ino === created.ino) unlinkSync(this.options.socketPath);
     } catch {
       /* already gone */
     }

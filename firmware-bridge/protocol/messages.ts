@@ -27,7 +27,8 @@ export const Request = z.discriminatedUnion("type", [
   req("mute-switch", { state: z.enum(["on", "off"]) }),
   /** `seq` echoes the led command being acknowledged. */
   req("led-ack", { pattern: LedPatternSchema, seq: z.number().int().min(0) }),
-  req("mute-for", { minutes: z.number().positive().max(10080) }),
+  // At least one second: a positive number as small as 1e-300 would be a mute of 0 ms.
+  req("mute-for", { minutes: z.number().min(1 / 60, "minutes must be at least 1/60 (one second)").max(10080) }),
   req("mute", {}),
   req("unmute", {}),
   req("mode", { mode: z.enum(["far", "near"]) }),

@@ -1,0 +1,131 @@
+/**
+ * Issue 14: faults found by an adversarial test and a newcomer run, each reproduced here first.
+ * (Findings with a home of their own are tested there: 14.1 in mute-storage.integration, 14.2
+ * in capture/mic-collapse.)
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { parseConfig } from "../../config/load.ts";
+import { isAgentError } from "../../agent/errors.ts";
+import { openAgentDb } from "../../agent/ledger/agent-db.ts";
+import { silentLogger } from "../../agent/log.ts";
+import { Agent } from "../../agent/main.ts";
+import { BridgeClient } from "../../firmware-bridge/client.ts";
+import { startAgent } from "../helpers/agent-in-process.ts";
+import { tempDir, until } from "../helpers/tmp.ts";
+
+const SPA = join(process.cwd(), "bin/spa.mjs");
+
+/** A config file for a child `spa` process, all paths inside `dir`. */
+function configFile(dir: string, extra: Record<string, unknown> = {}): string {
+  const file = join(dir, "config.json");
+  writeFileSync(
+    file,
+    JSON.stringify({
+      dataDir: join(dir, "data"),
+      mode: "near",
+      audio: { source: "file", file: join(process.cwd(), "test/fixtures/audio/speech-16k.wav"), pacing: "realtime", loop: true },
+      bridge: { socketPath: join(dir, "run", "bridge.sock") },
+      simulator: { enabled: false },
+      status: { enabled: true, intervalMs: 200 },
+      wake: { engine: "none" },
+      upload: { kind: "off" },
+      ...extra,
+    }),
+  );
+  return file;
+}
+
+const F = suite("issue 14 findings");
+
+F("14.16: a second agent that finds one running leaves the running agent's socket alone", async () => {
+  const a = await startAgent();
+  try {
+    const second = new Agent(a.config, { log: silentLogger, out: () => undefined, env: process.env });
+    try {
+      await second.start();
+      assert.unreachable("the second agent must refuse to start");
+    } catch (e) {
+      assert.ok(isAgentError(e, "BRIDGE_SOCKET"), String(e));
+      assert.match((e as Error).message, /already listening/);
+    }
+    await second.stop();
+    assert.ok(existsSync(a.socketPath), "the running agent's socket is still there");
+    const c = await BridgeClient.connect(a.socketPath);
+    const r = await c.request({ type: "get-state" });
+    assert.is(r.type, "ack");
+    c.close();
+  } finally {
+    await a.stop();
+  }
+});
+
+F("14.15: mute-for must be at least a second (1e-300 minutes is refused, not a 0 ms mute)", async () => {
+  const a = await startAgent();
+  try {
+    const c = await BridgeClient.connect(a.socketPath);
+    const r = await c.request({ type: "mute-for", minutes: 1e-300 });
+    assert.is(r.type, "nack", JSON.stringify(r));
+    assert.match(JSON.stringify(r), /at least 1\/60/);
+    assert.is((await c.request({ type: "mute-for", minutes: 1 / 60 })).type, "ack");
+    c.close();
+  } finally {
+    await a.stop();
+  }
+});
+
+F("14.15: dataDir cannot be a system directory", () => {
+  for (const d of ["/etc", "/", "/usr/", "/var/lib"]) {
+    try {
+      parseConfig({ dataDir: d });
+      assert.unreachable(`dataDir ${d} accepted`);
+    } catch (e) {
+      assert.match((e as Error).message, /dataDir/);
+      assert.match((e as Error).message, /system directory/);
+    }
+  }
+  assert.is(parseConfig({ dataDir: "/var/lib/speaker-privacy-agent" }).dataDir, "/var/lib/speaker-privacy-agent");
+});
+
+F("14.15: `spa history | head` ends quietly when the reader closes the pipe", () => {
+  const d = tempDir();
+  try {
+    const cfg = configFile(d.path);
+    openAgentDb(join(d.path, "data", "agent.db")).close();
+    const r = spawnSync("bash", ["-c", `set -o pipefail; node ${JSON.stringify(SPA)} history --config ${JSON.stringify(cfg)} | head -c 0`], { encoding: "utf8" });
+    assert.is(r.stderr, "", r.stderr);
+    assert.is(r.status, 0);
+  } finally {
+    d.remove();
+  }
+});
+
+F("14.11: closed stdout and stderr: the agent closes the mic and exits non-zero instead of spinning", async () => {
+  const d = tempDir();
+  try {
+    const cfg = configFile(d.path);
+    const child = spawn(process.execPath, [SPA, "start", "--config", cfg], { stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    let out = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    await until(() => out.includes("bridge: listening"), 60_000, "the agent to start");
+    child.stdout.destroy();
+    child.stderr.destroy();
+    // Something to print: a state change makes a status line.
+    const c = await BridgeClient.connect(join(d.path, "run", "bridge.sock"));
+    await c.request({ type: "mute" }).catch(() => undefined);
+    c.close();
+    const guard = new Promise<"spinning">((resolve) => setTimeout(() => resolve("spinning"), 30_000).unref());
+    const code = await Promise.race([exited, guard]);
+    if (code === "spinning") child.kill("SIGKILL");
+    assert.is.not(code, "spinning", "the agent never exited");
+    assert.is.not(code, 0);
+  } finally {
+    d.remove();
+  }
+});
+
+F.run();
