@@ -206,6 +206,11 @@ export class Agent {
   #wake: WakeEngine | null = null;
   #stopping: Promise<void> | null = null;
   #store: DurableGateStore | null = null;
+  /**
+   * The bridge connection that reports the hardware mute switch (issue 14.13): the first to
+   * report a position owns it while it stays connected; no other client can move the switch.
+   */
+  #switchOwner: number | null = null;
   /** Whether storage takes what the agent writes (reported, never in the way of a mute). */
   readonly storage = new StorageHealth();
 
@@ -368,6 +373,13 @@ export class Agent {
 
     const handler: RequestHandler = (msg, client) => {
       if (msg.type === "hello") client.model = msg.model;
+      const reportsSwitch = msg.type === "mute-switch" || (msg.type === "hello" && msg.muteSwitch !== undefined);
+      if (reportsSwitch) {
+        if (this.#switchOwner !== null && this.#switchOwner !== client.n && this.#bridge?.connected(this.#switchOwner)) {
+          return { ok: false, code: "SWITCH_OWNED", message: "another firmware connection reports the mute switch; only it can change the switch" };
+        }
+        this.#switchOwner = client.n;
+      }
       return this.#handle(msg, clock.now(), ledger, store, sink);
     };
     const bridge = new BridgeServer({

@@ -48,6 +48,12 @@ export class BridgeServer implements BridgeLink {
     return this.#conns.size;
   }
 
+  /** Whether the client numbered `n` is still connected. */
+  connected(n: number): boolean {
+    for (const info of this.#conns.values()) if (info.n === n) return true;
+    return false;
+  }
+
   async start(): Promise<void> {
     const { socketPath, socketMode } = this.options;
     // A directory we create is closed to others, so nobody can connect in the moment between

@@ -147,7 +147,7 @@ export class CaptureStore {
    * of `now` (by capture start). Anything already uploaded gets an upstream deletion request.
    * The WAL is checkpointed afterwards so nothing deleted lingers in it.
    */
-  delete(scope: DeleteScope, now: Timestamp): Removed {
+  delete(scope: DeleteScope, now: Timestamp, record?: (r: Removed) => void): Removed {
     let where: string;
     const args: number[] = [];
     if (scope === "all") where = "1";
@@ -158,24 +158,26 @@ export class CaptureStore {
       where = "started_at >= ?";
       args.push(d.getTime());
     }
-    return this.remove(where, args, now);
+    return this.remove(where, args, now, record);
   }
 
-  deleteId(id: number, now: number): Removed {
-    return this.remove("id = ?", [id], now);
+  deleteId(id: number, now: number, record?: (r: Removed) => void): Removed {
+    return this.remove("id = ?", [id], now, record);
   }
 
   /** Everything whose wall age or powered-on age reached the limit. */
-  purgeExpired(now: { wall: number; uptime: number }, limitMs: number): Removed {
-    return this.remove("captured_wall <= ? OR captured_uptime <= ?", [now.wall - limitMs, now.uptime - limitMs], now.wall);
+  purgeExpired(now: { wall: number; uptime: number }, limitMs: number, record?: (r: Removed) => void): Removed {
+    return this.remove("captured_wall <= ? OR captured_uptime <= ?", [now.wall - limitMs, now.uptime - limitMs], now.wall, record);
   }
 
   /**
    * One transaction: upstream deletion requests for what was uploaded, export records, then the
    * captures (keys, audio and queued uploads go with them by cascade). Then the checkpoint.
    * Interrupted anywhere, it leaves either everything or nothing; the next purge redoes it.
+   * `record` runs inside the same transaction (the audit event of the removal): a crash cannot
+   * leave a deletion without its record, and a record that cannot be written undoes the deletion.
    */
-  remove(where: string, args: number[], now: number): Removed {
+  remove(where: string, args: number[], now: number, record?: (r: Removed) => void): Removed {
     const out = this.db.transaction((): Removed => {
       // Sent, or possibly delivered: a send was attempted (the reply may have been lost) or the
       // entry was dropped after attempts. The receiver answers 404 for what it never got.
@@ -190,7 +192,9 @@ export class CaptureStore {
       const files = (this.db.prepare(`SELECT path FROM export_files WHERE capture_id IN (SELECT id FROM captures WHERE ${where})`).all(...args) as Array<{ path: string }>).map((r) => r.path);
       this.db.prepare(`DELETE FROM export_files WHERE capture_id IN (SELECT id FROM captures WHERE ${where})`).run(...args);
       const count = this.db.prepare(`DELETE FROM captures WHERE ${where}`).run(...args).changes;
-      return { count, deletionRequests: uploaded.length, exportFiles: files };
+      const removed = { count, deletionRequests: uploaded.length, exportFiles: files };
+      record?.(removed);
+      return removed;
     }).immediate();
     if (out.count > 0 || this.checkpointPending) this.retryCheckpoint();
     return out;

@@ -101,14 +101,20 @@ export class Ledger {
   /** Removes every expired capture (one transaction), its copies, and records it. */
   purge(cause: PurgeCause): Removed {
     const limitMs = this.limitMs();
-    const r = this.captures.purgeExpired(this.now(), limitMs);
+    // The purge event goes in the purge's transaction; unlike a household deletion, expiry does
+    // not wait for its record: an event that cannot be written is logged, the purge stands.
+    const r = this.captures.purgeExpired(this.now(), limitMs, (d) => {
+      if (d.count === 0) return;
+      try {
+        this.audit.append(this.wallClock.now(), "purge", { count: d.count, limitDays: limitMs / DAY_MS, cause, deletionRequests: d.deletionRequests });
+      } catch (e) {
+        this.o.log.error("purge event not recorded; the purge stands", { error: toError(e).message, count: d.count });
+      }
+    });
     this.purgedTotal += r.count;
     unlinkAll(r.exportFiles, this.o.log);
     this.clock.persist();
-    if (r.count > 0) {
-      this.audit.append(this.wallClock.now(), "purge", { count: r.count, limitDays: limitMs / DAY_MS, cause, deletionRequests: r.deletionRequests });
-      this.o.log.info("expired captures purged", { count: r.count, cause });
-    }
+    if (r.count > 0) this.o.log.info("expired captures purged", { count: r.count, cause });
     const pruned = this.audit.prune(this.clock.wall() - this.o.auditKeepDays * DAY_MS);
     if (pruned > 0) checkpoint(this.db);
     return r;
@@ -126,16 +132,15 @@ export class Ledger {
   }
 
   delete(scope: DeleteScope, via: "bridge" | "cli", extra = 0): Removed {
-    const r = this.captures.delete(scope, this.wallClock.now());
+    // The audit event is written in the deletion's own transaction (issue 14.10).
+    const r = this.captures.delete(scope, this.wallClock.now(), (d) => this.audit.append(this.wallClock.now(), "deletion", { scope, count: d.count + extra, via, deletionRequests: d.deletionRequests }));
     unlinkAll(r.exportFiles, this.o.log);
-    this.audit.append(this.wallClock.now(), "deletion", { scope, count: r.count + extra, via, deletionRequests: r.deletionRequests });
     return r;
   }
 
   deleteId(id: number, via: "bridge" | "cli"): Removed {
-    const r = this.captures.deleteId(id, this.wallClock.now());
+    const r = this.captures.deleteId(id, this.wallClock.now(), (d) => this.audit.append(this.wallClock.now(), "deletion", { scope: "id", count: d.count, via, deletionRequests: d.deletionRequests }));
     unlinkAll(r.exportFiles, this.o.log);
-    this.audit.append(this.wallClock.now(), "deletion", { scope: "id", count: r.count, via, deletionRequests: r.deletionRequests });
     return r;
   }
 

@@ -60,6 +60,7 @@ export type NackCode =
   | "UNKNOWN_TYPE"
   | "REFUSED"
   | "MUTE_SWITCH_ON"
+  | "SWITCH_OWNED"
   | "FLEET_MUTE"
   | "MUTED"
   | "NOT_MUTED"

@@ -16,6 +16,8 @@ import { Agent } from "../../agent/main.ts";
 import { BridgeClient } from "../../firmware-bridge/client.ts";
 import { startAgent } from "../helpers/agent-in-process.ts";
 import { tempDir, until } from "../helpers/tmp.ts";
+import { openLedgerAt, storeCapture } from "../helpers/ledger-fixture.ts";
+import { FakeClock } from "../fakes/fake-clock.ts";
 
 const SPA = join(process.cwd(), "bin/spa.mjs");
 
@@ -124,6 +126,64 @@ F("14.11: closed stdout and stderr: the agent closes the mic and exits non-zero 
     assert.is.not(code, "spinning", "the agent never exited");
     assert.is.not(code, 0);
   } finally {
+    d.remove();
+  }
+});
+
+F("14.13: only the connection that reports the mute switch can change it", async () => {
+  const a = await startAgent();
+  try {
+    const firmware = await BridgeClient.connect(a.socketPath);
+    const intruder = await BridgeClient.connect(a.socketPath);
+    assert.is((await firmware.request({ type: "hello", model: "X1", capabilities: ["mute-switch"], muteSwitch: "on" })).type, "ack");
+    assert.is(a.agent.driver!.snapshot().mutedBy, "switch");
+    for (const body of [
+      { type: "hello", model: "evil", capabilities: [], muteSwitch: "off" },
+      { type: "mute-switch", state: "off" },
+    ]) {
+      const r = await intruder.request(body);
+      assert.is(r.type, "nack", JSON.stringify(r));
+      assert.is((r as { code: string }).code, "SWITCH_OWNED");
+      assert.is(a.agent.driver!.snapshot().mutedBy, "switch");
+    }
+    assert.is((await firmware.request({ type: "mute-switch", state: "off" })).type, "ack");
+    assert.is(a.agent.driver!.snapshot().muted, false);
+    // The owner goes away (a firmware restart): the next connection to report the switch owns it.
+    firmware.close();
+    await until(async () => (await intruder.request({ type: "mute-switch", state: "on" })).type === "ack", 5000, "ownership to pass on");
+    assert.is(a.agent.driver!.snapshot().mutedBy, "switch");
+    intruder.close();
+  } finally {
+    await a.stop();
+  }
+});
+
+F("14.10: a deletion and its audit event commit together (no deletion without a record)", () => {
+  const d = tempDir();
+  const clock = new FakeClock();
+  const f = openLedgerAt(d.path, clock);
+  try {
+    for (let i = 0; i < 3; i++) storeCapture(f.ledger);
+    // The audit event cannot be written (what a crash between the two used to leave).
+    f.ledger.db.exec("CREATE TRIGGER no_events BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    assert.throws(() => f.ledger.delete("all", "cli"));
+    assert.is(f.ledger.captures.count(), 3, "nothing deleted without its record");
+    const id = storeCapture(f.ledger);
+    assert.throws(() => f.ledger.deleteId(id, "cli"));
+    assert.is(f.ledger.captures.count(), 4);
+    f.ledger.db.exec("DROP TRIGGER no_events");
+    assert.is(f.ledger.delete("all", "cli").count, 4);
+    const last = f.ledger.audit.list(1)[0]!;
+    assert.is(last.type, "deletion");
+    assert.is(last.data.count, 4);
+    // Expiry does not wait for its record.
+    storeCapture(f.ledger);
+    f.ledger.db.exec("CREATE TRIGGER no_events BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    clock.advance(181 * 86_400_000);
+    f.ledger.purge("schedule");
+    assert.is(f.ledger.captures.count(), 0);
+  } finally {
+    f.close();
     d.remove();
   }
 });
