@@ -11,7 +11,7 @@ import { BridgeClient } from "../firmware-bridge/client.ts";
 import { SystemClock } from "./adapters/system-clock.ts";
 import { encodeWav } from "./audio/wav.ts";
 import { AgentError } from "./errors.ts";
-import { openAgentDb } from "./ledger/agent-db.ts";
+import { asLedgerError, openAgentDb } from "./ledger/agent-db.ts";
 import { Ledger } from "./ledger/ledger.ts";
 import { DAY_MS } from "./ledger/retention.ts";
 import { createLogger } from "./log.ts";
@@ -73,9 +73,16 @@ function openLedger(config: Config): Ledger {
 }
 
 async function withLedger<T>(config: Config, fn: (l: Ledger) => Promise<T> | T): Promise<T> {
-  const l = openLedger(config);
+  let l: Ledger;
+  try {
+    l = openLedger(config);
+  } catch (e) {
+    throw asLedgerError(e, join(resolve(config.dataDir), "agent.db"));
+  }
   try {
     return await fn(l);
+  } catch (e) {
+    throw asLedgerError(e, join(resolve(config.dataDir), "agent.db"));
   } finally {
     l.stop();
     l.db.close();
@@ -120,7 +127,7 @@ async function sendDeletions(config: Config, l: Ledger, out: (s: string) => void
 
 const days = (ms: number): string => (ms >= DAY_MS ? `${Math.floor(ms / DAY_MS)} days` : ms >= 3_600_000 ? `${Math.floor(ms / 3_600_000)} h` : `${Math.max(0, Math.floor(ms / 60_000))} min`);
 
-export async function cmdLedger(cmd: string, argv: string[], resolveConfig: (file: string | undefined) => Config, out: (s: string) => void, outBinary: (b: Buffer) => void, stdoutIsTty: boolean): Promise<number> {
+export async function cmdLedger(cmd: string, argv: string[], resolveConfig: (file: string | undefined) => { config: Config; how: string }, out: (s: string) => void, outBinary: (b: Buffer) => void, stdoutIsTty: boolean): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
@@ -142,7 +149,10 @@ export async function cmdLedger(cmd: string, argv: string[], resolveConfig: (fil
     out(LEDGER_HELP[cmd]! + "\n");
     return 0;
   }
-  const config = resolveConfig(values.config);
+  const { config, how } = resolveConfig(values.config);
+  // Reading commands never create a ledger: a missing one is most likely the wrong directory.
+  const dbPath = join(resolve(config.dataDir), "agent.db");
+  if (!existsSync(dbPath)) usage(`no ledger at ${dbPath} (dataDir from ${how}); run this with the agent's config (--config FILE or SPA_CONFIG), or start the agent once to create it`);
   const allowed: Record<string, string[]> = { history: ["json"], play: ["out"], delete: ["last", "today", "all", "id"], export: ["out"], wipe: ["yes"], audit: ["json", "limit"] };
   for (const k of Object.keys(values)) if (k !== "config" && !allowed[cmd]!.includes(k)) usage(`'spa ${cmd}' does not take --${k}; see 'spa ${cmd} --help'`);
   const parseId = (s: string | undefined, what: string): number => {

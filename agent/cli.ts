@@ -19,6 +19,7 @@ import { openAgentDb } from "./ledger/agent-db.ts";
 import { CaptureStore } from "./ledger/captures.ts";
 import { mcadamsPcm16 } from "./privacy/mcadams.ts";
 import { agentClient, cmdLedger } from "./cli-ledger.ts";
+import { asLedgerError } from "./ledger/agent-db.ts";
 import { cmdFleet, cmdPolicy } from "./cli-policy.ts";
 import { createWebRtcVad } from "./audio/webrtc-vad.ts";
 import { SpeechEmbedder } from "./wake/embedding.ts";
@@ -115,11 +116,31 @@ function usage(message: string): never {
   throw new AgentError("USAGE", message);
 }
 
+/** Where an installed agent's config lives (scripts/speaker-privacy-agent.service). */
+export const SYSTEM_CONFIG = "/etc/speaker-privacy-agent/config.json";
+
+/**
+ * The config file in force, and how it was chosen: --config, then $SPA_CONFIG, then the installed
+ * config at SYSTEM_CONFIG (on a device, commands find the agent's ledger from anywhere), then
+ * none (built-in defaults, relative to the working directory).
+ */
+export function configSource(file: string | undefined, env: Record<string, string | undefined>, systemConfig = SYSTEM_CONFIG): { path: string | null; how: string } {
+  if (file) return { path: file, how: `--config ${file}` };
+  if (env.SPA_CONFIG) return { path: env.SPA_CONFIG, how: `$SPA_CONFIG (${env.SPA_CONFIG})` };
+  if (existsSync(systemConfig)) return { path: systemConfig, how: `the installed config ${systemConfig}` };
+  return { path: null, how: `no config file (no --config, no $SPA_CONFIG, no ${systemConfig}): the default dataDir, relative to ${process.cwd()}` };
+}
+
 function resolveConfig(file: string | undefined, sets: string[]): Config {
+  return resolveConfigWithSource(file, sets).config;
+}
+
+function resolveConfigWithSource(file: string | undefined, sets: string[]): { config: Config; how: string } {
   const env = process.env;
-  const path = file ?? env.SPA_CONFIG;
-  if (path && !existsSync(path)) usage(`config file ${path} does not exist`);
-  return loadConfig({ file: path ?? null, env, sets });
+  const src = configSource(file, env);
+  if (src.path && !existsSync(src.path)) usage(`config file ${src.path} does not exist`);
+  const config = loadConfig({ file: src.path, env, sets });
+  return { config, how: env.SPA_DATA_DIR ? `$SPA_DATA_DIR (${env.SPA_DATA_DIR})` : src.how };
 }
 
 /** "30m" | "2h" | "90s" | "15" (minutes) → minutes. */
@@ -223,7 +244,7 @@ async function cmdStart(argv: string[]): Promise<number> {
     await agent.start();
   } catch (e) {
     await agent.stop();
-    throw e;
+    throw asLedgerError(e, join(resolve(config.dataDir), "agent.db"));
   }
   return new Promise<number>(() => undefined);
 }
@@ -468,7 +489,7 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdLedger(
           cmd,
           rest,
-          (file) => resolveConfig(file, []),
+          (file) => resolveConfigWithSource(file, []),
           (s) => process.stdout.write(s),
           (b) => process.stdout.write(b),
           process.stdout.isTTY === true,

@@ -3,7 +3,7 @@
  * order (ledger → audio → bridge → gate → simulator/buttons → status) and stops them in
  * reverse, closing the microphone first.
  */
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Config } from "../config/schema.ts";
@@ -252,7 +252,13 @@ export class Agent {
     if (source instanceof FileSource) await source.load();
     this.#source = source;
 
-    const db = openAgentDb(join(resolve(config.dataDir), "agent.db"));
+    const dbPath = join(resolve(config.dataDir), "agent.db");
+    const statePath = join(resolve(config.dataDir), "gate.state");
+    // A ledger that vanished or was emptied while the mute state file says this speaker has run
+    // before is not a first start (issue 14.12): the household's choices in it are gone, so the
+    // agent boots muted, with training use off, and says so.
+    const ledgerGone = existsSync(statePath) && (!existsSync(dbPath) || statSync(dbPath).size === 0) ? `${dbPath} is ${existsSync(dbPath) ? "empty" : "missing"} although this speaker has run before` : null;
+    const db = openAgentDb(dbPath);
     this.#db = db;
     if (config.policy.mqtt.url && !config.device.id) throw new AgentError("CONFIG_INVALID", "policy.mqtt.url is set: device.id is needed for the device's topics");
     const trusted = loadTrustedKeys(config.policy);
@@ -355,6 +361,11 @@ export class Agent {
     const now = clock.now();
     const eff0 = engine.effective();
     const loaded = store.load();
+    if (ledgerGone) {
+      loaded.state = { mode: loaded.state?.mode ?? config.mode, hwSwitch: loaded.state?.hwSwitch ?? false, fleetMute: loaded.state?.fleetMute ?? false, userMute: {} };
+      loaded.problem = ledgerGone;
+      captures.setSetting(TRAINING_USE_SETTING, "false", now);
+    }
     const { state, expiredTimedMute } = initialState(loaded.state, now, {
       wakeAvailable: wake !== null,
       farFieldAllowed: eff0.farField && eff0.wakeWords.length > 0,
@@ -362,9 +373,9 @@ export class Agent {
     });
     if (loaded.problem) {
       // Fail closed: a mute that cannot be read back is a mute.
-      log.error("stored mute state unreadable; starting muted", { problem: loaded.problem });
+      log.error("starting muted: stored state unreadable or ledger gone", { problem: loaded.problem });
       io.out(`${loaded.problem}: starting muted (unmute when you are ready)`);
-      store.audit(now, { type: "boot-muted", reason: "unreadable-state" });
+      store.audit(now, { type: "boot-muted", reason: ledgerGone ? "ledger-missing" : "unreadable-state" });
     }
     if (expiredTimedMute) store.audit(now, { type: "unmute", cause: "timer" });
     // The state file exists from here on, holding the state the gate boots in.

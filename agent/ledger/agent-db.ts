@@ -119,6 +119,20 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/** What to do about a ledger that cannot be opened, in one line. */
+export function recoveryHint(path: string): string {
+  return `move it aside and start again (the agent then starts muted, with an empty ledger): mv ${path} ${path}.broken`;
+}
+
+/** A damaged-file error from SQLite (at open or any later read) as LEDGER_OPEN_FAILED with the way out; others unchanged. */
+export function asLedgerError(e: unknown, path: string): unknown {
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === "string" && (code.startsWith("SQLITE_CORRUPT") || code === "SQLITE_NOTADB")) {
+    return new AgentError("LEDGER_OPEN_FAILED", `${path} is damaged (${toError(e).message}); ${recoveryHint(path)}`, { cause: e });
+  }
+  return e;
+}
+
 export function openAgentDb(path: string): Db {
   let db: Db;
   try {
@@ -127,21 +141,31 @@ export function openAgentDb(path: string): Db {
   } catch (e) {
     throw new AgentError("LEDGER_OPEN_FAILED", `cannot open ${path}: ${toError(e).message}`, { cause: e });
   }
-  // A new file gets incremental auto-vacuum, so purges can hand free pages back to the file
-  // system; it has to be chosen before the first table exists.
-  const tables = (db.prepare("SELECT COUNT(*) AS n FROM sqlite_master").get() as { n: number }).n;
-  if (tables === 0) db.pragma("auto_vacuum = INCREMENTAL");
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = FULL");
-  db.pragma("foreign_keys = ON");
-  db.pragma("secure_delete = ON");
-  // Another process (spa history while the agent runs) may hold the write lock for a moment.
-  db.pragma("busy_timeout = 5000");
-  migrate(db);
-  if ((db.pragma("auto_vacuum", { simple: true }) as number) !== 2) {
-    // A file from before schema 3: switch once (VACUUM rewrites it, outside any transaction).
-    db.pragma("auto_vacuum = INCREMENTAL");
-    db.exec("VACUUM");
+  try {
+    // A file that is not a database (or is damaged) fails at the first statement: one clear
+    // error with what to do, never a stack trace (issue 14.12).
+    const tables = (db.prepare("SELECT COUNT(*) AS n FROM sqlite_master").get() as { n: number }).n;
+    // A new file gets incremental auto-vacuum, so purges can hand free pages back to the file
+    // system; it has to be chosen before the first table exists.
+    if (tables === 0) db.pragma("auto_vacuum = INCREMENTAL");
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    db.pragma("foreign_keys = ON");
+    db.pragma("secure_delete = ON");
+    // Another process (spa history while the agent runs) may hold the write lock for a moment.
+    db.pragma("busy_timeout = 5000");
+    migrate(db);
+    if ((db.pragma("auto_vacuum", { simple: true }) as number) !== 2) {
+      // A file from before schema 3: switch once (VACUUM rewrites it, outside any transaction).
+      db.pragma("auto_vacuum = INCREMENTAL");
+      db.exec("VACUUM");
+    }
+  } catch (e) {
+    db.close();
+    if (e instanceof AgentError) throw e;
+    const code = (e as { code?: string }).code;
+    if (code === "SQLITE_BUSY") throw new AgentError("LEDGER_OPEN_FAILED", `${path} is locked by another process; try again in a moment`, { cause: e });
+    throw new AgentError("LEDGER_OPEN_FAILED", `cannot open ${path}: ${toError(e).message}; ${recoveryHint(path)}`, { cause: e });
   }
   return db;
 }

@@ -11,7 +11,7 @@ import { AgentError, toError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Clock, TimerHandle } from "../ports/clock.ts";
 import { Millis } from "../units.ts";
-import { checkpoint, type Db } from "./agent-db.ts";
+import { checkpoint, recoveryHint, type Db } from "./agent-db.ts";
 import { AuditLog } from "./audit.ts";
 import { CaptureStore, type DeleteScope, type Removed } from "./captures.ts";
 import type { StorageHealth } from "./storage-health.ts";
@@ -220,7 +220,7 @@ export class Ledger {
   /** At start: integrity check, orphans, expired captures. Throws if the file is corrupt. */
   startup(): StartupReport {
     const integrity = (this.db.pragma("integrity_check", { simple: true }) as string) ?? "unknown";
-    if (integrity !== "ok") throw new AgentError("LEDGER_OPEN_FAILED", `agent.db failed its integrity check: ${integrity}`);
+    if (integrity !== "ok") throw new AgentError("LEDGER_OPEN_FAILED", `${this.db.name} failed its integrity check (${integrity.split("\n")[0]}); ${recoveryHint(this.db.name)}`);
     const o = this.captures.removeOrphans();
     unlinkAll(o.exportFiles, this.o.log);
     const purged = this.purge("start").count;

@@ -4,7 +4,7 @@
  * in capture/mic-collapse.)
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -184,6 +184,63 @@ F("14.10: a deletion and its audit event commit together (no deletion without a 
     assert.is(f.ledger.captures.count(), 0);
   } finally {
     f.close();
+    d.remove();
+  }
+});
+
+F("14.12: a damaged ledger is refused in one line with the way out; an emptied or vanished one boots muted", async () => {
+  const d = tempDir();
+  try {
+    const cfg = configFile(d.path, { status: { enabled: false } });
+    const dbPath = join(d.path, "data", "agent.db");
+    mkdirSync(join(d.path, "data"), { recursive: true });
+    writeFileSync(dbPath, Buffer.alloc(8192, 0x41));
+    for (const args of [["start", "--config", cfg], ["history", "--config", cfg]]) {
+      const r = spawnSync(process.execPath, [SPA, ...args], { encoding: "utf8", timeout: 120_000 });
+      assert.is(r.status, 1, `${args[0]}: ${r.stderr}`);
+      assert.not.match(r.stderr, /\n\s+at /, "no stack trace");
+      assert.match(r.stderr, /agent\.db/);
+      assert.match(r.stderr, /mv .*agent\.db .*agent\.db\.broken/);
+    }
+    rmSync(dbPath);
+    // A first start: not muted. Then the ledger is emptied, and then it vanishes: muted each time.
+    const boot = async (): Promise<{ agent: Agent; out: string[] }> => {
+      const out: string[] = [];
+      const agent = new Agent(parseConfig(JSON.parse(readFileSync(cfg, "utf8"))), { log: silentLogger, out: (l) => out.push(l), env: process.env });
+      await agent.start();
+      return { agent, out };
+    };
+    let { agent, out } = await boot();
+    assert.is(agent.driver!.snapshot().muted, false);
+    await agent.stop();
+    for (const damage of [() => writeFileSync(dbPath, ""), () => rmSync(dbPath)]) {
+      damage();
+      for (const f of ["agent.db-wal", "agent.db-shm"]) rmSync(join(d.path, "data", f), { force: true });
+      ({ agent, out } = await boot());
+      assert.is(agent.driver!.snapshot().muted, true, out.join("\n"));
+      assert.ok(out.some((l) => /agent\.db is (empty|missing) although this speaker has run before: starting muted/.test(l)), out.join("\n"));
+      assert.is(agent.captures!.setting("trainingUse"), "false");
+      await until(() => agent.ledger!.audit.list(10).some((e) => e.type === "boot-muted" && e.data.reason === "ledger-missing"), 5000, "the boot-muted privacy event");
+      await agent.stop();
+    }
+  } finally {
+    d.remove();
+  }
+});
+
+F("14.18: ledger commands refuse a missing ledger, naming the path and how the data dir was chosen", () => {
+  const d = tempDir();
+  try {
+    const r = spawnSync(process.execPath, [SPA, "history"], { encoding: "utf8", cwd: d.path, env: { ...process.env, SPA_CONFIG: "" } });
+    assert.is(r.status, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`no ledger at ${join(d.path, "data", "agent.db").replace(/[/.]/g, "\\$&")}`));
+    assert.match(r.stderr, /no config file/);
+    assert.not.ok(existsSync(join(d.path, "data")), "nothing created");
+    const cfg = configFile(d.path, { dataDir: join(d.path, "elsewhere") });
+    const r2 = spawnSync(process.execPath, [SPA, "audit"], { encoding: "utf8", cwd: d.path, env: { ...process.env, SPA_CONFIG: cfg } });
+    assert.is(r2.status, 1, r2.stderr);
+    assert.match(r2.stderr, /elsewhere\/agent\.db \(dataDir from \$SPA_CONFIG/);
+  } finally {
     d.remove();
   }
 });
