@@ -2,7 +2,7 @@
  * Operator tools: spa policy keygen | sign | push, and spa fleet status. They share the device's
  * policy schema and signing code, so what an operator signs is what a speaker checks.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import mqtt, { type MqttClient } from "mqtt";
@@ -11,6 +11,7 @@ import { canonicalJson } from "./ledger/audit.ts";
 import { EnvelopeSchema, PolicySchema } from "./policy/schema.ts";
 import { mqttOptions, topics } from "./policy/service.ts";
 import { generateKeys, signEnvelope } from "./policy/trust.ts";
+import { makeDirs } from "./fs-dirs.ts";
 
 export const POLICY_HELP: Record<string, string> = {
   policy: `Usage: spa policy keygen --out DIR
@@ -93,7 +94,7 @@ export async function cmdPolicy(argv: string[], out: (s: string) => void): Promi
   if (sub === "keygen") {
     if (!values.out || args.length) usage("'spa policy keygen' needs --out DIR");
     const k = generateKeys();
-    mkdirSync(values.out, { recursive: true, mode: 0o700 });
+    makeDirs(values.out, 0o700);
     const priv = join(values.out, "policy-key.pem");
     if (existsSync(priv)) usage(`${priv} exists; refusing to overwrite a key`);
     writeFileSync(priv, k.privatePem, { mode: 0o600 });

@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { BridgeClient } from "../firmware-bridge/client.ts";
-import { AgentError, isAgentError, toError } from "./errors.ts";
+import { AgentError, asFileError, isAgentError, toError } from "./errors.ts";
 import { createLogger } from "./log.ts";
 import { Agent } from "./main.ts";
 import { readWavAsPipeline } from "./audio/convert.ts";
@@ -28,7 +28,7 @@ import { enrollKeyword, loadTemplates, saveTemplates } from "./wake/enroll.ts";
 import { recordTakes } from "./audio/record-takes.ts";
 import { MicSource } from "./audio/mic-source.ts";
 
-const USER_ERRORS = new Set(["MIC_UNAVAILABLE", "RECORDER_EXITED", "ENROLL_REJECTED", "WAKE_MODEL_INVALID", "CONFIG_INVALID", "USAGE", "BRIDGE_SOCKET", "BRIDGE_TIMEOUT", "RECORDER_NOT_FOUND", "AUDIO_FORMAT", "AUDIO_FILE", "LEDGER_OPEN_FAILED", "BUTTONS_UNAVAILABLE", "UPLOAD_ENDPOINT_REFUSED"]);
+const USER_ERRORS = new Set(["FILE_ERROR", "MIC_UNAVAILABLE", "RECORDER_EXITED", "ENROLL_REJECTED", "WAKE_MODEL_INVALID", "CONFIG_INVALID", "USAGE", "BRIDGE_SOCKET", "BRIDGE_TIMEOUT", "RECORDER_NOT_FOUND", "AUDIO_FORMAT", "AUDIO_FILE", "LEDGER_OPEN_FAILED", "BUTTONS_UNAVAILABLE", "UPLOAD_ENDPOINT_REFUSED"]);
 
 const HELP: Record<string, string> = {
   main: `spa — speaker-privacy-agent
@@ -498,7 +498,8 @@ export async function main(argv: string[]): Promise<number> {
         usage(`unknown command '${cmd}'; run 'spa --help'`);
     }
   } catch (e) {
-    const err = toError(e);
+    // A file that cannot be written or read is the user's to fix: one line, the path, the cause.
+    const err = toError(asFileError(e));
     const code = (err as NodeJS.ErrnoException).code;
     if (isAgentError(err) && USER_ERRORS.has(err.code)) {
       process.stderr.write(`spa: ${err.message}\n`);

@@ -18,6 +18,7 @@ export type AgentErrorCode =
   | "BRIDGE_SOCKET"
   | "BRIDGE_TIMEOUT"
   | "LEDGER_OPEN_FAILED"
+  | "FILE_ERROR"
   | "UPLOAD_ENDPOINT_REFUSED"
   | "UPLOAD_FAILED"
   | "USAGE"
@@ -46,4 +47,33 @@ export function toError(e: unknown): Error {
 
 export function assertNever(x: never): never {
   throw new AgentError("INTERNAL", `unhandled variant ${JSON.stringify(x)}`);
+}
+
+/** Node's file system errors carry the path and the system call. */
+interface FsError extends Error {
+  code: string;
+  path?: string;
+  dest?: string;
+  syscall?: string;
+}
+
+const isFsError = (e: unknown): e is FsError => e instanceof Error && typeof (e as FsError).code === "string" && /^E[A-Z]+$/.test((e as FsError).code) && typeof (e as FsError).syscall === "string";
+
+const CAUSES: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  ENOTDIR: "a part of the path is not a directory",
+  EISDIR: "it is a directory",
+  EEXIST: "it already exists",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+  ENOSPC: "no space left on the device",
+};
+
+/** A file system error as one line naming the path and the cause (FILE_ERROR); anything else unchanged. */
+export function asFileError(e: unknown): unknown {
+  if (!isFsError(e)) return e;
+  const path = e.dest ?? e.path ?? "(unknown path)";
+  const verb = e.syscall === "open" || e.syscall === "write" ? "write or read" : e.syscall;
+  return new AgentError("FILE_ERROR", `cannot ${verb} ${path}: ${CAUSES[e.code] ?? e.code}`, { cause: e });
 }

@@ -4,7 +4,7 @@
  * drops the connection, and every agent → firmware message is broadcast to all clients.
  * The request handler is the one error boundary here: anything it throws becomes a nack.
  */
-import { chmodSync, lstatSync, mkdirSync, unlinkSync } from "node:fs";
+import { chmodSync, lstatSync, unlinkSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { dirname } from "node:path";
 import { AgentError, toError } from "../agent/errors.ts";
@@ -13,6 +13,7 @@ import type { BridgeLink } from "../agent/ports/bridge-link.ts";
 import type { GateSnapshot, LedPattern } from "../agent/capture/gate.machine.ts";
 import { decodeLine, encode, LineSplitter } from "./protocol/codec.ts";
 import { PROTOCOL_VERSION, type AgentMessage, type NackCode, type Request } from "./protocol/messages.ts";
+import { makeDirs } from "../agent/fs-dirs.ts";
 
 export type Reply = { ok: true; data?: Record<string, unknown> } | { ok: false; code: NackCode; message: string };
 
@@ -58,7 +59,7 @@ export class BridgeServer implements BridgeLink {
     const { socketPath, socketMode } = this.options;
     // A directory we create is closed to others, so nobody can connect in the moment between
     // listen() and chmod().
-    mkdirSync(dirname(socketPath), { recursive: true, mode: 0o750 });
+    makeDirs(dirname(socketPath), 0o750);
     await removeStaleSocket(socketPath);
     const server = createServer((c) => this.#accept(c));
     await new Promise<void>((resolve, reject) => {

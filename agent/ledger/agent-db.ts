@@ -5,10 +5,11 @@
  * numbered migrations run at open, tracked in PRAGMA user_version.
  */
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { chmodSync, existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { AgentError, toError } from "../errors.ts";
 import { AuditLog } from "./audit.ts";
+import { makeDirs } from "../fs-dirs.ts";
 
 export type Db = Database.Database;
 
@@ -136,7 +137,11 @@ export function asLedgerError(e: unknown, path: string): unknown {
 export function openAgentDb(path: string): Db {
   let db: Db;
   try {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    if (path !== ":memory:") {
+      // The data dir is the agent's own: closed to other users whatever the umask (issue 14.8).
+      makeDirs(dirname(path), 0o700);
+      chmodSync(dirname(path), 0o700);
+    }
     db = new Database(path);
   } catch (e) {
     throw new AgentError("LEDGER_OPEN_FAILED", `cannot open ${path}: ${toError(e).message}`, { cause: e });
@@ -160,6 +165,9 @@ export function openAgentDb(path: string): Db {
       db.pragma("auto_vacuum = INCREMENTAL");
       db.exec("VACUUM");
     }
+    // The ledger's files are the agent's alone, whatever the umask (issue 14.8); SQLite gives
+    // its -wal and -shm files the main file's mode.
+    if (path !== ":memory:") for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
   } catch (e) {
     db.close();
     if (e instanceof AgentError) throw e;

@@ -16,6 +16,7 @@ import { AuditLog } from "./audit.ts";
 import { CaptureStore, type DeleteScope, type Removed } from "./captures.ts";
 import type { StorageHealth } from "./storage-health.ts";
 import { DAY_MS, LedgerClock, nextExpiryInMs, retentionLimitMs } from "./retention.ts";
+import { makeDirs } from "../fs-dirs.ts";
 
 export interface LedgerOptions {
   /** The retention the policy asks for, in days (capped at 180 here whatever it says). */
@@ -172,7 +173,7 @@ export class Ledger {
    */
   export(dir: string): { captures: number; files: number } {
     const out = resolve(dir);
-    mkdirSync(out, { recursive: true, mode: 0o700 });
+    makeDirs(out, 0o700);
     if (readdirSync(out).length > 0) throw new AgentError("USAGE", `${out} is not empty; export into a new or empty directory`);
     this.purge("before-read");
     const rows = this.history(Number.MAX_SAFE_INTEGER);

@@ -3,10 +3,11 @@
  * audio) and `<uploadId>.json` (its envelope) in a directory, readable by the owner only.
  * Files are written under a temporary name and renamed, so a reader never sees half a file.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Uploader } from "../ports/uploader.ts";
 import type { UploadEnvelope } from "./envelope.ts";
+import { makeDirs } from "../fs-dirs.ts";
 
 export class OutboxUploader implements Uploader {
   readonly name: string;
@@ -15,7 +16,7 @@ export class OutboxUploader implements Uploader {
   }
 
   async send(envelope: UploadEnvelope, wav: Buffer): Promise<void> {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    makeDirs(this.dir, 0o700);
     const put = (name: string, data: Buffer | string): void => {
       const tmp = join(this.dir, `.${name}.part`);
       writeFileSync(tmp, data, { mode: 0o600 });

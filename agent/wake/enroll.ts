@@ -3,7 +3,7 @@
  * checked (pipeline format — by the WAV reader —, contains speech, 0.4–3 s of it after trimming);
  * what is kept is the phrase's embedding sequence only, never audio.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AgentError } from "../errors.ts";
 import type { Vad } from "../ports/vad.ts";
@@ -12,6 +12,7 @@ import { FRAME_MS, FRAME_SAMPLES } from "../units.ts";
 import type { SpeechEmbedder } from "./embedding.ts";
 import { embeddingEndMs } from "./embedding-engine.ts";
 import { calibrate, MIN_CLIPS, parseTemplates, serializeTemplates, TEMPLATES_FILE, type KeywordTemplates, type Templates } from "./templates.ts";
+import { makeDirs } from "../fs-dirs.ts";
 
 export const MIN_SPEECH_S = 0.4;
 export const MAX_SPEECH_S = 3;
@@ -123,7 +124,7 @@ export function loadTemplates(dir: string): Templates | null {
 
 /** Adds (or replaces) one keyword's templates in DIR/templates.json, readable by the owner only. */
 export function saveTemplates(dir: string, keyword: Keyword, kt: KeywordTemplates): string {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeDirs(dir, 0o700);
   const all = loadTemplates(dir) ?? {};
   all[keyword] = kt;
   const file = join(dir, TEMPLATES_FILE);

@@ -4,7 +4,7 @@
  * in capture/mic-collapse.)
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -242,6 +242,51 @@ F("14.18: ledger commands refuse a missing ledger, naming the path and how the d
     assert.match(r2.stderr, /elsewhere\/agent\.db \(dataDir from \$SPA_CONFIG/);
   } finally {
     d.remove();
+  }
+});
+
+F("14.17: every file error is one line naming the path and the cause, exit 1 (and /proc does not hang)", () => {
+  const d = tempDir();
+  const clock = new FakeClock(Date.now());
+  try {
+    const cfg = configFile(d.path);
+    const f = openLedgerAt(join(d.path, "data"), clock);
+    const id = storeCapture(f.ledger);
+    f.close();
+    const existing = join(d.path, "a-file");
+    writeFileSync(existing, "x");
+    const cases: Array<[string[], string]> = [
+      [["voice", "anonymize", "test/fixtures/audio/speech-16k.wav", "/no/dir/o.wav"], "/no/dir/o.wav"],
+      [["play", String(id), "--out", "/no/dir/x.wav", "--config", cfg], "/no/dir/x.wav"],
+      [["export", "--out", existing, "--config", cfg], existing],
+      [["export", "--out", "/proc/spa-export", "--config", cfg], "/proc/spa-export"],
+    ];
+    for (const [args, path] of cases) {
+      const r = spawnSync(process.execPath, [SPA, ...args], { encoding: "utf8", timeout: 60_000 });
+      assert.is(r.signal, null, `spa ${args.join(" ")} did not finish`);
+      assert.is(r.status, 1, `spa ${args.join(" ")}: ${r.stderr}`);
+      const lines = r.stderr.trim().split("\n");
+      assert.is(lines.length, 1, r.stderr);
+      assert.ok(lines[0]!.includes(path), r.stderr);
+    }
+  } finally {
+    d.remove();
+  }
+});
+
+F("14.8: the data dir is 0700 and the ledger's files 0600, whatever the umask", async () => {
+  const old = process.umask(0o002);
+  try {
+    const a = await startAgent();
+    try {
+      const data = a.config.dataDir;
+      assert.is(statSync(data).mode & 0o777, 0o700);
+      for (const f of ["agent.db", "agent.db-wal", "agent.db-shm", "gate.state"]) if (existsSync(join(data, f))) assert.is(statSync(join(data, f)).mode & 0o777, 0o600, f);
+    } finally {
+      await a.stop();
+    }
+  } finally {
+    process.umask(old);
   }
 });
 
