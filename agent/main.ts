@@ -396,6 +396,7 @@ export class Agent {
     const bridge = new BridgeServer({
       socketPath: resolve(config.bridge.socketPath),
       socketMode: parseInt(config.bridge.socketMode, 8),
+      maxClients: config.bridge.maxClients,
       log: log.child("bridge"),
       handler,
     });

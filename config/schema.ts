@@ -87,6 +87,7 @@ export const BridgeConfig = z
       .regex(/^0?[0-7]{3}$/, "an octal file mode such as 0660")
       .default("0660")
       .describe("permissions of the socket file (owner and group may connect)"),
+    maxClients: int(2, 1000, 64, "connections held at once; a new one beyond this sheds the idlest (first those that never said hello), so a mute always gets in"),
     evdev: z
       .object({
         device: z.string().min(1).nullable().default(null).describe("gpio-keys input device, e.g. /dev/input/event0; null = none"),

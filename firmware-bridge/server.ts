@@ -20,6 +20,8 @@ export type Reply = { ok: true; data?: Record<string, unknown> } | { ok: false; 
 export interface ClientInfo {
   readonly n: number;
   model: string | null;
+  /** When this client last sent a line (ms, monotonic enough for ordering). */
+  lastActive?: number;
 }
 
 export type RequestHandler = (msg: Request, client: ClientInfo) => Reply;
@@ -30,6 +32,8 @@ export interface BridgeServerOptions {
   socketMode: number;
   log: Logger;
   handler: RequestHandler;
+  /** Connections held at once; the idlest is shed to make room (default 64). */
+  maxClients?: number;
 }
 
 /** A client that stops reading is disconnected once this much output is queued for it. */
@@ -125,8 +129,32 @@ export class BridgeServer implements BridgeLink {
     c.write(line);
   }
 
+  /**
+   * Room for one more, always (issue 14.14): at the cap, the idlest connection goes, first among
+   * those that never introduced themselves with hello.
+   */
+  #makeRoom(): void {
+    const max = this.options.maxClients ?? 64;
+    while (this.#conns.size >= max) {
+      let victim: Socket | null = null;
+      let best: [number, number] | null = null;
+      for (const [sock, info] of this.#conns) {
+        const key: [number, number] = [info.model === null ? 0 : 1, info.lastActive ?? 0];
+        if (!best || key[0] < best[0] || (key[0] === best[0] && key[1] < best[1])) {
+          best = key;
+          victim = sock;
+        }
+      }
+      if (!victim) return;
+      this.options.log.warn("bridge connection limit reached; closing the idlest connection", { limit: max });
+      this.#conns.delete(victim);
+      victim.destroy();
+    }
+  }
+
   #accept(c: Socket): void {
-    const info: ClientInfo = { n: this.#next++, model: null };
+    this.#makeRoom();
+    const info: ClientInfo = { n: this.#next++, model: null, lastActive: performance.now() };
     this.#conns.set(c, info);
     this.counters.connections++;
     const splitter = new LineSplitter();
@@ -135,6 +163,7 @@ export class BridgeServer implements BridgeLink {
         // A client dropped for not reading gets none of its remaining requests handled.
         if (c.destroyed) return;
         this.counters.linesIn++;
+        info.lastActive = performance.now();
         if (ev.kind === "too-long") {
           this.#nack(c, null, "LINE_TOO_LONG", "line longer than 4096 bytes; discarded up to the next newline");
           continue;

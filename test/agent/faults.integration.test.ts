@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createConnection, type Socket } from "node:net";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -287,6 +288,32 @@ F("14.8: the data dir is 0700 and the ledger's files 0600, whatever the umask", 
     }
   } finally {
     process.umask(old);
+  }
+});
+
+F("14.14: held connections never starve a new one: at the cap the idlest goes and the mute gets in", async () => {
+  const a = await startAgent({ bridge: { maxClients: 8 } });
+  const held: Socket[] = [];
+  try {
+    const firmware = await BridgeClient.connect(a.socketPath);
+    assert.is((await firmware.request({ type: "hello", model: "X1", capabilities: ["led"] })).type, "ack");
+    for (let i = 0; i < 40; i++) {
+      const s = createConnection(a.socketPath);
+      s.on("error", () => undefined);
+      await new Promise<void>((r) => s.once("connect", () => r()));
+      held.push(s);
+    }
+    const c = await BridgeClient.connect(a.socketPath);
+    const r = await c.request({ type: "mute" });
+    assert.is(r.type, "ack", JSON.stringify(r));
+    assert.is(a.agent.driver!.snapshot().muted, true);
+    // The firmware that said hello outlived the anonymous connections.
+    assert.is((await firmware.request({ type: "get-state" })).type, "ack");
+    c.close();
+    firmware.close();
+  } finally {
+    for (const s of held) s.destroy();
+    await a.stop();
   }
 });
 

@@ -20,13 +20,13 @@ export async function startAgent(overrides: Record<string, unknown> = {}): Promi
   const config = parseConfig({
     dataDir: join(dir.path, "data"),
     audio: { source: "file", file: "test/fixtures/audio/speech-16k.wav", pacing: "realtime", loop: true },
-    bridge: { socketPath: join(dir.path, "run", "bridge.sock") },
+    bridge: { socketPath: join(dir.path, "run", "bridge.sock"), ...(overrides.bridge as Record<string, unknown> | undefined) },
     status: { enabled: false },
     // Bridge tests want a gate that only changes when they say so: no wake engine by default.
     wake: { engine: "none" },
     // Uploads go to the test's own directory, never the working tree.
     upload: { kind: "outbox", outboxDir: join(dir.path, "outbox") },
-    ...overrides,
+    ...Object.fromEntries(Object.entries(overrides).filter(([k]) => k !== "bridge")),
   });
   const out: string[] = [];
   const agent = new Agent(config, { log: silentLogger, out: (l) => out.push(l), env: process.env });
