@@ -67,9 +67,28 @@ export function mqttOptions(s: Omit<MqttSettings, "url" | "reconnectMinMs" | "re
   return o;
 }
 
+/** Repeated rejections of one kind (topic and code) are folded into one audit event per window. */
+export const REJECTION_WINDOW_MS = 10 * 60_000;
+/** How often envelopes rejected for time reasons are offered again (the clock may have been fixed). */
+export const RECHECK_EVERY_MS = 60_000;
+
+type Source = "fleet" | "device";
+interface Fold {
+  count: number;
+  since: number;
+  version: number | null;
+}
+
 export class PolicyService {
   #client: MqttClient | null = null;
   #delay = 0;
+  /** The last rejection per topic (the state topic reports each). */
+  readonly lastRejection: Record<Source, { code: string; version: number | null; at: string } | null> = { fleet: null, device: null };
+  /** Per topic and code: rejections not yet audited, and when the window opened (issue 14.9). */
+  readonly #folds = new Map<string, Fold>();
+  /** Per topic: an envelope refused only because of the clock, offered again later (issue 14.5). */
+  readonly #held = new Map<Source, string>();
+  #recheck: NodeJS.Timeout | null = null;
   readonly t: ReturnType<typeof topics>;
   status: "default" | "applied" = "default";
   connected = false;
@@ -101,23 +120,72 @@ export class PolicyService {
     }
   }
 
-  #handle(source: "fleet" | "device", payload: Buffer | string): void {
+  #handle(source: Source, payload: Buffer | string): void {
     if (payload.length === 0) return; // a cleared retained message
     const text = payload.toString();
     // The broker re-delivers the retained copy of the policy in force on every connect.
     if (this.o.engine.isApplied(text)) return;
     const r = this.o.engine.offer(text);
+    if (this.#held.get(source) !== text) this.#held.delete(source);
     if (r.ok) {
+      this.#held.delete(source);
       this.o.save(text, this.o.engine.floor);
       this.status = "applied";
+      this.lastRejection[source] = null;
       this.o.audit("policy-applied", { version: r.version, hash: r.hash, source });
       this.o.log.info("fleet policy applied", { version: r.version, source });
       this.o.onApplied();
     } else {
-      this.o.audit("policy-rejected", { code: r.code, version: r.version, source });
-      this.o.log.warn("fleet policy rejected", { code: r.code, version: r.version, source, reason: r.message });
+      this.lastRejection[source] = { code: r.code, version: r.version, at: new Date(this.o.now()).toISOString() };
+      if (r.code === "FROM_THE_FUTURE") this.#hold(source, text);
+      this.#rejected(source, r.code, r.version, r.message);
     }
     this.publishState();
+  }
+
+  /**
+   * Audits a rejection: the first of its kind (topic and code) at once, then one event per window
+   * with how many more came, so junk on a policy topic cannot fill the ledger.
+   */
+  #rejected(source: Source, code: string, version: number | null, reason: string): void {
+    const now = this.o.now();
+    const key = `${source}:${code}`;
+    const fold = this.#folds.get(key);
+    if (fold && now >= fold.since && now - fold.since < REJECTION_WINDOW_MS) {
+      fold.count++;
+      fold.version = version;
+      return;
+    }
+    if (fold && fold.count > 0) this.o.audit("policy-rejected", { code, version: fold.version, source, repeated: fold.count });
+    this.#folds.set(key, { count: 0, since: now, version });
+    this.o.audit("policy-rejected", { code, version, source });
+    this.o.log.warn("fleet policy rejected", { code, version, source, reason });
+  }
+
+  /** Writes the counts of folded rejections (at stop, and for tests). */
+  flushRejections(): void {
+    for (const [key, fold] of this.#folds) {
+      if (fold.count === 0) continue;
+      const [source, code] = key.split(":") as [Source, string];
+      this.o.audit("policy-rejected", { code, version: fold.version, source, repeated: fold.count });
+      fold.count = 0;
+    }
+  }
+
+  #hold(source: Source, text: string): void {
+    this.#held.set(source, text);
+    if (this.#recheck) return;
+    this.#recheck = setInterval(() => this.recheck(), RECHECK_EVERY_MS);
+    this.#recheck.unref();
+  }
+
+  /** Offers again what was refused only for the clock (a corrected clock lets it in). */
+  recheck(): void {
+    for (const [source, text] of [...this.#held]) this.handle(source, text);
+    if (this.#held.size === 0 && this.#recheck) {
+      clearInterval(this.#recheck);
+      this.#recheck = null;
+    }
   }
 
   state(): Record<string, unknown> {
@@ -128,6 +196,7 @@ export class PolicyService {
       policyHash: e.applied?.hash ?? null,
       status: this.status,
       lastRejection: e.lastRejection,
+      lastRejectionByTopic: this.lastRejection,
       compliance: this.o.compliance(),
       ...(this.o.storage ? { storage: this.o.storage() } : {}),
       at: new Date(this.o.now()).toISOString(),
@@ -172,6 +241,13 @@ export class PolicyService {
   }
 
   async stop(): Promise<void> {
+    if (this.#recheck) clearInterval(this.#recheck);
+    this.#recheck = null;
+    try {
+      this.flushRejections();
+    } catch (e) {
+      this.o.log.error("could not record folded policy rejections", { error: toError(e).message });
+    }
     const c = this.#client;
     this.#client = null;
     if (!c) return;

@@ -1,0 +1,71 @@
+/**
+ * The policy service's own rules (issue 14.5, 14.9): junk on a policy topic cannot fill the
+ * audit log; a policy refused because the device clock was behind applies once the clock is
+ * right, without waiting for a reconnect; each topic's last rejection is reported.
+ */
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { PolicyEngine } from "../../../agent/policy/engine.ts";
+import { PolicyService, REJECTION_WINDOW_MS } from "../../../agent/policy/service.ts";
+import { generateKeys, publicKeyFromPem, signEnvelope } from "../../../agent/policy/trust.ts";
+import { silentLogger } from "../../../agent/log.ts";
+
+const keys = generateKeys();
+const household = { retentionDays: 180, uploads: true, trainingUse: false, alphaMin: 0.5, alphaMax: 0.9, wakeWords: ["天猫精灵", "你好天猫"] as Array<"天猫精灵" | "你好天猫"> };
+
+function service(clock: { now: number }) {
+  const engine = new PolicyEngine({ trusted: new Map([[keys.keyId, publicKeyFromPem(keys.publicPem)]]), household: () => household, now: () => clock.now });
+  const audit: Array<{ type: string; data: Record<string, unknown> }> = [];
+  let applied = 0;
+  const svc = new PolicyService({
+    engine,
+    log: silentLogger,
+    deviceId: "d1",
+    fleet: "f1",
+    topicPrefix: "spa/v1",
+    load: () => ({ envelope: null, floor: 0 }),
+    save: () => undefined,
+    audit: (type, data) => void audit.push({ type, data }),
+    onApplied: () => void applied++,
+    compliance: () => ({ capturesKept: 0, oldestKeptDays: null, purged: 0, falseWakes: 0 }),
+    now: () => clock.now,
+  });
+  return { svc, engine, audit, applied: () => applied };
+}
+
+const S = suite("policy service");
+
+S("20,000 junk publishes make a handful of audit events, with the count", () => {
+  const clock = { now: Date.UTC(2026, 11, 2, 12) };
+  const { svc, audit } = service(clock);
+  for (let i = 0; i < 20_000; i++) {
+    svc.handle(i % 2 ? "fleet" : "device", i % 3 ? `junk ${i}` : JSON.stringify({ version: i }));
+    clock.now += 10; // 200 s in all: inside one window
+  }
+  assert.ok(audit.length <= 4, `${audit.length} audit events`);
+  clock.now += REJECTION_WINDOW_MS;
+  svc.handle("fleet", "junk again");
+  svc.flushRejections();
+  const counted = audit.reduce((n, e) => n + 1 + Number(e.data.repeated ?? 0), 0) - audit.filter((e) => e.data.repeated).length;
+  assert.is(counted, 20_001, "every rejection is counted");
+  assert.ok(audit.length <= 10, `${audit.length} audit events`);
+});
+
+S("a policy refused as from the future applies once the clock is corrected, without a reconnect", () => {
+  const real = Date.UTC(2026, 11, 2, 12);
+  const clock = { now: real - 3 * 86_400_000 }; // the device clock is three days behind
+  const { svc, engine, applied } = service(clock);
+  const env = signEnvelope(keys.privatePem, { policy: { forceMute: true }, version: 7, issuedAt: new Date(real).toISOString() });
+  svc.handle("fleet", JSON.stringify(env));
+  assert.is(engine.applied, null);
+  assert.equal(svc.lastRejection.fleet?.code, "FROM_THE_FUTURE");
+  assert.is(svc.lastRejection.device, null, "the device topic's report is its own");
+  clock.now = real + 1000; // NTP fixed the clock
+  svc.recheck();
+  assert.is(engine.applied?.version, 7);
+  assert.is(applied(), 1);
+  assert.is(svc.lastRejection.fleet, null);
+  assert.equal((svc.state().lastRejectionByTopic as Record<string, unknown>).fleet, null);
+});
+
+S.run();
