@@ -5,6 +5,12 @@
  * the agent has run, persisted, immune to wall-clock trouble: after a power cut that resets the
  * clock to 1970 it still counts on). A capture expires when either age reaches the limit:
  * min(policy retention, 180 days), the cap being a constant here, not configuration.
+ *
+ * The effective wall time is anchored: the last trusted reading plus the powered-on time since
+ * (a lower bound of the true time, so it also advances while the clock is stuck in the past). A
+ * reading more than MAX_CLOCK_LEAP_MS beyond that bound is not trusted (issue 14.4): one boot
+ * with a clock decades ahead must not date captures in 2100, prune the privacy history, or
+ * leave a high-water mark that later, correct readings can never reach.
  */
 import type { Clock } from "../ports/clock.ts";
 import type { Db } from "./agent-db.ts";
@@ -17,11 +23,21 @@ export function retentionLimitMs(policyDays: number): number {
   return days * DAY_MS;
 }
 
+/**
+ * How far a wall-clock reading may run ahead of the last trusted reading plus the powered-on time
+ * since, and still be trusted: the longest time a speaker may plausibly sit unplugged.
+ */
+export const MAX_CLOCK_LEAP_MS = 400 * DAY_MS;
+
 /** The ledger's notion of now: effective wall time and powered-on time, persisted. */
 export class LedgerClock {
+  /** The effective wall time at powered-on time #anchorUptime (the high-water mark). */
   #highWater: number;
+  #anchorUptime: number;
   #uptimeBase: number;
   #monoBase: number;
+  /** False while the wall clock reads implausibly far ahead (reported, never followed). */
+  clockTrusted = true;
 
   constructor(
     readonly db: Db,
@@ -30,15 +46,25 @@ export class LedgerClock {
     readonly onWrite: (error: unknown | null) => void = () => undefined,
   ) {
     const row = db.prepare("SELECT wall_high_water AS w, uptime_ms AS u FROM ledger_clock WHERE id = 1").get() as { w: number; u: number } | undefined;
-    this.#highWater = Math.max(row?.w ?? 0, clock.now());
     this.#uptimeBase = row?.u ?? 0;
     this.#monoBase = clock.monotonic();
+    // First start: the clock is all there is. Later: the stored anchor, then the reading if plausible.
+    this.#highWater = row?.w ?? clock.now();
+    this.#anchorUptime = this.#uptimeBase;
     this.persist();
   }
 
-  /** Wall time, but never earlier than any wall time seen before (also across restarts). */
+  /**
+   * Effective wall time: never earlier than before (also across restarts), advancing at least
+   * with powered-on time, and following the clock only where the clock is plausible.
+   */
   wall(): number {
-    this.#highWater = Math.max(this.#highWater, this.clock.now());
+    const up = this.uptime();
+    const floor = this.#highWater + Math.max(0, up - this.#anchorUptime);
+    const reading = this.clock.now();
+    this.clockTrusted = reading <= floor + MAX_CLOCK_LEAP_MS;
+    this.#highWater = this.clockTrusted ? Math.max(floor, reading) : floor;
+    this.#anchorUptime = up;
     return this.#highWater;
   }
 

@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { DAY_MS, RETENTION_CAP_DAYS, retentionLimitMs } from "../../../agent/ledger/retention.ts";
+import { MAX_CLOCK_LEAP_MS, DAY_MS, RETENTION_CAP_DAYS, retentionLimitMs } from "../../../agent/ledger/retention.ts";
 import { FakeClock } from "../../fakes/fake-clock.ts";
 import { openLedgerAt, storeCapture, type LedgerFixture } from "../../helpers/ledger-fixture.ts";
 import { tempDir } from "../../helpers/tmp.ts";
@@ -128,6 +128,35 @@ R("history says when each capture expires", () => {
   assert.is(h!.expiresInMs, 20 * DAY_MS);
 });
 
+R("one boot with the clock 74 years ahead dates nothing in 2100, prunes no history, and leaves no mark (issue 14.4)", () => {
+  f = openLedgerAt(dir.path, clock);
+  const start = clock.now();
+  storeCapture(f.ledger);
+  f.ledger.audit.append(clock.now(), "mute", { cause: "button" });
+  const events = f.ledger.audit.list(100).length;
+  f.ledger.stop();
+  clock.set(start + 74 * 365 * DAY_MS);
+  f.reopen(clock);
+  assert.is(f.ledger.clock.clockTrusted, false);
+  clock.advance(DAY_MS);
+  const id = storeCapture(f.ledger);
+  const wallOf = (cid: number): number => (f.ledger.db.prepare("SELECT captured_wall AS w FROM captures WHERE id = ?").get(cid) as { w: number }).w;
+  assert.ok(wallOf(id) < start + 2 * DAY_MS, `captured ${new Date(wallOf(id)).toISOString()}`);
+  f.ledger.purge("schedule");
+  assert.is(f.ledger.audit.list(100).length, events, "no audit history pruned by the implausible clock");
+  assert.is(kept(), 2, "nothing expired by the implausible clock");
+  // The clock is put right: new captures are dated by it, and the old ones still expire on time.
+  f.ledger.stop();
+  clock.set(start + 3 * DAY_MS);
+  f.reopen(clock);
+  assert.is(f.ledger.clock.clockTrusted, true);
+  const later = storeCapture(f.ledger);
+  assert.is(wallOf(later), start + 3 * DAY_MS);
+  clock.advance(178 * DAY_MS);
+  f.ledger.purge("schedule");
+  assert.equal(f.ledger.captures.list(10).map((c) => c.id), [later], "the two older ones expired on time, the young one stays");
+});
+
 R.run();
 
 /**
@@ -149,7 +178,7 @@ type Op =
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ k: "capture" as const }) },
   { weight: 5, arbitrary: fc.integer({ min: 1, max: 150 * DAY_MS }).map((ms) => ({ k: "advance" as const, ms })) },
-  { weight: 2, arbitrary: fc.integer({ min: -3650 * DAY_MS, max: 200 * DAY_MS }).map((ms) => ({ k: "jump" as const, ms })) },
+  { weight: 2, arbitrary: fc.oneof(fc.integer({ min: -3650 * DAY_MS, max: 200 * DAY_MS }), fc.integer({ min: 401 * DAY_MS, max: 80 * 365 * DAY_MS })).map((ms) => ({ k: "jump" as const, ms })) },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 100 * DAY_MS }).map((ms) => ({ k: "poweroff" as const, ms })) },
   { weight: 1, arbitrary: fc.constant({ k: "restart" as const }) },
   { weight: 1, arbitrary: fc.constant({ k: "delete-last" as const }) },
@@ -166,13 +195,18 @@ P("nothing past the limit survives a purge; nothing younger is lost unless delet
       const d = tempDir();
       const c = new FakeClock(Date.UTC(2026, 0, 1));
       const fx = openLedgerAt(d.path, c);
-      // The model: per live capture, its id, birth by the highest wall time, and powered-on birth.
+      // The model: per live capture, its id, birth by the effective wall time, and powered-on birth.
+      // Effective wall time: the last anchor plus the powered-on time since, or the clock where
+      // the clock is ahead of that by no more than MAX_CLOCK_LEAP_MS (retention.ts).
       let high: number = c.now();
+      let anchorUp = 0;
       let uptime = 0;
       const model = new Map<number, { wall: number; up: number }>();
       // The ledger knows the wall clock only where it reads it (captures, purges, restarts).
       const observe = (): void => {
-        high = Math.max(high, c.now());
+        const floor = high + (uptime - anchorUp);
+        high = c.now() <= floor + MAX_CLOCK_LEAP_MS ? Math.max(floor, c.now()) : floor;
+        anchorUp = uptime;
       };
       const limit = (): number => Math.min(180, fx.retention.days) * DAY_MS;
       const expired = (m: { wall: number; up: number }): boolean => high - m.wall >= limit() || uptime - m.up >= limit();
