@@ -187,6 +187,8 @@ function filteredWake(engine: WakeEngine, allowed: () => readonly Keyword[]): Wa
 export const POLICY_SETTING = "policy.envelope";
 /** The highest policy version ever applied (replay floor; kept through wipes). */
 export const POLICY_FLOOR_SETTING = "policy.floor";
+/** Which topic the stored policy came from ("fleet" or "device"). */
+export const POLICY_SOURCE_SETTING = "policy.source";
 
 /** Household setting names in the ledger's settings table. */
 export const TRAINING_USE_SETTING = "trainingUse";
@@ -306,8 +308,9 @@ export class Agent {
       deviceId: config.device.id ?? "unset",
       fleet: config.policy.mqtt.fleet,
       topicPrefix: config.policy.mqtt.topicPrefix,
-      load: () => ({ envelope: captures.setting(POLICY_SETTING), floor: Number(captures.setting(POLICY_FLOOR_SETTING) ?? 0) }),
-      save: (env, floor) => {
+      load: () => ({ envelope: captures.setting(POLICY_SETTING), floor: Number(captures.setting(POLICY_FLOOR_SETTING) ?? 0), source: captures.setting(POLICY_SOURCE_SETTING) === "fleet" ? "fleet" : "device" }),
+      save: (env, floor, source) => {
+        captures.setSetting(POLICY_SOURCE_SETTING, source, clock.now());
         captures.setSetting(POLICY_SETTING, env, clock.now());
         captures.setSetting(POLICY_FLOOR_SETTING, String(floor), clock.now());
       },
@@ -334,7 +337,7 @@ export class Agent {
       return eff.uploadEndpoints === null || config.upload.kind !== "https" || eff.uploadEndpoints.includes(new URL(config.upload.endpoint!).hostname);
     };
     const uploads = uploader
-      ? new UploadWorker({ store: captures, uploader, clock, log: log.child("upload"), retryBaseMs: config.upload.retryBaseMs, retryMaxMs: config.upload.retryMaxMs, random: cryptoUniform, audit: (type, data) => ledger.audit.append(clock.now(), type, data), permit: () => ({ uploads: uploadsAllowed(), trainingAllowed: engine.effective().trainingAllowed }) })
+      ? new UploadWorker({ store: captures, uploader, clock, log: log.child("upload"), retryBaseMs: config.upload.retryBaseMs, retryMaxMs: config.upload.retryMaxMs, random: cryptoUniform, deletionGapMaxMs: config.upload.deletionGapMaxSeconds * 1000, audit: (type, data) => ledger.audit.append(clock.now(), type, data), permit: () => ({ uploads: uploadsAllowed(), trainingAllowed: engine.effective().trainingAllowed }) })
       : null;
     this.#uploads = uploads;
     io.out(`uploads: ${uploader ? uploader.name : "off (captures stay on this device)"}`);
@@ -345,9 +348,11 @@ export class Agent {
       alphaRange: () => engine.effective().alpha,
       uploadsOn: () => uploads !== null && uploadsAllowed(),
       trainingAllowed: () => engine.effective().trainingAllowed,
-      policyVersion: () => engine.effective().version,
+      // Only a fleet-wide policy's version: a per-device policy's version could single this speaker out.
+      policyVersion: () => (policy.appliedFrom === "fleet" ? engine.effective().version : 0),
       locale: config.privacy.locale,
       queueMax: config.upload.queueMax,
+      sendDelayMaxMs: config.upload.sendDelayMaxSeconds * 1000,
       onQueued: () => uploads?.kick(),
       birth: (startedAt) => ledger.clock.birth(Math.min(3_600_000, Math.max(0, clock.now() - startedAt))),
       onStored: () => ledger.stored(),

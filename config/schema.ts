@@ -196,10 +196,12 @@ export const UploadConfig = z
     endpoint: z.string().url().nullable().default(null).describe("https: upload URL; must be https:// unless the host is loopback"),
     allowedHosts: z.array(z.string().min(1)).default([]).describe("https: hosts the endpoint may name (an allowlist); empty = none allowed"),
     caFile: z.string().min(1).nullable().default(null).describe("https: PEM CA bundle to trust instead of the system's (private endpoints)"),
-    timeoutMs: int(1000, 120000, 15000, "https: give up one attempt after this long"),
+    timeoutMs: int(1000, 120000, 15000, "https: give up one attempt after this long in all (a total deadline, not only an idle timeout)"),
     retryBaseMs: int(100, 3600000, 5000, "first retry delay; doubles per failed attempt, with ±50 % jitter"),
     retryMaxMs: int(1000, 86400000, 3600000, "longest retry delay"),
     queueMax: int(1, 100000, 500, "bounded queue: beyond this many waiting uploads the oldest are dropped (the capture stays local)"),
+    sendDelayMaxSeconds: int(0, 86400, 300, "each upload leaves after a random delay of up to this long, so the receiver cannot tell when it was captured"),
+    deletionGapMaxSeconds: int(0, 3600, 60, "upstream deletion requests leave one at a time, in random order, with a random gap of up to this long between them"),
   })
   .strict()
   .refine((u) => u.kind !== "https" || u.endpoint !== null, { message: "upload.kind https needs upload.endpoint", path: ["endpoint"] });

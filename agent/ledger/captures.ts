@@ -244,8 +244,25 @@ export class CaptureStore {
     }>;
   }
 
-  dueDeletion(now: number): { uploadId: string; attempts: number } | null {
-    return (this.db.prepare("SELECT upload_id AS uploadId, attempts FROM deletion_requests WHERE next_attempt_at <= ? ORDER BY queued_at, upload_id LIMIT 1").get(now) as { uploadId: string; attempts: number } | undefined) ?? null;
+  /**
+   * A due deletion request. `pick` in [0, 1) chooses among all that are due, so several requests
+   * leave in random order, not in the order of the captures (issue 14.7); 0 takes the oldest.
+   */
+  dueDeletion(now: number, pick = 0): { uploadId: string; attempts: number } | null {
+    const due = (this.db.prepare("SELECT COUNT(*) AS n FROM deletion_requests WHERE next_attempt_at <= ?").get(now) as { n: number }).n;
+    if (due === 0) return null;
+    const offset = Math.min(due - 1, Math.floor(pick * due));
+    return (this.db.prepare("SELECT upload_id AS uploadId, attempts FROM deletion_requests WHERE next_attempt_at <= ? ORDER BY queued_at, upload_id LIMIT 1 OFFSET ?").get(now, offset) as { uploadId: string; attempts: number } | undefined) ?? null;
+  }
+
+  /** When the next deletion request is due (null with none). */
+  nextDeletionDue(): number | null {
+    return (this.db.prepare("SELECT MIN(next_attempt_at) AS t FROM deletion_requests").get() as { t: number | null }).t;
+  }
+
+  /** When the next upload is due (null with none). */
+  nextUploadDue(): number | null {
+    return (this.db.prepare("SELECT MIN(next_attempt_at) AS t FROM upload_queue").get() as { t: number | null }).t;
   }
 
   deletionDone(uploadId: string): void {

@@ -26,8 +26,8 @@ export interface PolicyServiceOptions {
   fleet: string;
   topicPrefix: string;
   /** Stored envelope (last good) and version floor, and persistence of a new one. */
-  load: () => { envelope: string | null; floor: number };
-  save: (envelope: string, floor: number) => void;
+  load: () => { envelope: string | null; floor: number; source?: "fleet" | "device" };
+  save: (envelope: string, floor: number, source: "fleet" | "device") => void;
   audit: (type: "policy-applied" | "policy-rejected", data: Record<string, unknown>) => void;
   /** Called after a new policy was applied. */
   onApplied: () => void;
@@ -91,6 +91,8 @@ export class PolicyService {
   #recheck: NodeJS.Timeout | null = null;
   readonly t: ReturnType<typeof topics>;
   status: "default" | "applied" = "default";
+  /** The topic the policy in force came from (uploads name only a fleet policy's version). */
+  appliedFrom: "fleet" | "device" | null = null;
   connected = false;
 
   constructor(readonly o: PolicyServiceOptions) {
@@ -106,7 +108,10 @@ export class PolicyService {
     this.o.engine.floor = Math.max(this.o.engine.floor, stored.floor);
     if (!stored.envelope) return;
     const r = this.o.engine.restore(stored.envelope);
-    if (r.ok) this.status = "applied";
+    if (r.ok) {
+      this.status = "applied";
+      this.appliedFrom = stored.source ?? "device";
+    }
     else this.o.log.warn("the stored policy no longer verifies (key rotated?); household settings apply until a newer policy arrives", { code: r.code });
   }
 
@@ -129,8 +134,9 @@ export class PolicyService {
     if (this.#held.get(source) !== text) this.#held.delete(source);
     if (r.ok) {
       this.#held.delete(source);
-      this.o.save(text, this.o.engine.floor);
+      this.o.save(text, this.o.engine.floor, source);
       this.status = "applied";
+      this.appliedFrom = source;
       this.lastRejection[source] = null;
       this.o.audit("policy-applied", { version: r.version, hash: r.hash, source });
       this.o.log.info("fleet policy applied", { version: r.version, source });

@@ -23,6 +23,8 @@ export interface VoiceSinkOptions {
   policyVersion: () => number;
   locale: string;
   queueMax: number;
+  /** An upload is first sent after a random delay of up to this long (0: at once). */
+  sendDelayMaxMs?: number;
   /** Retention birth times of a capture that started at `startedAt` (ledger's clocks). */
   birth: (startedAt: number) => { wall: number; uptime: number };
   /** Told after a capture was stored (the ledger schedules its expiry). */
@@ -101,7 +103,8 @@ export class VoiceSink implements SessionSink {
           capturedUptime: birth.uptime,
         },
         modified,
-        envelope ? { uploadId: envelope.uploadId, envelope: JSON.stringify(envelope), at: session.endedAt } : null,
+        // A random send delay: the receiver must not learn the capture time from the arrival time.
+        envelope ? { uploadId: envelope.uploadId, envelope: JSON.stringify(envelope), at: session.endedAt + (this.o.sendDelayMaxMs ? Math.round(this.o.sendDelayMaxMs * this.o.random()) : 0) } : null,
       );
       this.counters.stored++;
       this.o.onStored?.();

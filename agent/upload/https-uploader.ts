@@ -89,6 +89,10 @@ export class HttpsUploader implements Uploader {
           res.on("error", (e) => reject(new AgentError("UPLOAD_FAILED", toError(e).message)));
         },
       );
+      // Two bounds: the socket's idle timeout, and a total deadline for the whole exchange, so a
+      // receiver trickling a byte now and then cannot hold a request for ever (issue 14.6).
+      const deadline = setTimeout(() => r.destroy(new Error(`not done within ${this.o.timeoutMs} ms`)), this.o.timeoutMs);
+      r.on("close", () => clearTimeout(deadline));
       r.on("timeout", () => r.destroy(new Error(`no answer within ${this.o.timeoutMs} ms`)));
       r.on("error", (e) => reject(e instanceof AgentError ? e : new AgentError("UPLOAD_FAILED", toError(e).message)));
       r.end(body);

@@ -1,9 +1,12 @@
 /**
- * Drains the persistent upload queue: sends what is due, one at a time, and on failure
- * reschedules with exponential backoff and ±50 % jitter (so a fleet that lost its endpoint does
- * not come back in lockstep). The queue lives in the ledger, so it survives restarts; an entry
- * leaves it only after the receiver accepted it. Audio is decrypted just for the send and
- * zero-filled afterwards.
+ * Drains the persistent upload queue and the upstream deletion requests, in two independent
+ * lanes (issue 14.6): a slow receiver holding an upload never delays what the household asked
+ * to delete. Each lane sends one request at a time and on failure reschedules with exponential
+ * backoff and ±50 % jitter (so a fleet that lost its endpoint does not come back in lockstep).
+ * Deletion requests leave in random order, spaced by a random gap (issue 14.7), so the receiver
+ * cannot link several uploads as one household's by their deletions arriving together. The
+ * queue lives in the ledger, so it survives restarts; an entry leaves it only after the receiver
+ * accepted it. Audio is decrypted just for the send and zero-filled afterwards.
  */
 import { encodeWav } from "../audio/wav.ts";
 import { toError } from "../errors.ts";
@@ -21,8 +24,10 @@ export interface UploadWorkerOptions {
   log: Logger;
   retryBaseMs: number;
   retryMaxMs: number;
-  /** Uniform [0, 1) for the jitter. */
+  /** Uniform [0, 1) for the jitter, the order of deletion requests and the gaps between them. */
   random: () => number;
+  /** Longest random gap after each deletion request before the next one (default 0: none). */
+  deletionGapMaxMs?: number;
   /**
    * Checked for every upload at send time, not only when it was queued: a policy or household
    * choice made since may forbid it (dropped) or withdraw training use (sent as not allowed).
@@ -43,106 +48,164 @@ export function backoffMs(attempts: number, baseMs: number, maxMs: number, u: nu
   return Math.round(raw * (0.5 + u));
 }
 
-export class UploadWorker {
-  readonly counters: UploadCounters = { sent: 0, failedAttempts: 0, deletions: 0 };
+/** One lane: drains while something is due, one request at a time, then sleeps until the next. */
+class Lane {
   #timer: TimerHandle | null = null;
   #running: Promise<void> | null = null;
   #again = false;
   #stopped = true;
   /** The last drain hit an error: wait a little before the next one, never spin. */
   #pause = false;
+  /** Not before this wall time: the gap after the last request. */
+  #notBefore = 0;
 
-  constructor(readonly o: UploadWorkerOptions) {}
+  constructor(
+    readonly name: string,
+    readonly clock: Clock,
+    readonly log: Logger,
+    /** One request; false when nothing is due. Returns the gap to keep before the next one. */
+    readonly step: () => Promise<{ gapMs: number } | false>,
+    readonly nextDue: () => number | null,
+  ) {}
 
   start(): void {
     this.#stopped = false;
     this.kick();
   }
 
-  /** Something became due (a new capture, `spa uploads retry`): look at the queue now. */
   kick(): void {
     if (this.#stopped) return;
     if (this.#running) {
       this.#again = true;
       return;
     }
+    if (this.clock.now() < this.#notBefore) return this.#schedule();
     this.#timer?.cancel();
     this.#timer = null;
     this.#running = this.#drain()
       .catch(() => undefined)
       .finally(() => {
-      this.#running = null;
-      if (this.#again) {
-        this.#again = false;
-        this.kick();
-      } else this.#schedule();
-    });
+        this.#running = null;
+        if (this.#again && this.clock.now() >= this.#notBefore) {
+          this.#again = false;
+          this.kick();
+        } else {
+          this.#again = false;
+          this.#schedule();
+        }
+      });
   }
 
-  /** Resolves when nothing is being sent (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.#running) await this.#running;
+  get busy(): Promise<void> | null {
+    return this.#running;
   }
 
-  async stop(): Promise<void> {
+  stop(): void {
     this.#stopped = true;
     this.#timer?.cancel();
     this.#timer = null;
-    await this.idle();
   }
 
   #schedule(): void {
     if (this.#stopped) return;
     let next: number | null;
     try {
-      next = this.o.store.nextDue();
+      next = this.nextDue();
     } catch {
-      next = this.o.clock.now();
+      next = this.clock.now();
       this.#pause = true;
     }
     if (next === null) return;
-    const wait = Math.max(this.#pause ? 1000 : 0, next - this.o.clock.now());
+    const wait = Math.max(this.#pause ? 1000 : 0, next - this.clock.now(), this.#notBefore - this.clock.now());
     this.#pause = false;
-    this.#timer = this.o.clock.after(Millis(wait), () => {
+    this.#timer?.cancel();
+    this.#timer = this.clock.after(Millis(wait), () => {
       this.#timer = null;
       this.kick();
     });
   }
 
   async #drain(): Promise<void> {
-    const { log } = this.o;
     for (;;) {
-      if (this.#stopped) return;
+      if (this.#stopped || this.clock.now() < this.#notBefore) return;
       try {
-        if (!(await this.#step())) return;
+        const r = await this.step();
+        if (!r) return;
+        if (r.gapMs > 0) this.#notBefore = this.clock.now() + r.gapMs;
       } catch (e) {
         // A database error (busy, full) must not take the agent down; try again later.
-        log.error("upload queue step failed; retrying later", { error: toError(e).message });
+        this.log.error(`${this.name} step failed; retrying later`, { error: toError(e).message });
         this.#pause = true;
         return;
       }
     }
   }
+}
 
-  /** One deletion request or one upload; false when nothing is due. */
-  async #step(): Promise<boolean> {
-    const { store, uploader, clock, log } = this.o;
-    // Deletion requests first: what the household deleted goes before anything new.
-    const del = store.dueDeletion(clock.now());
-    if (del) {
-      try {
-        await uploader.requestDeletion(del.uploadId);
-        store.deletionDone(del.uploadId);
-        this.counters.deletions++;
-        this.o.audit?.("upstream-deletion", { outcome: "done" });
-        log.info("upstream copy deleted", { via: uploader.name });
-      } catch (e) {
-        const delay = backoffMs(del.attempts, this.o.retryBaseMs, this.o.retryMaxMs, this.o.random());
-        store.deletionFailed(del.uploadId, clock.now() + delay, toError(e).message.slice(0, 200));
-        log.warn("upstream deletion failed; will retry", { via: uploader.name, retryInMs: delay, error: toError(e).message });
-      }
-      return true;
+export class UploadWorker {
+  readonly counters: UploadCounters = { sent: 0, failedAttempts: 0, deletions: 0 };
+  readonly #deletions: Lane;
+  readonly #uploads: Lane;
+
+  constructor(readonly o: UploadWorkerOptions) {
+    this.#deletions = new Lane("upstream deletion", o.clock, o.log, () => this.#deletionStep(), () => o.store.nextDeletionDue());
+    this.#uploads = new Lane("upload", o.clock, o.log, () => this.#uploadStep(), () => o.store.nextUploadDue());
+  }
+
+  start(): void {
+    this.#deletions.start();
+    this.#uploads.start();
+  }
+
+  /** Something became due (a new capture, a deletion, `spa uploads retry`): look now. */
+  kick(): void {
+    this.#deletions.kick();
+    this.#uploads.kick();
+  }
+
+  /** Resolves when nothing is being sent (tests, shutdown). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const busy = [this.#deletions.busy, this.#uploads.busy].filter((p) => p !== null);
+      if (busy.length === 0) return;
+      await Promise.all(busy);
     }
+  }
+
+  /**
+   * Stops both lanes and waits for a request in flight at most `boundMs` (a receiver that
+   * trickles its answer must not hold up shutdown; an unanswered upload is sent again later).
+   */
+  async stop(boundMs = 2000): Promise<void> {
+    this.#deletions.stop();
+    this.#uploads.stop();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.idle(), new Promise<void>((r) => (timer = setTimeout(r, boundMs)))]);
+    clearTimeout(timer);
+  }
+
+  /** One deletion request, picked at random among those due; false when none is due. */
+  async #deletionStep(): Promise<{ gapMs: number } | false> {
+    const { store, uploader, clock, log } = this.o;
+    const del = store.dueDeletion(clock.now(), this.o.random());
+    if (!del) return false;
+    try {
+      await uploader.requestDeletion(del.uploadId);
+      store.deletionDone(del.uploadId);
+      this.counters.deletions++;
+      this.o.audit?.("upstream-deletion", { outcome: "done" });
+      log.info("upstream copy deleted", { via: uploader.name });
+    } catch (e) {
+      const delay = backoffMs(del.attempts, this.o.retryBaseMs, this.o.retryMaxMs, this.o.random());
+      store.deletionFailed(del.uploadId, clock.now() + delay, toError(e).message.slice(0, 200));
+      log.warn("upstream deletion failed; will retry", { via: uploader.name, retryInMs: delay, error: toError(e).message });
+    }
+    return { gapMs: Math.round((this.o.deletionGapMaxMs ?? 0) * this.o.random()) };
+  }
+
+  /** One upload; false when none is due. */
+  async #uploadStep(): Promise<{ gapMs: number } | false> {
+    const { store, uploader, clock, log } = this.o;
     const [item] = store.due(clock.now(), 1);
     if (!item) return false;
     let audio: Int16Array | null = null;
@@ -153,7 +216,7 @@ export class UploadWorker {
       if (permit && !permit.uploads) {
         store.dropUpload(item.captureId);
         log.info("queued upload dropped: uploads are no longer allowed");
-        return true;
+        return { gapMs: 0 };
       }
       if (permit && !permit.trainingAllowed && envelope.trainingAllowed) envelope = { ...envelope, trainingAllowed: false };
       // A capture whose audio cannot be decrypted (damaged storage) throws here, like a failed send.
@@ -175,6 +238,6 @@ export class UploadWorker {
       audio?.fill(0);
       wav?.fill(0);
     }
-    return true;
+    return { gapMs: 0 };
   }
 }

@@ -25,7 +25,8 @@ export async function startAgent(overrides: Record<string, unknown> = {}): Promi
     // Bridge tests want a gate that only changes when they say so: no wake engine by default.
     wake: { engine: "none" },
     // Uploads go to the test's own directory, never the working tree.
-    upload: { kind: "outbox", outboxDir: join(dir.path, "outbox") },
+    // No send delay or deletion gaps: tests wait for uploads as events.
+    upload: { kind: "outbox", outboxDir: join(dir.path, "outbox"), sendDelayMaxSeconds: 0, deletionGapMaxSeconds: 0 },
     ...Object.fromEntries(Object.entries(overrides).filter(([k]) => k !== "bridge")),
   });
   const out: string[] = [];

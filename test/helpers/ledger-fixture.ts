@@ -40,7 +40,7 @@ export function openLedgerAt(dir: string, clock: Clock, retention = { days: 180 
 }
 
 /** Stores a capture the way the voice sink does (birth = now), with `audio` or a short tone. */
-export function storeCapture(ledger: Ledger, opts: { audio?: Int16Array; endReason?: string; upload?: { uploadId: string } } = {}): number {
+export function storeCapture(ledger: Ledger, opts: { audio?: Int16Array; endReason?: string; upload?: { uploadId: string; envelope?: string } } = {}): number {
   const b = ledger.clock.birth(0);
   const now = ledger.wallClock.now();
   const id = ledger.captures.insert(
@@ -57,7 +57,7 @@ export function storeCapture(ledger: Ledger, opts: { audio?: Int16Array; endReas
       capturedUptime: b.uptime,
     },
     opts.audio ?? Int16Array.from({ length: 1600 }, (_, i) => Math.round(3000 * Math.sin(i / 5))),
-    opts.upload ? { uploadId: opts.upload.uploadId, envelope: "{}", at: now } : null,
+    opts.upload ? { uploadId: opts.upload.uploadId, envelope: opts.upload.envelope ?? "{}", at: now } : null,
   );
   ledger.stored();
   return id;

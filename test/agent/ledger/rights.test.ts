@@ -40,7 +40,7 @@ H.before.each(() => {
   dir = tempDir("spa-rights-");
   data = join(dir.path, "data");
   cfg = join(dir.path, "config.json");
-  writeFileSync(cfg, JSON.stringify({ dataDir: data, bridge: { socketPath: join(dir.path, "run", "none.sock") }, upload: { kind: "outbox", outboxDir: join(dir.path, "outbox") } }));
+  writeFileSync(cfg, JSON.stringify({ dataDir: data, bridge: { socketPath: join(dir.path, "run", "none.sock") }, upload: { kind: "outbox", outboxDir: join(dir.path, "outbox"), sendDelayMaxSeconds: 0, deletionGapMaxSeconds: 0 } }));
   const f = openLedgerAt(data, new SystemClock());
   for (let n = 1; n <= 3; n++) storeCapture(f.ledger, { audio: canaryAudio(n), endReason: `META-CANARY-${n}-end` });
   f.close();

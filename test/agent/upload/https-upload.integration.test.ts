@@ -41,7 +41,7 @@ function writeConfig(port: number, extra: Record<string, unknown> = {}): string 
       wake: { engine: "none" },
       status: { enabled: false },
       device: IDENTITY,
-      upload: { kind: "https", endpoint: `https://127.0.0.1:${port}/v1/uploads`, allowedHosts: ["127.0.0.1"], caFile: pem.cert, retryBaseMs: 200, retryMaxMs: 1000, timeoutMs: 3000 },
+      upload: { kind: "https", endpoint: `https://127.0.0.1:${port}/v1/uploads`, allowedHosts: ["127.0.0.1"], caFile: pem.cert, retryBaseMs: 200, retryMaxMs: 1000, timeoutMs: 3000, sendDelayMaxSeconds: 0, deletionGapMaxSeconds: 0 },
       ...extra,
     }),
   );
