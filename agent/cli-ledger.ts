@@ -256,7 +256,7 @@ export async function cmdLedger(cmd: string, argv: string[], resolveConfig: (fil
         if (sub === "verify") {
           const v = l.audit.verify();
           if (v.ok) {
-            out(`audit chain intact: ${v.checked} events verified${v.anchorSeq ? ` (from anchor after event ${v.anchorSeq}; older events pruned)` : ""}\n`);
+            out(`audit chain intact: ${v.checked} events verified${v.anchorSeq ? ` (from anchor after event ${v.anchorSeq}; older events pruned)` : ""}; ${v.head === "matches" ? `it matches the chain head kept apart from agent.db (nothing removed or rewritten)${v.unconfirmed ? `; the newest ${v.unconfirmed} events are not confirmed by the head yet (an interrupted write)` : ""}` : "no chain head kept yet"}\n`);
             return 0;
           }
           out(`audit chain BROKEN at event ${v.brokenAt}: ${v.reason} (${v.checked} events before it verified)\n`);

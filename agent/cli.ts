@@ -213,7 +213,10 @@ async function cmdStart(argv: string[]): Promise<number> {
     write(process.stdout, `\n${signal}: stopping (microphone first)\n`);
     // Bounded: the microphone goes first inside stop(); whatever hangs after it does not keep
     // a stopping agent alive.
-    setTimeout(() => process.exit(0), STOP_DEADLINE_MS);
+    setTimeout(() => {
+      agent.exitNow();
+      process.exit(0);
+    }, STOP_DEADLINE_MS);
     void agent.stop().then(() => {
       write(process.stdout, "stopped\n");
       process.exit(0);
@@ -229,7 +232,10 @@ async function cmdStart(argv: string[]): Promise<number> {
     if (crashed) return;
     crashed = true;
     log.error("unexpected error; closing the microphone and exiting", { error: toError(e).message });
-    setTimeout(() => process.exit(2), STOP_DEADLINE_MS);
+    setTimeout(() => {
+      agent.exitNow();
+      process.exit(2);
+    }, STOP_DEADLINE_MS);
     void agent.stop().finally(() => process.exit(2));
   };
   for (const s of [process.stdout, process.stderr]) {
@@ -445,7 +451,7 @@ function print(text: string): number {
 }
 
 /** A stopping agent exits after this even if some part of stop() hangs (the mic is closed first). */
-const STOP_DEADLINE_MS = 5000;
+const STOP_DEADLINE_MS = 8000;
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;

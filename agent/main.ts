@@ -317,6 +317,10 @@ export class Agent {
       audit: (type, data) => ledger.audit.append(clock.now(), type, data),
       onApplied: applyPolicy,
       storage: () => this.storage.report(),
+      auditHead: () => {
+        const h = ledger.audit.current();
+        return { seq: h.seq, hash: h.hash };
+      },
       compliance: () => ({ capturesKept: captures.count(), oldestKeptDays: ledger.oldestKeptDays(), purged: ledger.purgedTotal, falseWakes: driverRef?.counters.falseWakes ?? 0 }),
       now: () => clock.now(),
     });
@@ -516,6 +520,14 @@ export class Agent {
       if (step.refused) return { ok: false, code: step.refused.code, message: step.refused.message };
     }
     return { ok: true, data: { state: { ...snapshot(driver.state) }, counters: { ...driver.counters }, micPid: this.#source?.pid ?? null, storage: this.storage.report() } };
+  }
+
+  /**
+   * For an exit that cannot wait for stop() (its deadline passed): what must not outlive the
+   * process, synchronously. The bridge socket goes, so the next agent does not find it stale.
+   */
+  exitNow(): void {
+    this.#bridge?.removeOwnSocket();
   }
 
   /** Stops in reverse order; the microphone is closed before anything else. Idempotent. */

@@ -87,6 +87,11 @@ export class BridgeServer implements BridgeLink {
     if (server) await new Promise<void>((r) => server.close(() => r()));
     // Never remove a socket this server did not create: a second agent that found the first one
     // listening must leave the first one's socket alone (issue 14.16).
+    this.removeOwnSocket();
+  }
+
+  /** Removes the socket file if this server created it (synchronous: also for a forced exit). */
+  removeOwnSocket(): void {
     const created = this.#created;
     this.#created = null;
     if (!created) return;

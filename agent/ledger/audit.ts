@@ -7,6 +7,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { Db } from "./agent-db.ts";
+import { AuditHead, type ChainHead } from "./audit-head.ts";
 
 export interface AuditRecord {
   seq: number;
@@ -18,7 +19,7 @@ export interface AuditRecord {
 }
 
 export type VerifyResult =
-  | { ok: true; checked: number; anchorSeq: number }
+  | { ok: true; checked: number; anchorSeq: number; head: "matches" | "not kept"; /** Newest events the head does not confirm yet (a crash between the commit and the head's write). */ unconfirmed?: number }
   | { ok: false; checked: number; brokenAt: number; reason: string };
 
 /** JSON with object keys sorted at every level: one byte string per value. */
@@ -52,7 +53,36 @@ interface Row {
 }
 
 export class AuditLog {
-  constructor(readonly db: Db) {}
+  /** The chain head kept apart from agent.db (audit-head.ts); null for an in-memory ledger. */
+  readonly head: AuditHead | null;
+  constructor(
+    readonly db: Db,
+    head?: AuditHead | null,
+  ) {
+    this.head = head === undefined ? AuditHead.forDb(db.name) : head;
+  }
+
+  /** The chain's head as agent.db has it now. */
+  current(): ChainHead {
+    const a = this.db.prepare("SELECT seq, hash FROM audit_anchor WHERE id = 1").get() as { seq: number; hash: string } | undefined;
+    const last = this.db.prepare("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").get() as { id: number; hash: string } | undefined;
+    const anchor = a ?? { seq: 0, hash: "" };
+    return { seq: last?.id ?? anchor.seq, hash: last?.hash ?? anchor.hash, anchorSeq: anchor.seq, anchorHash: anchor.hash };
+  }
+
+  /**
+   * Records the head after a change. Never ahead of agent.db: written after the commit, and
+   * only forward (another process may have recorded a later head meanwhile), except `reset`.
+   */
+  #recordHead(reset = false): void {
+    if (!this.head) return;
+    const now = this.current();
+    if (!reset) {
+      const r = this.head.read();
+      if (r.kind === "ok" && r.head.seq > now.seq) return;
+    }
+    this.head.write(now);
+  }
 
   #anchor(): { seq: number; hash: string } {
     const a = this.db.prepare("SELECT seq, hash FROM audit_anchor WHERE id = 1").get() as { seq: number; hash: string } | undefined;
@@ -63,7 +93,7 @@ export class AuditLog {
   }
 
   append(at: number, type: string, data: Record<string, unknown>): AuditRecord {
-    return this.db.transaction(() => {
+    const rec = this.db.transaction(() => {
       const last = this.db.prepare("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").get() as { id: number; hash: string } | undefined;
       const anchor = this.#anchor();
       const prevHash = last?.hash ?? anchor.hash;
@@ -73,6 +103,14 @@ export class AuditLog {
       this.db.prepare("INSERT INTO events (id, at, type, json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)").run(seq, at, type, JSON.stringify(data), prevHash, hash);
       return { seq, at, type, data, prevHash, hash };
     }).immediate();
+    // Inside an enclosing transaction (a deletion with its event) the head waits for the commit.
+    if (!this.db.inTransaction) this.#recordHead();
+    return rec;
+  }
+
+  /** Records the head once an enclosing transaction has committed (see Ledger). */
+  committed(): void {
+    this.#recordHead();
   }
 
   list(limit = 100): AuditRecord[] {
@@ -87,7 +125,7 @@ export class AuditLog {
   /** Walks the chain from the anchor; says where it first breaks. */
   verify(): VerifyResult {
     const anchor = this.db.prepare("SELECT seq, hash FROM audit_anchor WHERE id = 1").get() as { seq: number; hash: string } | undefined;
-    if (!anchor) return this.count() === 0 ? { ok: true, checked: 0, anchorSeq: 0 } : { ok: false, checked: 0, brokenAt: 0, reason: "the chain's anchor is missing" };
+    if (!anchor) return this.count() === 0 ? this.#checkHead(0, 0) : { ok: false, checked: 0, brokenAt: 0, reason: "the chain's anchor is missing" };
     let prev = anchor.hash;
     let expectSeq = anchor.seq + 1;
     let checked = 0;
@@ -105,7 +143,29 @@ export class AuditLog {
       expectSeq++;
       checked++;
     }
-    return { ok: true, checked, anchorSeq: anchor.seq };
+    return this.#checkHead(checked, anchor.seq);
+  }
+
+  /** The chain verifies in itself; does it end where the head kept apart says it does? */
+  #checkHead(checked: number, anchorSeq: number): VerifyResult {
+    if (!this.head) return { ok: true, checked, anchorSeq, head: "not kept" };
+    const r = this.head.read();
+    if (r.kind === "none") return { ok: true, checked, anchorSeq, head: "not kept" };
+    if (r.kind === "bad") return { ok: false, checked, brokenAt: 0, reason: r.reason };
+    const h = r.head;
+    const now = this.current();
+    const fail = (brokenAt: number, reason: string): VerifyResult => ({ ok: false, checked, brokenAt, reason });
+    if (now.anchorSeq === 0 && now.seq === 0 && h.seq > 0) return fail(1, `all ${h.seq - h.anchorSeq} events were removed (the chain head records event ${h.seq})`);
+    // Pruning records the new anchor in the head; an anchor the head does not know was moved by hand.
+    if (now.anchorSeq !== h.anchorSeq || now.anchorHash !== h.anchorHash) return fail(now.anchorSeq, `the chain's anchor was replaced (the head has it after event ${h.anchorSeq}, agent.db after event ${now.anchorSeq}): the oldest events were removed or rewritten`);
+    if (now.seq < h.seq) return fail(now.seq + 1, `the last ${h.seq - now.seq} events were removed (the chain head records event ${h.seq}, agent.db ends at ${now.seq})`);
+    const at = this.db.prepare("SELECT hash FROM events WHERE id = ?").get(h.seq) as { hash: string } | undefined;
+    const headHash = at?.hash ?? (h.seq === now.anchorSeq ? now.anchorHash : undefined);
+    if (headHash !== h.hash) return fail(h.seq, `event ${h.seq} differs from the one the chain head records: events were rewritten and their hashes recomputed`);
+    // Events after the head: nothing is hidden by them (a crash between a commit and the head's
+    // write leaves this); they are reported, and the next event written confirms them.
+    if (now.seq > h.seq) return { ok: true, checked, anchorSeq, head: "matches", unconfirmed: now.seq - h.seq };
+    return { ok: true, checked, anchorSeq, head: "matches" };
   }
 
   /**
@@ -114,7 +174,7 @@ export class AuditLog {
    * event stamped with a wrong clock (1970) later in the chain cannot pull newer ones with it.
    */
   prune(before: number): number {
-    return this.db.transaction(() => {
+    const pruned = this.db.transaction(() => {
       this.#anchor();
       const keepFrom = (this.db.prepare("SELECT MIN(id) AS id FROM events WHERE at >= ?").get(before) as { id: number | null }).id;
       const last = (
@@ -127,6 +187,9 @@ export class AuditLog {
       this.db.prepare("UPDATE audit_anchor SET seq = ?, hash = ? WHERE id = 1").run(last.id, last.hash);
       return n;
     }).immediate();
+    // The anchor moved legitimately: the head follows (forward only).
+    if (pruned > 0 && !this.db.inTransaction) this.#recordHead();
+    return pruned;
   }
 
   /** Drops every event and starts a new chain from a new random genesis (wipe). */
@@ -137,6 +200,8 @@ export class AuditLog {
       // AUTOINCREMENT keeps its high-water mark in sqlite_sequence; a new chain starts at 1.
       this.db.prepare("DELETE FROM sqlite_sequence WHERE name = 'events'").run();
     }).immediate();
+    // A wipe starts a new chain: the head starts over with it.
+    this.#recordHead(true);
   }
 
   /** Migration helper: hashes events written before the chain existed, in order. */

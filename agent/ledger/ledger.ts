@@ -112,6 +112,7 @@ export class Ledger {
         this.o.log.error("purge event not recorded; the purge stands", { error: toError(e).message, count: d.count });
       }
     });
+    if (r.count > 0) this.audit.committed();
     this.purgedTotal += r.count;
     unlinkAll(r.exportFiles, this.o.log);
     this.clock.persist();
@@ -135,12 +136,14 @@ export class Ledger {
   delete(scope: DeleteScope, via: "bridge" | "cli", extra = 0): Removed {
     // The audit event is written in the deletion's own transaction (issue 14.10).
     const r = this.captures.delete(scope, this.wallClock.now(), (d) => this.audit.append(this.wallClock.now(), "deletion", { scope, count: d.count + extra, via, deletionRequests: d.deletionRequests }));
+    this.audit.committed();
     unlinkAll(r.exportFiles, this.o.log);
     return r;
   }
 
   deleteId(id: number, via: "bridge" | "cli"): Removed {
     const r = this.captures.deleteId(id, this.wallClock.now(), (d) => this.audit.append(this.wallClock.now(), "deletion", { scope: "id", count: d.count, via, deletionRequests: d.deletionRequests }));
+    this.audit.committed();
     unlinkAll(r.exportFiles, this.o.log);
     return r;
   }
@@ -196,6 +199,8 @@ export class Ledger {
     write("captures.json", rows.map((r) => ({ ...r, audioFile: r.hasAudio ? `audio/capture-${r.id}.wav` : null })));
     write("settings.json", { ...settings, retentionDays: this.limitMs() / DAY_MS });
     write("audit.json", this.audit.list(Number.MAX_SAFE_INTEGER));
+    // The chain's head, to compare later copies with (a rewrite after this export shows).
+    write("audit-head.json", { ...this.audit.current(), verified: this.audit.verify() });
     chmodSync(out, 0o700);
     this.audit.append(this.wallClock.now(), "export", { count: rows.length, files });
     return { captures: rows.length, files };

@@ -34,6 +34,8 @@ export interface PolicyServiceOptions {
   compliance: () => ComplianceCounters;
   /** Whether the device's storage takes its writes (a full disk is reported, never hidden). */
   storage?: () => StorageReport;
+  /** The audit chain's head (sequence and hash): a copy off the device exposes a later rewrite. */
+  auditHead?: () => { seq: number; hash: string };
   now: () => number;
 }
 
@@ -205,6 +207,7 @@ export class PolicyService {
       lastRejectionByTopic: this.lastRejection,
       compliance: this.o.compliance(),
       ...(this.o.storage ? { storage: this.o.storage() } : {}),
+      ...(this.o.auditHead ? { auditHead: this.o.auditHead() } : {}),
       at: new Date(this.o.now()).toISOString(),
     };
   }

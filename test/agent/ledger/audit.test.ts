@@ -23,7 +23,7 @@ A.after.each(() => {
 });
 
 A("an untouched chain verifies; canonical JSON ignores key order", () => {
-  assert.equal(log.verify(), { ok: true, checked: 10, anchorSeq: 0 });
+  assert.equal(log.verify(), { ok: true, checked: 10, anchorSeq: 0, head: "matches" });
   assert.is(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] }), canonicalJson({ a: [{ c: 3, d: 2 }], b: 1 }));
 });
 
@@ -55,9 +55,9 @@ A("a rewritten tail with fresh hashes does not verify against the anchor's genes
 
 A("pruning keeps an anchor: the rest still verifies, and new events chain on", () => {
   assert.is(log.prune(1005), 5);
-  assert.equal(log.verify(), { ok: true, checked: 5, anchorSeq: 5 });
+  assert.equal(log.verify(), { ok: true, checked: 5, anchorSeq: 5, head: "matches" });
   log.append(2000, "mode", { mode: "near" });
-  assert.equal(log.verify(), { ok: true, checked: 6, anchorSeq: 5 });
+  assert.equal(log.verify(), { ok: true, checked: 6, anchorSeq: 5, head: "matches" });
   assert.equal(log.list(1)[0]!.seq, 11);
 });
 
@@ -73,7 +73,7 @@ A("restart (wipe) begins a new chain from a new genesis", () => {
   const before = (db.prepare("SELECT hash FROM audit_anchor").get() as { hash: string }).hash;
   log.restart();
   log.append(3000, "wipe", { count: 0 });
-  assert.equal(log.verify(), { ok: true, checked: 1, anchorSeq: 0 });
+  assert.equal(log.verify(), { ok: true, checked: 1, anchorSeq: 0, head: "matches" });
   assert.is.not((db.prepare("SELECT hash FROM audit_anchor").get() as { hash: string }).hash, before);
   assert.is(log.list()[0]!.seq, 1);
 });
