@@ -10,9 +10,10 @@
  * The head is also published on the fleet state topic and written into exports, so copies
  * outside the device can expose such a rewrite afterwards; nothing on the device alone can.
  */
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { closeSync, existsSync, openSync, readFileSync, writeSync, fsyncSync } from "node:fs";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { readDeviceKey } from "./device-key.ts";
 import { StateFile } from "./state-file.ts";
 
 export interface ChainHead {
@@ -24,28 +25,8 @@ export interface ChainHead {
 
 export type HeadRead = { kind: "none" } | { kind: "ok"; head: ChainHead } | { kind: "bad"; reason: string };
 
-const KEY_BYTES = 32;
-
 function macOf(key: Buffer, h: ChainHead): string {
   return createHmac("sha256", key).update(`${h.seq}\n${h.hash}\n${h.anchorSeq}\n${h.anchorHash}`).digest("hex");
-}
-
-/** Reads the device key, creating it (0600, fsynced) if `create` and it does not exist. */
-function deviceKey(path: string, create: boolean): Buffer | null {
-  if (existsSync(path)) {
-    const k = readFileSync(path);
-    return k.length === KEY_BYTES ? k : null;
-  }
-  if (!create) return null;
-  const k = randomBytes(KEY_BYTES);
-  const fd = openSync(path, "wx", 0o600);
-  try {
-    writeSync(fd, k);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  return k;
 }
 
 export class AuditHead {
@@ -66,16 +47,16 @@ export class AuditHead {
     return new AuditHead(join(dir, "audit.head"), join(dir, "device.key"));
   }
 
-  /** Whether a head was ever kept here (the device key exists). */
-  get kept(): boolean {
-    return existsSync(this.keyPath);
+  /** Whether the head file exists. */
+  get exists(): boolean {
+    return existsSync(this.path);
   }
 
   read(): HeadRead {
     const r = this.#file.read();
-    if (r.kind === "missing") return this.kept ? { kind: "bad", reason: `the chain head ${this.path} is missing` } : { kind: "none" };
+    if (r.kind === "missing") return { kind: "none" };
     if (r.kind === "unreadable") return { kind: "bad", reason: `the chain head ${this.path} is unreadable (${r.reason})` };
-    const key = deviceKey(this.keyPath, false);
+    const key = readDeviceKey(this.keyPath, false);
     if (!key) return { kind: "bad", reason: `the device key ${this.keyPath} is missing or damaged: the chain head cannot be checked` };
     const j = r.json as Partial<ChainHead & { mac: string }>;
     if (typeof j.seq !== "number" || typeof j.hash !== "string" || typeof j.anchorSeq !== "number" || typeof j.anchorHash !== "string" || typeof j.mac !== "string") {
@@ -90,7 +71,7 @@ export class AuditHead {
 
   /** Records the chain's current head (in place, fsynced). */
   write(head: ChainHead): void {
-    const key = deviceKey(this.keyPath, true)!;
+    const key = readDeviceKey(this.keyPath, true)!;
     const body = { ...head, mac: macOf(key, head) };
     if (!this.#opened) {
       this.#file.read();

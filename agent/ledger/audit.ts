@@ -108,6 +108,18 @@ export class AuditLog {
     return rec;
   }
 
+  /**
+   * A ledger from before chain heads: its chain as it stands becomes the first head, once
+   * (remembered in agent.db, so a head file removed later is reported, not adopted again).
+   */
+  adoptHead(): void {
+    if (!this.head || this.head.exists) return;
+    const done = this.db.prepare("SELECT value FROM settings WHERE name = 'ledger.headAdopted'").get();
+    if (done) return;
+    if (this.db.prepare("SELECT 1 FROM audit_anchor").get() || this.count() > 0) this.head.write(this.current());
+    this.db.prepare("INSERT INTO settings (name, value, updated_at) VALUES ('ledger.headAdopted', '1', 0) ON CONFLICT(name) DO NOTHING").run();
+  }
+
   /** Records the head once an enclosing transaction has committed (see Ledger). */
   committed(): void {
     this.#recordHead();
@@ -150,7 +162,10 @@ export class AuditLog {
   #checkHead(checked: number, anchorSeq: number): VerifyResult {
     if (!this.head) return { ok: true, checked, anchorSeq, head: "not kept" };
     const r = this.head.read();
-    if (r.kind === "none") return { ok: true, checked, anchorSeq, head: "not kept" };
+    if (r.kind === "none") {
+      const empty = !this.db.prepare("SELECT 1 FROM audit_anchor").get() && this.count() === 0;
+      return empty ? { ok: true, checked, anchorSeq, head: "not kept" } : { ok: false, checked, brokenAt: 0, reason: `the chain head ${this.head.path} is missing: events may have been removed` };
+    }
     if (r.kind === "bad") return { ok: false, checked, brokenAt: 0, reason: r.reason };
     const h = r.head;
     const now = this.current();

@@ -4,9 +4,13 @@
  * audio), and the persistent upload queue (envelopes only; audio is decrypted when sending).
  * Raw audio never reaches this module: callers hand it modified audio only.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
 import type { Timestamp } from "../units.ts";
 import { checkpoint, type Db } from "./agent-db.ts";
+import { deriveKey, deviceKeyPathFor, readDeviceKey } from "./device-key.ts";
+
+/** Set once the capture keys in this ledger are stored wrapped (see CaptureStore). */
+export const KEYS_WRAPPED_SETTING = "ledger.keysWrapped";
 
 export type DeleteScope = "last" | "today" | "all";
 
@@ -62,7 +66,47 @@ function pcmBytes(a: Int16Array): Buffer {
 export class CaptureStore {
   /** A deletion's WAL checkpoint was blocked by a reader; deleted pages may still be in the WAL. */
   checkpointPending = false;
-  constructor(readonly db: Db) {}
+  /**
+   * The key-encryption key (issue 14.8): derived from data/device.key, which never enters
+   * agent.db. Each capture's audio key is stored XORed with HMAC(kek, capture id), so agent.db
+   * alone holds no usable key. Null for an in-memory ledger (tests), where keys are stored as is.
+   */
+  readonly #kek: Buffer | null;
+
+  constructor(
+    readonly db: Db,
+    kek?: Buffer | null,
+  ) {
+    if (kek === undefined) {
+      const path = deviceKeyPathFor(db.name);
+      kek = path ? deriveKey(readDeviceKey(path, true)!, "capture-key wrapping v1") : null;
+    }
+    this.#kek = kek;
+    if (kek) this.#wrapLegacyKeys();
+  }
+
+  /** The stored form of a capture's key, and back (the same operation). */
+  #wrap(id: number, key: Buffer): Buffer {
+    if (!this.#kek) return Buffer.from(key);
+    const pad = createHmac("sha256", this.#kek).update(`capture ${id}`).digest();
+    const out = Buffer.alloc(key.length);
+    for (let i = 0; i < key.length; i++) out[i] = key[i]! ^ pad[i]!;
+    pad.fill(0);
+    return out;
+  }
+
+  /** Ledgers from before wrapping kept raw keys: wrap them once, in one transaction. */
+  #wrapLegacyKeys(): void {
+    if (this.setting(KEYS_WRAPPED_SETTING) === "1") return;
+    this.db.transaction(() => {
+      const upd = this.db.prepare("UPDATE capture_keys SET key = ? WHERE capture_id = ?");
+      for (const r of this.db.prepare("SELECT capture_id AS id, key FROM capture_keys").all() as Array<{ id: number; key: Buffer }>) {
+        upd.run(this.#wrap(r.id, r.key), r.id);
+        r.key.fill(0);
+      }
+      this.db.prepare("INSERT INTO settings (name, value, updated_at) VALUES (?, '1', 0) ON CONFLICT(name) DO UPDATE SET value = '1'").run(KEYS_WRAPPED_SETTING);
+    }).immediate();
+  }
 
   /** Checkpoints after deleting; remembers to retry when a reader blocked it. */
   retryCheckpoint(): boolean {
@@ -92,7 +136,7 @@ export class CaptureStore {
           const c = createCipheriv("aes-256-gcm", key, iv);
           c.setAAD(aad(id));
           const ciphertext = Buffer.concat([c.update(plain), c.final()]);
-          this.db.prepare("INSERT INTO capture_keys (capture_id, key) VALUES (?, ?)").run(id, key);
+          this.db.prepare("INSERT INTO capture_keys (capture_id, key) VALUES (?, ?)").run(id, this.#wrap(id, key));
           this.db.prepare("INSERT INTO capture_audio (capture_id, iv, tag, ciphertext) VALUES (?, ?, ?, ?)").run(id, iv, c.getAuthTag(), ciphertext);
         }
         if (upload) {
@@ -114,11 +158,17 @@ export class CaptureStore {
       .prepare("SELECT k.key AS key, a.iv AS iv, a.tag AS tag, a.ciphertext AS ct FROM capture_audio a JOIN capture_keys k USING (capture_id) WHERE capture_id = ?")
       .get(id) as { key: Buffer; iv: Buffer; tag: Buffer; ct: Buffer } | undefined;
     if (!row) return null;
-    const d = createDecipheriv("aes-256-gcm", row.key, row.iv);
+    const key = this.#wrap(id, row.key);
+    row.key.fill(0);
+    const d = createDecipheriv("aes-256-gcm", key, row.iv);
     d.setAAD(aad(id));
     d.setAuthTag(row.tag);
-    const plain = Buffer.concat([d.update(row.ct), d.final()]);
-    row.key.fill(0);
+    let plain: Buffer;
+    try {
+      plain = Buffer.concat([d.update(row.ct), d.final()]);
+    } finally {
+      key.fill(0);
+    }
     const out = new Int16Array(plain.length >> 1);
     for (let i = 0; i < out.length; i++) out[i] = plain.readInt16LE(i * 2);
     plain.fill(0);
@@ -208,7 +258,8 @@ export class CaptureStore {
       this.db.prepare("DELETE FROM export_files").run();
       // Fleet policy state (policy.*) is the operator's, not the household's: a wipe must not
       // reopen the device to replays of older policies.
-      this.db.prepare("DELETE FROM settings WHERE name NOT LIKE 'policy.%'").run();
+      // Nor the ledger's own bookkeeping (ledger.*: whether keys are stored wrapped).
+      this.db.prepare("DELETE FROM settings WHERE name NOT LIKE 'policy.%' AND name NOT LIKE 'ledger.%'").run();
     }).immediate();
     return { ...out, exportFiles: [...out.exportFiles, ...stray] };
   }

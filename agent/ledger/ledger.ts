@@ -84,6 +84,7 @@ export class Ledger {
   ) {
     this.captures = new CaptureStore(db);
     this.audit = new AuditLog(db);
+    this.audit.adoptHead();
     this.clock = new LedgerClock(db, wallClock, (e) => {
       if (e === null) return void this.o.health?.ok("ledger-clock");
       if (this.o.health?.failed("ledger-clock", e) ?? true) this.o.log.error("cannot persist the ledger clock; it counts on in memory", { error: toError(e).message });

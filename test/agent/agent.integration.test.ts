@@ -45,7 +45,18 @@ async function stopAgent(a: RunningAgent): Promise<number | null> {
 
 async function connect(): Promise<FakeFirmware> {
   await until(() => existsSync(socketPath), 20_000, "the bridge socket");
-  return FakeFirmware.start({ socketPath, ackDelayMs: 5 });
+  // The socket file appears at bind(), a moment before listen(): on a loaded machine a first
+  // connect can land in between and be refused. Retry until the agent listens.
+  let fw: FakeFirmware | null = null;
+  await until(
+    async () => {
+      fw = await FakeFirmware.start({ socketPath, ackDelayMs: 5 }).catch(() => null);
+      return fw !== null;
+    },
+    20_000,
+    "the agent to accept connections",
+  );
+  return fw!;
 }
 
 /** Waits until the agent reports a running recorder and returns its pid. */
