@@ -323,6 +323,7 @@ export class Agent {
       },
       compliance: () => ({ capturesKept: captures.count(), oldestKeptDays: ledger.oldestKeptDays(), purged: ledger.purgedTotal, falseWakes: driverRef?.counters.falseWakes ?? 0 }),
       now: () => clock.now(),
+      after: (ms, fn) => clock.after(Millis(ms), fn),
     });
     this.#policy = policy;
     this.storage.onChange(() => policy.publishState());

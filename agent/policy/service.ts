@@ -37,6 +37,8 @@ export interface PolicyServiceOptions {
   /** The audit chain's head (sequence and hash): a copy off the device exposes a later rewrite. */
   auditHead?: () => { seq: number; hash: string };
   now: () => number;
+  /** Calls fn once after `ms` (the agent's clock; re-offering held policies). */
+  after?: (ms: number, fn: () => void) => { cancel(): void };
 }
 
 export interface MqttSettings {
@@ -90,7 +92,7 @@ export class PolicyService {
   readonly #folds = new Map<string, Fold>();
   /** Per topic: an envelope refused only because of the clock, offered again later (issue 14.5). */
   readonly #held = new Map<Source, string>();
-  #recheck: NodeJS.Timeout | null = null;
+  #recheck: { cancel(): void } | null = null;
   readonly t: ReturnType<typeof topics>;
   status: "default" | "applied" = "default";
   /** The topic the policy in force came from (uploads name only a fleet policy's version). */
@@ -182,16 +184,23 @@ export class PolicyService {
 
   #hold(source: Source, text: string): void {
     this.#held.set(source, text);
-    if (this.#recheck) return;
-    this.#recheck = setInterval(() => this.recheck(), RECHECK_EVERY_MS);
-    this.#recheck.unref();
+    this.#armRecheck();
+  }
+
+  #armRecheck(): void {
+    if (this.#recheck || !this.o.after || this.#held.size === 0) return;
+    this.#recheck = this.o.after(RECHECK_EVERY_MS, () => {
+      this.#recheck = null;
+      this.recheck();
+      this.#armRecheck();
+    });
   }
 
   /** Offers again what was refused only for the clock (a corrected clock lets it in). */
   recheck(): void {
     for (const [source, text] of [...this.#held]) this.handle(source, text);
-    if (this.#held.size === 0 && this.#recheck) {
-      clearInterval(this.#recheck);
+    if (this.#held.size === 0) {
+      this.#recheck?.cancel();
       this.#recheck = null;
     }
   }
@@ -250,7 +259,7 @@ export class PolicyService {
   }
 
   async stop(): Promise<void> {
-    if (this.#recheck) clearInterval(this.#recheck);
+    this.#recheck?.cancel();
     this.#recheck = null;
     try {
       this.flushRejections();

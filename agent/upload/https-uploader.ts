@@ -77,6 +77,9 @@ export class HttpsUploader implements Uploader {
           agent: false,
           ca: this.#ca,
           timeout: this.o.timeoutMs,
+          // Two bounds: the socket's idle timeout, and a total deadline for the whole exchange, so
+          // a receiver trickling a byte now and then cannot hold a request for ever (issue 14.6).
+          signal: AbortSignal.timeout(this.o.timeoutMs),
           headers: body.length ? { "content-type": "application/json", "content-length": body.length } : { "content-length": 0 },
         },
         (res) => {
@@ -86,15 +89,17 @@ export class HttpsUploader implements Uploader {
             if (ok(s)) resolve();
             else reject(new AgentError("UPLOAD_FAILED", `HTTP ${s}`));
           });
-          res.on("error", (e) => reject(new AgentError("UPLOAD_FAILED", toError(e).message)));
+          res.on("error", (e) => failed(e));
         },
       );
-      // Two bounds: the socket's idle timeout, and a total deadline for the whole exchange, so a
-      // receiver trickling a byte now and then cannot hold a request for ever (issue 14.6).
-      const deadline = setTimeout(() => r.destroy(new Error(`not done within ${this.o.timeoutMs} ms`)), this.o.timeoutMs);
-      r.on("close", () => clearTimeout(deadline));
       r.on("timeout", () => r.destroy(new Error(`no answer within ${this.o.timeoutMs} ms`)));
-      r.on("error", (e) => reject(e instanceof AgentError ? e : new AgentError("UPLOAD_FAILED", toError(e).message)));
+      const failed = (e: unknown): void => {
+        const err = toError(e);
+        if (err instanceof AgentError) return reject(err);
+        const timedOut = err.name === "AbortError" || err.name === "TimeoutError" || (err as NodeJS.ErrnoException).code === "ABORT_ERR";
+        reject(new AgentError("UPLOAD_FAILED", timedOut ? `not done within ${this.o.timeoutMs} ms` : err.message));
+      };
+      r.on("error", failed);
       r.end(body);
     });
   }

@@ -179,9 +179,9 @@ export class UploadWorker {
   async stop(boundMs = 2000): Promise<void> {
     this.#deletions.stop();
     this.#uploads.stop();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.idle(), new Promise<void>((r) => (timer = setTimeout(r, boundMs)))]);
-    clearTimeout(timer);
+    let timer: TimerHandle | undefined;
+    await Promise.race([this.idle(), new Promise<void>((r) => (timer = this.o.clock.after(Millis(boundMs), r)))]);
+    timer?.cancel();
   }
 
   /** One deletion request, picked at random among those due; false when none is due. */

@@ -9,6 +9,9 @@ export class MemoryAudioSource implements AudioSource {
   closes = 0;
   /** When set, the next open() fails with this error. */
   failNextOpen: Error | null = null;
+  /** When set, close() stays pending (the source still delivering) until releaseClose(). */
+  slowClose = false;
+  #release: (() => void) | null = null;
   #frameFn: (f: Int16Array) => void = () => undefined;
   #errorFn: (e: Error) => void = () => undefined;
 
@@ -31,8 +34,14 @@ export class MemoryAudioSource implements AudioSource {
     this.#open = true;
   }
   async close(): Promise<void> {
+    if (this.slowClose) await new Promise<void>((r) => (this.#release = r));
     if (this.#open) this.closes++;
     this.#open = false;
+  }
+  /** Lets a slow close() finish. */
+  releaseClose(): void {
+    this.#release?.();
+    this.#release = null;
   }
   /** Delivers a frame as a real source would; returns false if the source is closed. */
   push(frame: Int16Array): boolean {

@@ -74,10 +74,13 @@ D("mute during a capture: mic closed first, session discarded, nothing kept", as
   mic.push(quiet());
   driver.dispatch({ kind: "led-ack", at: clock.now(), pattern: "listening" });
   mic.push(loud());
+  // A recorder takes a moment to die: frames may still arrive until it has.
+  mic.slowClose = true;
   driver.dispatch({ kind: "mute-button", at: clock.now() });
   assert.is(driver.state.phase.kind, "muted");
   const late = loud();
-  mic.push(late); // still open until the close completes
+  assert.ok(mic.push(late), "still open until the close completes");
+  mic.releaseClose();
   await driver.settled();
   assert.not.ok(mic.isOpen);
   assert.is(sink.kept.length, 0);

@@ -13,7 +13,7 @@ import { silentLogger } from "../../../agent/log.ts";
 const keys = generateKeys();
 const household = { retentionDays: 180, uploads: true, trainingUse: false, alphaMin: 0.5, alphaMax: 0.9, wakeWords: ["天猫精灵", "你好天猫"] as Array<"天猫精灵" | "你好天猫"> };
 
-function service(clock: { now: number }) {
+function service(clock: { now: number }, timers: Array<{ ms: number; fn: () => void }> = []) {
   const engine = new PolicyEngine({ trusted: new Map([[keys.keyId, publicKeyFromPem(keys.publicPem)]]), household: () => household, now: () => clock.now });
   const audit: Array<{ type: string; data: Record<string, unknown> }> = [];
   let applied = 0;
@@ -29,6 +29,11 @@ function service(clock: { now: number }) {
     onApplied: () => void applied++,
     compliance: () => ({ capturesKept: 0, oldestKeptDays: null, purged: 0, falseWakes: 0 }),
     now: () => clock.now,
+    after: (ms, fn) => {
+      const t = { ms, fn };
+      timers.push(t);
+      return { cancel: () => void timers.splice(timers.indexOf(t), 1) };
+    },
   });
   return { svc, engine, audit, applied: () => applied };
 }
@@ -54,14 +59,19 @@ S("20,000 junk publishes make a handful of audit events, with the count", () => 
 S("a policy refused as from the future applies once the clock is corrected, without a reconnect", () => {
   const real = Date.UTC(2026, 11, 2, 12);
   const clock = { now: real - 3 * 86_400_000 }; // the device clock is three days behind
-  const { svc, engine, applied } = service(clock);
+  const timers: Array<{ ms: number; fn: () => void }> = [];
+  const { svc, engine, applied } = service(clock, timers);
   const env = signEnvelope(keys.privatePem, { policy: { forceMute: true }, version: 7, issuedAt: new Date(real).toISOString() });
   svc.handle("fleet", JSON.stringify(env));
   assert.is(engine.applied, null);
   assert.equal(svc.lastRejection.fleet?.code, "FROM_THE_FUTURE");
   assert.is(svc.lastRejection.device, null, "the device topic's report is its own");
+  assert.is(timers.length, 1, "a re-offer is scheduled");
+  timers.shift()!.fn(); // a minute later, still behind: held again
+  assert.is(engine.applied, null);
   clock.now = real + 1000; // NTP fixed the clock
-  svc.recheck();
+  timers.shift()!.fn(); // the next minute
+  assert.is(timers.length, 0, "nothing left to re-offer");
   assert.is(engine.applied?.version, 7);
   assert.is(applied(), 1);
   assert.is(svc.lastRejection.fleet, null);
