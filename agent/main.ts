@@ -254,8 +254,9 @@ export class Agent {
     if (source instanceof FileSource) await source.load();
     this.#source = source;
 
-    const dbPath = join(resolve(config.dataDir), "agent.db");
-    const statePath = join(resolve(config.dataDir), "gate.state");
+    const dataDir = resolve(config.dataDir);
+    const dbPath = join(dataDir, "agent.db");
+    const statePath = join(dataDir, "gate.state");
     // A ledger that vanished or was emptied while the mute state file says this speaker has run
     // before is not a first start (issue 14.12): the household's choices in it are gone, so the
     // agent boots muted, with training use off, and says so.
@@ -287,7 +288,7 @@ export class Agent {
       health: this.storage,
     });
     this.#ledger = ledger;
-    const store = new DurableGateStore(db, new StateFile(join(resolve(config.dataDir), "gate.state")), { clock, log: log.child("gate-store"), health: this.storage, audit: ledger.audit });
+    const store = new DurableGateStore(db, new StateFile(statePath), { clock, log: log.child("gate-store"), health: this.storage, audit: ledger.audit });
     this.#store = store;
     const captures = ledger.captures;
     household = () => ({ trainingUse: (captures.setting(TRAINING_USE_SETTING) ?? String(config.privacy.trainingUse)) === "true" });

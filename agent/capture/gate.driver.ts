@@ -85,8 +85,6 @@ export class GateDriver {
   #micIs = false;
   #micBusy: Promise<void> | null = null;
   #micRetry: TimerHandle | null = null;
-  /** Times the driver asked the source to open (each is one recorder start for a real mic). */
-  #micStarts = 0;
   #queue: GateInput[] = [];
   #dispatching = false;
   #stopped = false;
@@ -168,11 +166,6 @@ export class GateDriver {
   ledAck(pattern: GateSnapshot["led"], seq: number): Step | null {
     if (seq !== this.#ledSeq || pattern !== this.#ledPattern) return null;
     return this.dispatch({ kind: "led-ack", at: this.#deps.clock.now(), pattern });
-  }
-
-  /** Times the source was asked to open (recorder starts). */
-  get micStarts(): number {
-    return this.#micStarts;
   }
 
   /** Waits for pending mic operations and session hand-offs (tests, benchmarks, shutdown). */
@@ -343,7 +336,6 @@ export class GateDriver {
     if (this.#micBusy || this.#micRetry || this.#micWanted === this.#micIs) return;
     const { mic, log, clock } = this.#deps;
     const opening = this.#micWanted;
-    if (opening) this.#micStarts++;
     // Called synchronously: a close sends SIGTERM now, not after whatever this task does next.
     let op: Promise<void>;
     try {

@@ -13,7 +13,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { readDeviceKey } from "./device-key.ts";
+import { deriveKey, deviceKeyPathFor, readDeviceKey } from "./device-key.ts";
 import { StateFile } from "./state-file.ts";
 
 export interface ChainHead {
@@ -25,8 +25,9 @@ export interface ChainHead {
 
 export type HeadRead = { kind: "none" } | { kind: "ok"; head: ChainHead } | { kind: "bad"; reason: string };
 
-function macOf(key: Buffer, h: ChainHead): string {
-  return createHmac("sha256", key).update(`${h.seq}\n${h.hash}\n${h.anchorSeq}\n${h.anchorHash}`).digest("hex");
+/** The head's authentication code, under a key derived from the device key for this one purpose. */
+function macOf(deviceKey: Buffer, h: ChainHead): string {
+  return createHmac("sha256", deriveKey(deviceKey, "audit head v1")).update(`${h.seq}\n${h.hash}\n${h.anchorSeq}\n${h.anchorHash}`).digest("hex");
 }
 
 export class AuditHead {
@@ -42,9 +43,8 @@ export class AuditHead {
 
   /** The head that belongs to the ledger file at `dbPath` (null for an in-memory ledger). */
   static forDb(dbPath: string): AuditHead | null {
-    if (!dbPath || dbPath === ":memory:") return null;
-    const dir = dirname(dbPath);
-    return new AuditHead(join(dir, "audit.head"), join(dir, "device.key"));
+    const keyPath = deviceKeyPathFor(dbPath);
+    return keyPath ? new AuditHead(join(dirname(dbPath), "audit.head"), keyPath) : null;
   }
 
   /** Whether the head file exists. */

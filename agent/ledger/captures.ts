@@ -104,7 +104,7 @@ export class CaptureStore {
         upd.run(this.#wrap(r.id, r.key), r.id);
         r.key.fill(0);
       }
-      this.db.prepare("INSERT INTO settings (name, value, updated_at) VALUES (?, '1', 0) ON CONFLICT(name) DO UPDATE SET value = '1'").run(KEYS_WRAPPED_SETTING);
+      this.setSetting(KEYS_WRAPPED_SETTING, "1", 0);
     }).immediate();
   }
 

@@ -283,6 +283,8 @@ export class Ledger {
     this.#persistTimer?.cancel();
     this.#persistTimer = null;
     this.clock.persist();
+    // A later append (the gate store's last flush) opens it again.
+    this.audit.head?.close();
   }
 }
 

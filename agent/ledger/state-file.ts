@@ -10,7 +10,7 @@
  * "unreadable": the agent then boots muted and says so (fail closed).
  */
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, openSync, readSync, renameSync, writeSync, fstatSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readSync, renameSync, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 
 export const STATE_FILE_BYTES = 4096;
@@ -87,13 +87,7 @@ export class StateFile {
    */
   open(initial: unknown): void {
     if (this.#fd !== null) return;
-    let fullSize = false;
-    try {
-      fullSize = fstatSizeOf(this.path) === STATE_FILE_BYTES;
-    } catch {
-      fullSize = false;
-    }
-    if (!fullSize) {
+    if (!existsSync(this.path) || statSync(this.path).size !== STATE_FILE_BYTES) {
       const tmp = `${this.path}.new`;
       const fd = openSync(tmp, "w", 0o600);
       try {
@@ -124,15 +118,6 @@ export class StateFile {
     if (this.#fd === null) return;
     closeSync(this.#fd);
     this.#fd = null;
-  }
-}
-
-function fstatSizeOf(path: string): number {
-  const fd = openSync(path, "r");
-  try {
-    return fstatSync(fd).size;
-  } finally {
-    closeSync(fd);
   }
 }
 

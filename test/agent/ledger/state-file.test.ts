@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { STATE_FILE_BYTES, StateFile } from "../../../agent/ledger/state-file.ts";
-import { openAgentDb } from "../../../agent/ledger/agent-db.ts";
+import { openAgentDb, type Db } from "../../../agent/ledger/agent-db.ts";
 import { DurableGateStore } from "../../../agent/ledger/gate-store.ts";
 import { StorageHealth } from "../../../agent/ledger/storage-health.ts";
 import { formatStatus } from "../../../agent/status.ts";
@@ -66,12 +66,22 @@ S("a torn newest slot falls back to the one before; both torn is unreadable; emp
   }
 });
 
-S("the gate store: unreadable content boots muted indefinitely; an old ledger's row is taken over once", () => {
+/** A gate store over a real ledger file and state file in a temp dir, removed afterwards. */
+function withStore(fn: (x: { dir: string; db: Db; clock: FakeClock; health: StorageHealth; store: () => DurableGateStore }) => void): void {
   const d = tempDir();
+  const db = openAgentDb(join(d.path, "agent.db"));
+  const clock = new FakeClock(1_700_000_000_000);
+  const health = new StorageHealth();
   try {
-    const db = openAgentDb(join(d.path, "agent.db"));
-    const clock = new FakeClock(1_700_000_000_000);
-    const store = (): DurableGateStore => new DurableGateStore(db, new StateFile(join(d.path, "gate.state")), { clock, log: silentLogger, health: new StorageHealth() });
+    fn({ dir: d.path, db, clock, health, store: () => new DurableGateStore(db, new StateFile(join(d.path, "gate.state")), { clock, log: silentLogger, health }) });
+  } finally {
+    db.close();
+    d.remove();
+  }
+}
+
+S("the gate store: unreadable content boots muted indefinitely; an old ledger's row is taken over once", () => {
+  withStore(({ dir, db, store }) => {
     assert.equal(store().load(), { state: null });
     db.prepare("INSERT INTO gate_state (id, json, updated_at) VALUES (1, ?, 0)").run(JSON.stringify({ mode: "far", hwSwitch: true, fleetMute: false, userMute: null }));
     assert.equal(store().load().state, { mode: "far", hwSwitch: true, fleetMute: false, userMute: null });
@@ -79,23 +89,16 @@ S("the gate store: unreadable content boots muted indefinitely; an old ledger's 
     s.open({ mode: "near", hwSwitch: false, fleetMute: false, userMute: { until: 5 as never } });
     s.close();
     assert.equal(store().load().state, { mode: "near", hwSwitch: false, fleetMute: false, userMute: { until: 5 } });
-    writeFileSync(join(d.path, "gate.state"), Buffer.alloc(STATE_FILE_BYTES, 7));
+    writeFileSync(join(dir, "gate.state"), Buffer.alloc(STATE_FILE_BYTES, 7));
     const bad = store().load();
     assert.equal(bad.state?.userMute, {});
     assert.match(bad.problem ?? "", /unreadable/);
-    db.close();
-  } finally {
-    d.remove();
-  }
+  });
 });
 
 S("audit events wait in memory while the ledger refuses them, in order, and the status line says so", () => {
-  const d = tempDir();
-  try {
-    const db = openAgentDb(join(d.path, "agent.db"));
-    const clock = new FakeClock(1_700_000_000_000);
-    const health = new StorageHealth();
-    const s = new DurableGateStore(db, new StateFile(join(d.path, "gate.state")), { clock, log: silentLogger, health });
+  withStore(({ db, clock, health, store }) => {
+    const s = store();
     s.open({ mode: "near", hwSwitch: false, fleetMute: false, userMute: null });
     db.exec("CREATE TRIGGER refuse BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END");
     s.audit(clock.now(), { type: "mute", cause: "button" });
@@ -110,10 +113,7 @@ S("audit events wait in memory while the ledger refuses them, in order, and the 
     assert.is(health.failing, false);
     assert.equal(s.events(10).map((e) => e.type), ["mute", "unmute"]);
     s.close();
-    db.close();
-  } finally {
-    d.remove();
-  }
+  });
 });
 
 S.run();
