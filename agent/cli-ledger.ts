@@ -3,6 +3,7 @@
  * Each opens data/agent.db through the same Ledger the agent uses (so every action writes its
  * audit event and removes every copy), purging what has expired before showing anything.
  */
+import { LEDGER_HELP } from "./cli-help.ts";
 import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -15,40 +16,11 @@ import { asLedgerError, openAgentDb } from "./ledger/agent-db.ts";
 import { Ledger } from "./ledger/ledger.ts";
 import { DAY_MS } from "./ledger/retention.ts";
 import { createLogger } from "./log.ts";
-import { createUploader, loadTrustedKeys, POLICY_SETTING } from "./main.ts";
+import { createUploader } from "./upload/create.ts";
+import { loadTrustedKeys } from "./policy/trusted-keys.ts";
+import { POLICY_SETTING } from "./ledger/settings.ts";
 import { PolicyEngine } from "./policy/engine.ts";
 
-export const LEDGER_HELP: Record<string, string> = {
-  history: `Usage: spa history [--config FILE] [--json]
-
-What the speaker keeps: one line per capture with its id, when it was captured, trigger,
-duration, upload state and when it expires. Never audio. Expired captures are purged first.`,
-  play: `Usage: spa play ID [--out FILE] [--config FILE]
-
-Writes the stored (voice-modified) audio of capture ID as a WAV file to FILE, or to stdout
-when it is not a terminal (e.g. 'spa play 12 | aplay').`,
-  delete: `Usage: spa delete (--last | --today | --all | --id ID) [--config FILE]
-
-Deletes captures: their encrypted audio, keys, queued uploads and exported copies. Anything
-already uploaded gets a deletion request to the upload endpoint (one per upload). With the
-agent running, last/today/all go through it (so a capture still being processed is covered).`,
-  export: `Usage: spa export --out DIR [--config FILE]
-
-Copies what is kept into DIR (new or empty): captures.json (what 'spa history' lists),
-settings.json, audit.json and audio/capture-<id>.wav. The WAV copies expire with the captures.`,
-  wipe: `Usage: spa wipe --yes [--config FILE]
-
-Deletes everything the household left on the speaker, as on account cancellation or factory
-reset: captures, audio, keys, upload queue, settings, exported copies, personal wake-word
-templates and the privacy history (a new audit chain starts). Uploaded captures get deletion
-requests. Mute and mode stay as they are. Stop the agent first.`,
-  audit: `Usage: spa audit [--limit N] [--json] [--config FILE]
-       spa audit verify [--config FILE]
-
-Lists the privacy events (mute, unmute, mode, sessions, uploads, purges, deletions, exports,
-wipes) — causes and counts, never audio or identifiers. 'verify' checks the SHA-256 hash chain
-and says where it breaks (exit 1 if it does).`,
-};
 
 function usage(message: string): never {
   throw new AgentError("USAGE", message);
@@ -127,7 +99,9 @@ async function sendDeletions(config: Config, l: Ledger, out: (s: string) => void
 
 const days = (ms: number): string => (ms >= DAY_MS ? `${Math.floor(ms / DAY_MS)} days` : ms >= 3_600_000 ? `${Math.floor(ms / 3_600_000)} h` : `${Math.max(0, Math.floor(ms / 60_000))} min`);
 
-export async function cmdLedger(cmd: string, argv: string[], resolveConfig: (file: string | undefined) => { config: Config; how: string }, out: (s: string) => void, outBinary: (b: Buffer) => void, stdoutIsTty: boolean): Promise<number> {
+export { LEDGER_HELP };
+
+export async function cmdLedger(cmd: string, argv: string[], resolveConfig: (file: string | undefined) => Promise<{ config: Config; how: string }>, out: (s: string) => void, outBinary: (b: Buffer) => void, stdoutIsTty: boolean): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
@@ -149,7 +123,7 @@ export async function cmdLedger(cmd: string, argv: string[], resolveConfig: (fil
     out(LEDGER_HELP[cmd]! + "\n");
     return 0;
   }
-  const { config, how } = resolveConfig(values.config);
+  const { config, how } = await resolveConfig(values.config);
   // Reading commands never create a ledger: a missing one is most likely the wrong directory.
   const dbPath = join(resolve(config.dataDir), "agent.db");
   if (!existsSync(dbPath)) usage(`no ledger at ${dbPath} (dataDir from ${how}); run this with the agent's config (--config FILE or SPA_CONFIG), or start the agent once to create it`);

@@ -2,6 +2,7 @@
  * Operator tools: spa policy keygen | sign | push, and spa fleet status. They share the device's
  * policy schema and signing code, so what an operator signs is what a speaker checks.
  */
+import { POLICY_HELP } from "./cli-help.ts";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -13,27 +14,6 @@ import { mqttOptions, topics } from "./policy/service.ts";
 import { generateKeys, signEnvelope } from "./policy/trust.ts";
 import { makeDirs } from "./fs-dirs.ts";
 
-export const POLICY_HELP: Record<string, string> = {
-  policy: `Usage: spa policy keygen --out DIR
-       spa policy sign --key PRIVATE.pem --version N [--issued-at ISO] POLICY.json > ENVELOPE.json
-       spa policy push --broker URL (--fleet F | --device ID) [connection options] ENVELOPE.json
-
-keygen: a new Ed25519 key pair: DIR/policy-key.pem (private, mode 0600) and DIR/policy-key.pub.pem,
-and prints the key id to put with the public key in each device's policy.trustedKeys.
-sign:   checks POLICY.json against the policy schema and prints the signed envelope
-        {policy, version, issuedAt, keyId, sig}. Versions must increase: devices refuse replays.
-push:   publishes the envelope, retained, to <prefix>/fleet/F/policy or <prefix>/device/ID/policy.
-
-Connection options (push, fleet status):
-  --ca FILE  --username U  --password-file FILE  --cert FILE  --key-file FILE
-  --prefix P (default spa/v1)  --mqtt-version 5|4 (default 5)`,
-  fleet: `Usage: spa fleet status --broker URL [--fleet F] [--wait MS] [--json] [connection options]
-
-Reads the devices' retained state and online topics and prints a table: device, online,
-applied version, status, last rejection, captures kept, oldest kept (days), purged, false
-wakes. --fleet lists only the devices that follow that fleet's policy topic; --wait is how long
-to collect retained messages (default 1500 ms). Connection options as for 'spa policy push'.`,
-};
 
 function usage(message: string): never {
   throw new AgentError("USAGE", message);
@@ -78,6 +58,8 @@ const prefixOf = (v: Record<string, unknown>): string => {
   if (!/^[A-Za-z0-9_/-]{1,64}$/.test(p)) usage("--prefix: letters, digits, _, - and /");
   return p;
 };
+
+export { POLICY_HELP };
 
 export async function cmdPolicy(argv: string[], out: (s: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({

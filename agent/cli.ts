@@ -2,115 +2,19 @@
  * `spa`: the agent's command line. Exit codes: 0 success, 1 a user error (the one-line message
  * says what to fix), 2 an internal error.
  */
+import { HELP, LEDGER_HELP, POLICY_HELP } from "./cli-help.ts";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
-import { BridgeClient } from "../firmware-bridge/client.ts";
+import { DEFAULT_SOCKET_PATH } from "../config/defaults.ts";
 import { AgentError, asFileError, isAgentError, toError } from "./errors.ts";
-import { createLogger } from "./log.ts";
-import { Agent } from "./main.ts";
-import { readWavAsPipeline } from "./audio/convert.ts";
-import { encodeWav, readPcm16 } from "./audio/wav.ts";
-import { cryptoUniform } from "./adapters/crypto-random.ts";
-import { seededRandom } from "./adapters/seeded-random.ts";
-import { openAgentDb } from "./ledger/agent-db.ts";
-import { CaptureStore } from "./ledger/captures.ts";
-import { mcadamsPcm16 } from "./privacy/mcadams.ts";
-import { agentClient, cmdLedger } from "./cli-ledger.ts";
-import { asLedgerError } from "./ledger/agent-db.ts";
-import { cmdFleet, cmdPolicy } from "./cli-policy.ts";
-import { createWebRtcVad } from "./audio/webrtc-vad.ts";
-import { SpeechEmbedder } from "./wake/embedding.ts";
-import { EmbeddingWakeEngine } from "./wake/embedding-engine.ts";
-import { enrollKeyword, loadTemplates, saveTemplates } from "./wake/enroll.ts";
-import { recordTakes } from "./audio/record-takes.ts";
-import { MicSource } from "./audio/mic-source.ts";
+
+// Only what every command needs is imported here; each command loads its own modules (the agent,
+// ONNX, SQLite, MQTT, zod) when it runs, so `spa --help` and `spa bridge …` start at once.
 
 const USER_ERRORS = new Set(["FILE_ERROR", "MIC_UNAVAILABLE", "RECORDER_EXITED", "ENROLL_REJECTED", "WAKE_MODEL_INVALID", "CONFIG_INVALID", "USAGE", "BRIDGE_SOCKET", "BRIDGE_TIMEOUT", "RECORDER_NOT_FOUND", "AUDIO_FORMAT", "AUDIO_FILE", "LEDGER_OPEN_FAILED", "BUTTONS_UNAVAILABLE", "UPLOAD_ENDPOINT_REFUSED"]);
 
-const HELP: Record<string, string> = {
-  main: `spa — speaker-privacy-agent
-
-Usage: spa <command> [options]
-
-Commands:
-  start           run the agent (what 'npm start' runs)
-  config check    validate a config file and print the resolved configuration
-  bridge          send one firmware event to a running agent and print its reply
-  wake detect     run the wake-word engine over WAV files and print each detection
-  wake enroll     make personal wake-word templates from recordings of the phrase
-  voice anonymize modify the voice in a WAV file the way captures are modified
-  uploads         list the upload queue (no audio); 'uploads retry' sends it now
-  history         what the speaker keeps, and when each capture expires
-  play            write a kept capture's (voice-modified) audio as WAV
-  delete          delete captures: --last, --today, --all or --id ID
-  export          copy what is kept (JSON + WAV) into a directory
-  wipe            delete everything the household left here (factory reset)
-  audit           list privacy events; 'audit verify' checks the hash chain
-  policy          operator tools: keygen, sign, push a fleet policy
-  fleet status    the devices' applied policy versions and compliance
-
-Run 'spa <command> --help' for a command's options.`,
-  start: `Usage: spa start [--config FILE] [--set PATH=VALUE]...
-
-Runs the agent: capture gate, firmware bridge socket, ledger. Stops cleanly on Ctrl-C
-(SIGINT) or SIGTERM, closing the microphone first.
-
-Options:
-  --config FILE       JSON config (default: $SPA_CONFIG, else built-in defaults)
-  --set PATH=VALUE    override one setting, e.g. --set gate.ledAckMs=500 (repeatable)
-Environment:
-  SPA_<PATH>          override a setting, e.g. SPA_BRIDGE_SOCKET_PATH=/run/spa.sock`,
-  config: `Usage: spa config check FILE [--set PATH=VALUE]...
-
-Validates FILE (plus SPA_* environment overrides and --set) and prints the resolved
-configuration as JSON, or every problem with the path it is at and what is allowed.`,
-  bridge: `Usage: spa bridge <event> [--socket PATH | --config FILE]
-
-Events:
-  status              print the agent's state
-  mute | unmute       mute or unmute the microphone
-  mute-for DURATION   mute for a while: 30m, 2h, 90s, or plain minutes (max 7 days)
-  talk-down | talk-up press or release the push-to-talk button
-  mode near|far       switch capture mode
-  switch on|off       report the hardware mute switch position
-  delete last|today|all   delete kept captures (their audio and queued uploads with them)
-  training on|off     may uploads be used to train speech models (household choice)
-
-Options:
-  --socket PATH       bridge socket (default: from --config, $SPA_CONFIG or the defaults)
-  --config FILE       take the socket path from this config
-Prints the agent's reply as one JSON line; exit 0 on ack, 1 on nack.`,
-  wake: `Usage: spa wake detect [--engine trained|template] [--templates DIR] [--model FILE] FILE.wav...
-       spa wake enroll --keyword 天猫精灵|你好天猫 --out DIR A.wav B.wav C.wav [...]
-       spa wake enroll --keyword K --out DIR --mic [--count 3] [--seconds 4] [--device D] [--recorder arecord]
-
-detect: runs the wake-word engine over each file (a PCM or float WAV at any rate and channel
-count: converted to the engine's 16 kHz mono first, with a note on stderr) and prints one JSON
-object per line per detection: {"file": ..., "keyword": "天猫精灵", "atMs": 1234, "score": 0.81}
-(atMs: where in the file the phrase was recognised). With --templates, the trained engine's
-hits must also match those personal templates; --engine template uses the templates alone.
-Exit 0 when every file was read.
-
-enroll: at least 3 recordings of the phrase by the household member, each 16 kHz mono 16-bit
-with 0.4-3 s of speech; writes DIR/templates.json (speech features only, never audio).
-With --mic it records the takes itself, prompting before each; the recordings stay in memory.`,
-  voice: `Usage: spa voice anonymize IN.wav OUT.wav [--alpha A] [--seed N]
-
-Applies the McAdams voice modification that every kept capture gets before it is stored or
-uploaded (VoicePrivacy B2: LPC order 20, pole angles φ → φ^α). IN is 16 kHz mono 16-bit.
-Without --alpha, α is drawn uniformly from [0.5, 0.9] (by the OS CSPRNG, or reproducibly from
---seed) and not printed: like the agent, the tool does not reveal it.`,
-  uploads: `Usage: spa uploads [--config FILE] [--json]
-       spa uploads retry [--config FILE]
-
-Lists the de-identified uploads waiting to be sent (upload id, capture time to the minute,
-trigger, attempts, next attempt, last error) from the ledger; never audio.
-retry: makes every queued upload due now. With the agent running it is told over the bridge
-and sends at once; otherwise the queue is sent when the agent next starts.`,
-};
 
 function usage(message: string): never {
   throw new AgentError("USAGE", message);
@@ -131,16 +35,40 @@ export function configSource(file: string | undefined, env: Record<string, strin
   return { path: null, how: `no config file (no --config, no $SPA_CONFIG, no ${systemConfig}): the default dataDir, relative to ${process.cwd()}` };
 }
 
-function resolveConfig(file: string | undefined, sets: string[]): Config {
-  return resolveConfigWithSource(file, sets).config;
+async function resolveConfig(file: string | undefined, sets: string[]): Promise<Config> {
+  return (await resolveConfigWithSource(file, sets)).config;
 }
 
-function resolveConfigWithSource(file: string | undefined, sets: string[]): { config: Config; how: string } {
+async function resolveConfigWithSource(file: string | undefined, sets: string[]): Promise<{ config: Config; how: string }> {
   const env = process.env;
   const src = configSource(file, env);
   if (src.path && !existsSync(src.path)) usage(`config file ${src.path} does not exist`);
+  const { loadConfig } = await import("../config/load.ts");
   const config = loadConfig({ file: src.path, env, sets });
   return { config, how: env.SPA_DATA_DIR ? `$SPA_DATA_DIR (${env.SPA_DATA_DIR})` : src.how };
+}
+
+/**
+ * The bridge socket of the config in force, read without validating the rest of the config: a
+ * bridge command (a mute, above all) must reach the agent even when some unrelated setting in the
+ * file is wrong, and it starts faster without the schema. Same precedence as the agent:
+ * $SPA_BRIDGE_SOCKET_PATH, then the file's bridge.socketPath, then the default.
+ */
+export function bridgeSocketPath(file: string | undefined, env: Record<string, string | undefined>): string {
+  if (env.SPA_BRIDGE_SOCKET_PATH) return env.SPA_BRIDGE_SOCKET_PATH;
+  const src = configSource(file, env);
+  if (!src.path) return DEFAULT_SOCKET_PATH;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(src.path, "utf8"));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") usage(`config file ${src.path} does not exist`);
+    throw new AgentError("CONFIG_INVALID", `${src.path}: ${toError(e).message}`);
+  }
+  const path = (json as { bridge?: { socketPath?: unknown } } | null)?.bridge?.socketPath;
+  if (path === undefined) return DEFAULT_SOCKET_PATH;
+  if (typeof path !== "string" || path === "") throw new AgentError("CONFIG_INVALID", `${src.path}: bridge.socketPath must be a non-empty string`);
+  return path;
 }
 
 /** "30m" | "2h" | "90s" | "15" (minutes) → minutes. */
@@ -191,7 +119,8 @@ export function bridgeRequest(args: string[]): Record<string, unknown> & { type:
 async function cmdStart(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: "string" }, set: { type: "string", multiple: true }, help: { type: "boolean" } }, strict: true });
   if (values.help) return print(HELP.start!);
-  const config = resolveConfig(values.config, values.set ?? []);
+  const config = await resolveConfig(values.config, values.set ?? []);
+  const [{ createLogger }, { Agent }, { asLedgerError }] = await Promise.all([import("./log.ts"), import("./main.ts"), import("./ledger/agent-db.ts")]);
   // Output that can fail without consequences: a closed stdout or stderr (EPIPE: the reader of
   // the pipe went away) must never throw into the agent or loop through its own error logging
   // (issue 14.11). Such a stream is dropped, and the agent stops as after a crash.
@@ -262,6 +191,7 @@ async function cmdConfig(argv: string[]): Promise<number> {
   if (sub !== "check") usage("usage: spa config check FILE");
   if (!file) usage("usage: spa config check FILE");
   if (!existsSync(file)) usage(`config file ${file} does not exist`);
+  const { loadConfig } = await import("../config/load.ts");
   const config = loadConfig({ file, env: process.env, sets: values.set ?? [] });
   process.stdout.write(JSON.stringify(config, null, 2) + "\n");
   return 0;
@@ -288,6 +218,12 @@ async function cmdWake(argv: string[]): Promise<number> {
   });
   if (values.help) return print(HELP.wake!);
   const [sub, ...files] = positionals;
+  const [{ readWavAsPipeline }, { readPcm16 }, { loadTemplates }, { EmbeddingWakeEngine }] = await Promise.all([
+    import("./audio/convert.ts"),
+    import("./audio/wav.ts"),
+    import("./wake/templates-file.ts"),
+    import("./wake/embedding-engine.ts"),
+  ]);
   if (sub !== "detect" && sub !== "enroll") usage("usage: spa wake detect|enroll ...; see 'spa wake --help'");
   if (sub === "enroll" && values.mic) {
     if (files.length) usage("give either --mic or WAV files, not both");
@@ -296,6 +232,7 @@ async function cmdWake(argv: string[]): Promise<number> {
     if (!Number.isInteger(count) || count < 3 || count > 10) usage("--count must be 3 to 10");
     if (!(seconds >= 1 && seconds <= 10)) usage("--seconds must be 1 to 10");
     if (values.recorder !== "arecord" && values.recorder !== "sox" && values.recorder !== "rec") usage("--recorder must be arecord, sox or rec");
+    const [{ MicSource }, { recordTakes }] = await Promise.all([import("./audio/mic-source.ts"), import("./audio/record-takes.ts")]);
     const mic = new MicSource({ recorder: values.recorder, device: values.device ?? null, closeTimeoutMs: 200 });
     const takes = await recordTakes(mic, count, seconds, (t) => process.stdout.write(`take ${t}/${count}: say "${values.keyword ?? "?"}" now (${seconds} s)...\n`));
     try {
@@ -335,6 +272,12 @@ async function cmdWake(argv: string[]): Promise<number> {
 async function enroll(keyword: string | undefined, out: string | undefined, clips: Array<{ name: string; samples: Int16Array }>): Promise<number> {
   if (keyword !== "天猫精灵" && keyword !== "你好天猫") usage("--keyword must be 天猫精灵 or 你好天猫");
   if (!out) usage("--out DIR is required");
+  const [{ SpeechEmbedder }, { createWebRtcVad }, { enrollKeyword }, { saveTemplates }] = await Promise.all([
+    import("./wake/embedding.ts"),
+    import("./audio/webrtc-vad.ts"),
+    import("./wake/enroll.ts"),
+    import("./wake/templates-file.ts"),
+  ]);
   const embedder = await SpeechEmbedder.load();
   const vad = await createWebRtcVad(2);
   try {
@@ -357,7 +300,8 @@ async function cmdBridge(argv: string[]): Promise<number> {
   });
   if (values.help) return print(HELP.bridge!);
   const body = bridgeRequest(positionals);
-  const socket = resolve(values.socket ?? resolveConfig(values.config, []).bridge.socketPath);
+  const socket = resolve(values.socket ?? bridgeSocketPath(values.config, process.env));
+  const { BridgeClient } = await import("../firmware-bridge/client.ts");
   const client = await BridgeClient.connect(socket, Number(values.timeout ?? 5000));
   try {
     const reply = await client.request(body);
@@ -371,6 +315,12 @@ async function cmdBridge(argv: string[]): Promise<number> {
 async function cmdVoice(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { alpha: { type: "string" }, seed: { type: "string" }, help: { type: "boolean" } }, allowPositionals: true, strict: true });
   if (values.help || positionals.length === 0) return print(HELP.voice!);
+  const [{ encodeWav, readPcm16 }, { cryptoUniform }, { seededRandom }, { mcadamsPcm16 }] = await Promise.all([
+    import("./audio/wav.ts"),
+    import("./adapters/crypto-random.ts"),
+    import("./adapters/seeded-random.ts"),
+    import("./privacy/mcadams.ts"),
+  ]);
   const [sub, input, output, ...extra] = positionals;
   if (sub !== "anonymize") usage(`unknown voice command '${sub}'; see 'spa voice --help'`);
   if (!input || !output || extra.length) usage("'spa voice anonymize' needs exactly IN.wav and OUT.wav");
@@ -397,7 +347,8 @@ async function cmdUploads(argv: string[]): Promise<number> {
   if (values.help) return print(HELP.uploads!);
   const [sub, ...extra] = positionals;
   if (extra.length || (sub !== undefined && sub !== "retry")) usage(`unknown uploads command '${positionals.join(" ")}'; see 'spa uploads --help'`);
-  const config = resolveConfig(values.config, []);
+  const config = await resolveConfig(values.config, []);
+  const [{ agentClient }, { openAgentDb }, { CaptureStore }] = await Promise.all([import("./cli-ledger.ts"), import("./ledger/agent-db.ts"), import("./ledger/captures.ts")]);
   if (sub === "retry") {
     const client = await agentClient(config);
     if (client) {
@@ -463,6 +414,9 @@ export async function main(argv: string[]): Promise<number> {
       throw e;
     });
   }
+  // `spa CMD --help` answers from the help texts alone, without loading the command's modules.
+  const help = cmd === undefined ? undefined : [HELP, LEDGER_HELP, POLICY_HELP].find((t) => Object.hasOwn(t, cmd))?.[cmd];
+  if (help !== undefined && (rest.includes("--help") || rest.includes("-h"))) return print(help);
   try {
     switch (cmd) {
       case undefined:
@@ -483,16 +437,16 @@ export async function main(argv: string[]): Promise<number> {
       case "uploads":
         return await cmdUploads(rest);
       case "policy":
-        return await cmdPolicy(rest, (t) => process.stdout.write(t));
+        return await (await import("./cli-policy.ts")).cmdPolicy(rest, (t) => process.stdout.write(t));
       case "fleet":
-        return await cmdFleet(rest, (t) => process.stdout.write(t));
+        return await (await import("./cli-policy.ts")).cmdFleet(rest, (t) => process.stdout.write(t));
       case "history":
       case "play":
       case "delete":
       case "export":
       case "wipe":
       case "audit":
-        return await cmdLedger(
+        return await (await import("./cli-ledger.ts")).cmdLedger(
           cmd,
           rest,
           (file) => resolveConfigWithSource(file, []),

@@ -27,12 +27,14 @@ export type AgentErrorCode =
 export class AgentError extends Error {
   override readonly name = "AgentError";
   readonly context: Record<string, unknown> | undefined;
+  readonly code: AgentErrorCode;
   constructor(
-    readonly code: AgentErrorCode,
+    code: AgentErrorCode,
     message: string,
     options: { cause?: unknown; context?: Record<string, unknown> } = {},
   ) {
     super(`${message} (${code})`, { cause: options.cause });
+    this.code = code;
     this.context = options.context;
   }
 }

@@ -7,10 +7,8 @@ import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Config } from "../config/schema.ts";
-import { EvdevButtons } from "../firmware-bridge/evdev.ts";
 import type { Request } from "../firmware-bridge/protocol/messages.ts";
 import { BridgeServer, type Reply, type RequestHandler } from "../firmware-bridge/server.ts";
-import { FakeFirmware } from "../firmware-bridge/sim/fake-firmware.ts";
 import { SystemClock } from "./adapters/system-clock.ts";
 import { FileSource } from "./audio/file-source.ts";
 import { MicSource } from "./audio/mic-source.ts";
@@ -27,23 +25,16 @@ import { Ledger } from "./ledger/ledger.ts";
 import { DAY_MS } from "./ledger/retention.ts";
 import { cryptoUniform } from "./adapters/crypto-random.ts";
 import { VoiceSink } from "./privacy/voice-sink.ts";
-import type { Uploader } from "./ports/uploader.ts";
-import { HttpsUploader } from "./upload/https-uploader.ts";
-import { OutboxUploader } from "./upload/outbox-uploader.ts";
 import { UploadWorker } from "./upload/worker.ts";
-import { readFileSync } from "node:fs";
 import { PolicyEngine, type EffectivePolicy } from "./policy/engine.ts";
 import { PolicyService } from "./policy/service.ts";
-import { keyIdOf, publicKeyFromPem } from "./policy/trust.ts";
-import type { KeyObject } from "node:crypto";
 import type { Keyword, WakeHit } from "./ports/wake-engine.ts";
 import { registerSecret, type Logger } from "./log.ts";
 import type { AudioSource } from "./ports/audio-source.ts";
 import type { Clock } from "./ports/clock.ts";
 import type { WakeEngine } from "./ports/wake-engine.ts";
-import { loadTemplates } from "./wake/enroll.ts";
-import { PorcupineWakeEngine } from "./wake/porcupine-engine.ts";
-import { EmbeddingWakeEngine } from "./wake/embedding-engine.ts";
+import type { EvdevButtons } from "../firmware-bridge/evdev.ts";
+import type { FakeFirmware } from "../firmware-bridge/sim/fake-firmware.ts";
 import { StatusPrinter } from "./status.ts";
 import { framesFor, Millis, type Timestamp } from "./units.ts";
 
@@ -106,14 +97,18 @@ export function chooseSource(config: Config, env: Record<string, string | undefi
  */
 export async function createWakeEngine(config: Config, io: AgentIo): Promise<WakeEngine | null> {
   const templatesDir = config.wake.templates.dir ?? join(resolve(config.dataDir), "wake-templates");
+  // Each engine's module (ONNX, Porcupine) is loaded only when it is the one configured.
   const start = async (engine: "trained" | "template" | "porcupine" | "none"): Promise<WakeEngine | null> => {
     if (engine === "none") return null;
+    const { loadTemplates } = await import("./wake/templates-file.ts");
     if (engine === "template") {
+      const { EmbeddingWakeEngine } = await import("./wake/embedding-engine.ts");
       const t = loadTemplates(templatesDir);
       if (!t) throw new AgentError("WAKE_ENGINE_UNAVAILABLE", `no enrolled templates in ${templatesDir} (spa wake enroll)`);
       return EmbeddingWakeEngine.template(t);
     }
     if (engine === "porcupine") {
+      const { PorcupineWakeEngine } = await import("./wake/porcupine-engine.ts");
       const p = config.wake.porcupine;
       return PorcupineWakeEngine.create(
         { keywordPaths: { 天猫精灵: p.tianmaoJinglingPath, 你好天猫: p.nihaoTianmaoPath }, modelPath: p.modelPath, sensitivity: p.sensitivity, accessKeyFile: p.accessKeyFile },
@@ -122,6 +117,7 @@ export async function createWakeEngine(config: Config, io: AgentIo): Promise<Wak
     }
     const second = config.wake.templates.secondStage ? loadTemplates(templatesDir) : null;
     if (config.wake.templates.secondStage && !second) io.out(`wake-word engine: no templates in ${templatesDir}; running without the second stage`);
+    const { EmbeddingWakeEngine } = await import("./wake/embedding-engine.ts");
     return EmbeddingWakeEngine.trained(config.wake.model ?? undefined, second ?? undefined);
   };
   const describe = (e: WakeEngine | null): string => (e ? `${e.name}` : "none, so far-field listening is off; the talk button still captures");
@@ -147,28 +143,6 @@ export async function createWakeEngine(config: Config, io: AgentIo): Promise<Wak
 }
 
 /** The configured uploader, or null when uploads are off. Bad endpoints fail the start. */
-export function createUploader(c: Config["upload"]): Uploader | null {
-  if (c.kind === "off") return null;
-  if (c.kind === "outbox") return new OutboxUploader(resolve(c.outboxDir));
-  return new HttpsUploader({ endpoint: c.endpoint!, allowedHosts: c.allowedHosts, caFile: c.caFile, timeoutMs: c.timeoutMs });
-}
-
-/** Trusted operator keys from local config; a key whose id does not match its file is refused. */
-export function loadTrustedKeys(c: Config["policy"]): Map<string, KeyObject> {
-  const out = new Map<string, KeyObject>();
-  for (const k of c.trustedKeys) {
-    let key: KeyObject;
-    try {
-      key = publicKeyFromPem(readFileSync(k.publicKeyFile, "utf8"));
-    } catch (e) {
-      throw new AgentError("CONFIG_INVALID", `policy.trustedKeys: ${k.publicKeyFile}: ${toError(e).message}`);
-    }
-    if (keyIdOf(key) !== k.keyId) throw new AgentError("CONFIG_INVALID", `policy.trustedKeys: ${k.publicKeyFile} has key id ${keyIdOf(key)}, not ${k.keyId}`);
-    out.set(k.keyId, key);
-  }
-  return out;
-}
-
 /** Drops wake hits for keywords the effective policy does not allow. */
 function filteredWake(engine: WakeEngine, allowed: () => readonly Keyword[]): WakeEngine {
   return {
@@ -183,15 +157,10 @@ function filteredWake(engine: WakeEngine, allowed: () => readonly Keyword[]): Wa
   };
 }
 
-/** The ledger key of the last good fleet policy envelope. */
-export const POLICY_SETTING = "policy.envelope";
-/** The highest policy version ever applied (replay floor; kept through wipes). */
-export const POLICY_FLOOR_SETTING = "policy.floor";
-/** Which topic the stored policy came from ("fleet" or "device"). */
-export const POLICY_SOURCE_SETTING = "policy.source";
-
-/** Household setting names in the ledger's settings table. */
-export const TRAINING_USE_SETTING = "trainingUse";
+import { createUploader } from "./upload/create.ts";
+import { loadTrustedKeys } from "./policy/trusted-keys.ts";
+import { POLICY_SETTING, POLICY_FLOOR_SETTING, POLICY_SOURCE_SETTING, TRAINING_USE_SETTING } from "./ledger/settings.ts";
+export { createUploader, loadTrustedKeys, POLICY_SETTING, POLICY_FLOOR_SETTING, POLICY_SOURCE_SETTING, TRAINING_USE_SETTING };
 
 export class Agent {
   #db: Db | null = null;
@@ -216,7 +185,12 @@ export class Agent {
   /** Whether storage takes what the agent writes (reported, never in the way of a mute). */
   readonly storage = new StorageHealth();
 
-  constructor(readonly config: Config, readonly io: AgentIo) {}
+  readonly config: Config;
+  readonly io: AgentIo;
+  constructor(config: Config, io: AgentIo) {
+    this.config = config;
+    this.io = io;
+  }
 
   get driver(): GateDriver | null {
     return this.#driver;
@@ -435,6 +409,7 @@ export class Agent {
       this.storage.onChange(() => this.#status?.print());
     }
     if (config.simulator.enabled) {
+      const { FakeFirmware } = await import("../firmware-bridge/sim/fake-firmware.ts");
       this.#sim = await FakeFirmware.start({
         socketPath: resolve(config.bridge.socketPath),
         model: "demo-simulator",
@@ -445,6 +420,7 @@ export class Agent {
     }
     if (config.bridge.evdev.device) {
       const { muteKey, talkKey } = config.bridge.evdev;
+      const { EvdevButtons } = await import("../firmware-bridge/evdev.ts");
       this.#buttons = new EvdevButtons(
         config.bridge.evdev.device,
         (ev) => {

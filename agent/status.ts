@@ -35,12 +35,21 @@ export function formatStatus(s: GateSnapshot, c: GateCounters, x: StatusExtras, 
 
 export class StatusPrinter {
   #timer: NodeJS.Timeout | null = null;
+  readonly driver: GateDriver;
+  readonly extras: () => StatusExtras;
+  readonly out: (line: string) => void;
+  readonly intervalMs: number;
   constructor(
-    readonly driver: GateDriver,
-    readonly extras: () => StatusExtras,
-    readonly out: (line: string) => void,
-    readonly intervalMs: number,
-  ) {}
+    driver: GateDriver,
+    extras: () => StatusExtras,
+    out: (line: string) => void,
+    intervalMs: number,
+  ) {
+    this.driver = driver;
+    this.extras = extras;
+    this.out = out;
+    this.intervalMs = intervalMs;
+  }
 
   start(): void {
     this.driver.onChange(() => this.print());

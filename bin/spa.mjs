@@ -1,7 +1,24 @@
 #!/usr/bin/env node
-// Entry point of the `spa` command. The sources are TypeScript, run through tsx's loader.
-import { register } from "tsx/esm/api";
+// Entry point of the `spa` command. The sources are TypeScript that Node runs as they are (type
+// stripping, Node >= 22.18; no transpiler, no build step). On an older Node — a development
+// machine whose system `node` is 20 — it runs itself again under the Node 24 that `npm install`
+// put in node_modules, or says what is missing.
+import { spawn } from "node:child_process";
+import { constants } from "node:os";
+import { fileURLToPath } from "node:url";
+import { typeScriptNode } from "./ts-runtime.mjs";
 
-register();
-const { main } = await import("../agent/cli.ts");
-process.exitCode = await main(process.argv.slice(2));
+const runtime = typeScriptNode();
+if (runtime.node === process.execPath) {
+  const { main } = await import("../agent/cli.ts");
+  process.exitCode = await main(process.argv.slice(2));
+} else if (runtime.node === null) {
+  process.stderr.write(`spa: ${runtime.why}\n`);
+  process.exitCode = 1;
+} else {
+  const child = spawn(runtime.node, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: "inherit" });
+  // The child gets the terminal's signals itself (same process group); a signal sent to this
+  // process alone (systemd, kill PID) is passed on.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
+  child.on("exit", (code, signal) => process.exit(signal ? 128 + (constants.signals[signal] ?? 0) : (code ?? 1)));
+}

@@ -22,8 +22,10 @@ export interface ConfigProblem {
 }
 
 export class ConfigError extends AgentError {
-  constructor(readonly problems: ConfigProblem[], source: string) {
+  readonly problems: ConfigProblem[];
+  constructor(problems: ConfigProblem[], source: string) {
     super("CONFIG_INVALID", `invalid configuration (${source}):\n` + problems.map((p) => `  ${p.path}: ${p.message}`).join("\n"));
+    this.problems = problems;
   }
 }
 

@@ -3,6 +3,7 @@
  * this zod schema (README's reference table is generated from it: `npm run config:docs`).
  * Objects are strict: an unknown key is an error, not silently ignored.
  */
+import { DEFAULT_SOCKET_PATH } from "./defaults.ts";
 import { resolve } from "node:path";
 import { z } from "zod";
 
@@ -81,7 +82,7 @@ export const GateConfigSchema = z
 
 export const BridgeConfig = z
   .object({
-    socketPath: z.string().min(1).default("./run/bridge.sock").describe("Unix socket the firmware connects to"),
+    socketPath: z.string().min(1).default(DEFAULT_SOCKET_PATH).describe("Unix socket the firmware connects to"),
     socketMode: z
       .string()
       .regex(/^0?[0-7]{3}$/, "an octal file mode such as 0660")

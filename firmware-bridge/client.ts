@@ -4,8 +4,8 @@
  */
 import { createConnection, type Socket } from "node:net";
 import { AgentError } from "../agent/errors.ts";
-import { encode, LineSplitter } from "./protocol/codec.ts";
-import { PROTOCOL_VERSION, type AgentMessage } from "./protocol/messages.ts";
+import { encode, LineSplitter, PROTOCOL_VERSION } from "./protocol/lines.ts";
+import type { AgentMessage } from "./protocol/messages.ts";
 
 export type Ack = Extract<AgentMessage, { type: "ack" }>;
 export type Nack = Extract<AgentMessage, { type: "nack" }>;
@@ -19,7 +19,9 @@ export class BridgeClient {
   #nextId = 1;
   #closed = false;
 
-  private constructor(socket: Socket, readonly timeoutMs: number) {
+  readonly timeoutMs: number;
+  private constructor(socket: Socket, timeoutMs: number) {
+    this.timeoutMs = timeoutMs;
     this.#socket = socket;
     const splitter = new LineSplitter(1 << 20);
     socket.on("data", (chunk: Buffer) => {

@@ -47,11 +47,18 @@ export function encodeInputEvent(type: number, code: number, value: number, time
 
 export class EvdevButtons {
   #stream: ReadStream | null = null;
+  readonly device: string;
+  readonly onKey: (e: KeyEvent) => void;
+  readonly onError: (e: Error) => void;
   constructor(
-    readonly device: string,
-    readonly onKey: (e: KeyEvent) => void,
-    readonly onError: (e: Error) => void,
-  ) {}
+    device: string,
+    onKey: (e: KeyEvent) => void,
+    onError: (e: Error) => void,
+  ) {
+    this.device = device;
+    this.onKey = onKey;
+    this.onError = onError;
+  }
 
   start(): Promise<void> {
     const decoder = new InputEventDecoder();

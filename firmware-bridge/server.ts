@@ -47,7 +47,10 @@ export class BridgeServer implements BridgeLink {
   #next = 1;
   readonly counters = { linesIn: 0, acks: 0, nacks: 0, connections: 0 };
 
-  constructor(readonly options: BridgeServerOptions) {}
+  readonly options: BridgeServerOptions;
+  constructor(options: BridgeServerOptions) {
+    this.options = options;
+  }
 
   get clients(): number {
     return this.#conns.size;

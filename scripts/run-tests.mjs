@@ -1,13 +1,19 @@
 #!/usr/bin/env node
-// Runs every test/**/*.test.ts file in its own Node process (uvu suites, TypeScript through
-// tsx), two at a time, each with a time limit, and ends with the line "N passed, M failed".
+// Runs every test/**/*.test.ts file in its own Node process (uvu suites; Node strips the types
+// itself: the Node 24 from node_modules when this one is older), two at a time, each with a time limit, and ends with the line "N passed, M failed".
 // Exits non-zero when anything failed or when no test ran at all.
 // Usage: node scripts/run-tests.mjs [substring-filter...]
 import { spawn } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { typeScriptNode } from "../bin/ts-runtime.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
+const runtime = typeScriptNode();
+if (!runtime.node) {
+  process.stdout.write(`${runtime.why}\n0 passed, 1 failed\n`);
+  process.exit(1);
+}
 const filters = process.argv.slice(2);
 const PER_FILE_TIMEOUT_MS = Number(process.env.SPA_TEST_TIMEOUT_MS ?? 600_000);
 const CONCURRENCY = Number(process.env.SPA_TEST_JOBS ?? 2);
@@ -30,7 +36,7 @@ const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, "");
 function runFile(file) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, ["--import", "tsx", file], {
+    const child = spawn(runtime.node, [file], {
       cwd: root,
       env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,6 +1,6 @@
 /** Import boundaries: pure code stays pure, protocol and ports depend on nothing heavy. */
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 
@@ -74,12 +74,41 @@ Arch("the voice modification is pure signal code: no I/O, no libraries, no clock
 });
 
 Arch("raw audio has no path to disk: only the ledger, the outbox and WAV tools write files", () => {
-  const writers = /agent\/(ledger|upload\/outbox-uploader|cli|wake\/enroll)\.?|agent\/ledger\//;
+  const writers = /agent\/(ledger|upload\/outbox-uploader|cli|wake\/templates-file)\.?|agent\/ledger\//;
   for (const f of files("agent")) {
     if (writers.test(f)) continue;
     const src = readFileSync(f, "utf8");
     assert.not.ok(/\b(writeFileSync|writeFile|createWriteStream|appendFileSync)\b/.test(src), `${f} writes files`);
   }
+});
+
+/** Modules a file loads when it is imported: static value imports, followed through our own files. */
+function loadedBy(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const walk = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const src = readFileSync(file, "utf8");
+    for (const m of src.matchAll(/^\s*(import|export)\s+(type\s)?[^;]*?from\s+"([^"]+)"/gms)) {
+      if (m[2]) continue; // `import type`: erased, loads nothing
+      const spec = m[3]!;
+      if (spec.startsWith(".")) walk(join(dirname(file), spec));
+      else seen.add(spec);
+    }
+  };
+  walk(entry);
+  return seen;
+}
+
+Arch("the spa entry and the bridge client load no heavy module before a command runs (spa --help and spa bridge start at once)", () => {
+  const heavy = /^(zod|mqtt|onnxruntime-node|@picovoice\/|node:sqlite|@echogarden\/)|agent\/main\.ts$/;
+  for (const entry of ["agent/cli.ts", "firmware-bridge/client.ts"]) {
+    const loaded = [...loadedBy(entry)];
+    assert.ok(loaded.length > 3, `${entry}: the walk found its imports`);
+    for (const m of loaded) assert.not.ok(heavy.test(m), `${entry} loads ${m} at start`);
+  }
+  // The walk itself sees heavy modules where they are (so the test above can fail).
+  assert.ok([...loadedBy("agent/main.ts")].some((m) => m === "zod" || m.endsWith("config/schema.ts") || m === "mqtt"));
 });
 
 Arch.run();

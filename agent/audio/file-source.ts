@@ -26,7 +26,10 @@ export class FileSource implements AudioSource {
   #errorFn: (e: Error) => void = () => undefined;
   #endFn: () => void = () => undefined;
 
-  constructor(readonly options: FileSourceOptions) {}
+  readonly options: FileSourceOptions;
+  constructor(options: FileSourceOptions) {
+    this.options = options;
+  }
 
   get isOpen(): boolean {
     return this.#running;

@@ -9,7 +9,9 @@ export class FrameChunker {
   readonly #pending: Buffer;
   #fill = 0;
 
-  constructor(readonly frameSamples: number = FRAME_SAMPLES) {
+  readonly frameSamples: number;
+  constructor(frameSamples: number = FRAME_SAMPLES) {
+    this.frameSamples = frameSamples;
     this.#bytesPerFrame = frameSamples * 2;
     this.#pending = Buffer.alloc(this.#bytesPerFrame);
   }
@@ -43,7 +45,9 @@ export class FrameChunker {
 export class Rechunker {
   readonly #buf: Int16Array;
   #fill = 0;
-  constructor(readonly blockSamples: number) {
+  readonly blockSamples: number;
+  constructor(blockSamples: number) {
+    this.blockSamples = blockSamples;
     this.#buf = new Int16Array(blockSamples);
   }
   push(frame: Int16Array, onBlock: (block: Int16Array) => void): void {

@@ -41,7 +41,10 @@ export class MicSource implements AudioSource {
   #errorFn: (e: Error) => void = () => undefined;
   #stderrTail = "";
 
-  constructor(readonly options: MicOptions) {}
+  readonly options: MicOptions;
+  constructor(options: MicOptions) {
+    this.options = options;
+  }
 
   get isOpen(): boolean {
     return this.#child !== null;

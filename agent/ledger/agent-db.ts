@@ -1,17 +1,17 @@
 /**
- * data/agent.db: the agent's one SQLite file (better-sqlite3). Opened with WAL,
+ * data/agent.db: the agent's one SQLite file (node:sqlite, through ./sqlite.ts). Opened with WAL,
  * synchronous=FULL (a mute that was acknowledged survives a power cut), foreign keys, and
  * secure_delete=ON (deleted rows are overwritten, not left in free pages). Schema changes are
  * numbered migrations run at open, tracked in PRAGMA user_version.
  */
-import Database from "better-sqlite3";
 import { chmodSync, existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { AgentError, toError } from "../errors.ts";
 import { AuditLog } from "./audit.ts";
 import { makeDirs } from "../fs-dirs.ts";
+import { Database } from "./sqlite.ts";
 
-export type Db = Database.Database;
+export type Db = Database;
 
 /** SQL, optionally followed by code (for what SQL cannot compute, such as SHA-256). */
 export type Migration = string | { sql: string; after: (db: Db) => void };

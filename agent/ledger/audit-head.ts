@@ -34,10 +34,14 @@ export class AuditHead {
   readonly #file: StateFile;
   #opened = false;
 
+  readonly path: string;
+  readonly keyPath: string;
   private constructor(
-    readonly path: string,
-    readonly keyPath: string,
+    path: string,
+    keyPath: string,
   ) {
+    this.path = path;
+    this.keyPath = keyPath;
     this.#file = new StateFile(path);
   }
 

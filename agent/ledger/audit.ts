@@ -55,10 +55,12 @@ interface Row {
 export class AuditLog {
   /** The chain head kept apart from agent.db (audit-head.ts); null for an in-memory ledger. */
   readonly head: AuditHead | null;
+  readonly db: Db;
   constructor(
-    readonly db: Db,
+    db: Db,
     head?: AuditHead | null,
   ) {
+    this.db = db;
     this.head = head === undefined ? AuditHead.forDb(db.name) : head;
   }
 

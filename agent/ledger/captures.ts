@@ -73,10 +73,12 @@ export class CaptureStore {
    */
   readonly #kek: Buffer | null;
 
+  readonly db: Db;
   constructor(
-    readonly db: Db,
+    db: Db,
     kek?: Buffer | null,
   ) {
+    this.db = db;
     if (kek === undefined) {
       const path = deviceKeyPathFor(db.name);
       kek = path ? deriveKey(readDeviceKey(path, true)!, "capture-key wrapping v1") : null;

@@ -72,11 +72,17 @@ export class DurableGateStore implements GateStore {
   #timer: TimerHandle | null = null;
   #closed = false;
 
+  readonly db: Db;
+  readonly file: StateFile;
+  readonly o: { clock: Clock; log: Logger; health: StorageHealth; audit?: AuditLog };
   constructor(
-    readonly db: Db,
-    readonly file: StateFile,
-    readonly o: { clock: Clock; log: Logger; health: StorageHealth; audit?: AuditLog },
+    db: Db,
+    file: StateFile,
+    o: { clock: Clock; log: Logger; health: StorageHealth; audit?: AuditLog },
   ) {
+    this.db = db;
+    this.file = file;
+    this.o = o;
     this.#audit = o.audit ?? new AuditLog(db);
   }
 

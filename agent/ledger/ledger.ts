@@ -77,11 +77,17 @@ export class Ledger {
   /** Captures purged as expired since this instance started (compliance counter). */
   purgedTotal = 0;
 
+  readonly db: Db;
+  readonly wallClock: Clock;
+  readonly o: LedgerOptions;
   constructor(
-    readonly db: Db,
-    readonly wallClock: Clock,
-    readonly o: LedgerOptions,
+    db: Db,
+    wallClock: Clock,
+    o: LedgerOptions,
   ) {
+    this.db = db;
+    this.wallClock = wallClock;
+    this.o = o;
     this.captures = new CaptureStore(db);
     this.audit = new AuditLog(db);
     this.audit.adoptHead();

@@ -39,12 +39,18 @@ export class LedgerClock {
   /** False while the wall clock reads implausibly far ahead (reported, never followed). */
   clockTrusted = true;
 
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly onWrite: (error: unknown | null) => void;
   constructor(
-    readonly db: Db,
-    readonly clock: Clock,
+    db: Db,
+    clock: Clock,
     /** Told when a write fails (full disk, lock): the counters hold in memory and are written next time. */
-    readonly onWrite: (error: unknown | null) => void = () => undefined,
+    onWrite: (error: unknown | null) => void = () => undefined,
   ) {
+    this.db = db;
+    this.clock = clock;
+    this.onWrite = onWrite;
     const row = db.prepare("SELECT wall_high_water AS w, uptime_ms AS u FROM ledger_clock WHERE id = 1").get() as { w: number; u: number } | undefined;
     this.#uptimeBase = row?.u ?? 0;
     this.#monoBase = clock.monotonic();

@@ -54,7 +54,10 @@ export class StateFile {
   #fd: number | null = null;
   #seq = 0;
 
-  constructor(readonly path: string) {}
+  readonly path: string;
+  constructor(path: string) {
+    this.path = path;
+  }
 
   /** What the file holds now (read at boot, before open()). */
   read(): StateRead {

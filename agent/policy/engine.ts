@@ -65,13 +65,20 @@ export class PolicyEngine {
    */
   floor = 0;
 
+  readonly o: {
+      trusted: ReadonlyMap<string, KeyObject>;
+      household: () => HouseholdChoices;
+      now: () => number;
+    };
   constructor(
-    readonly o: {
+    o: {
       trusted: ReadonlyMap<string, KeyObject>;
       household: () => HouseholdChoices;
       now: () => number;
     },
-  ) {}
+  ) {
+    this.o = o;
+  }
 
   /** Checks an envelope (raw JSON text or a parsed value); applies it if it passes. */
   offer(raw: unknown): Offer {

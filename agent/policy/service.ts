@@ -99,7 +99,9 @@ export class PolicyService {
   appliedFrom: "fleet" | "device" | null = null;
   connected = false;
 
-  constructor(readonly o: PolicyServiceOptions) {
+  readonly o: PolicyServiceOptions;
+  constructor(o: PolicyServiceOptions) {
+    this.o = o;
     this.t = topics(o.topicPrefix, o.fleet, o.deviceId);
   }
 

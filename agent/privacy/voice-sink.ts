@@ -37,7 +37,10 @@ export class VoiceSink implements SessionSink {
   /** Captures stored, and frames muted by the modifier (numerical failures; normally 0). */
   readonly counters = { stored: 0, mutedFrames: 0, cancelled: 0 };
   readonly #inFlight = new Set<{ cancelled: boolean }>();
-  constructor(readonly o: VoiceSinkOptions) {}
+  readonly o: VoiceSinkOptions;
+  constructor(o: VoiceSinkOptions) {
+    this.o = o;
+  }
 
   /**
    * A deletion request arrived while captures are still being modified: they are the newest

@@ -45,7 +45,9 @@ export class HttpsUploader implements Uploader {
   readonly #url: URL;
   readonly #ca: Buffer | undefined;
 
-  constructor(readonly o: HttpsUploaderOptions) {
+  readonly o: HttpsUploaderOptions;
+  constructor(o: HttpsUploaderOptions) {
+    this.o = o;
     this.#url = checkEndpoint(o.endpoint, o.allowedHosts);
     this.name = `https POST to ${this.#url.host}`;
     try {

@@ -11,7 +11,9 @@ import { makeDirs } from "../fs-dirs.ts";
 
 export class OutboxUploader implements Uploader {
   readonly name: string;
-  constructor(readonly dir: string) {
+  readonly dir: string;
+  constructor(dir: string) {
+    this.dir = dir;
     this.name = `outbox ${resolve(dir)}`;
   }
 

@@ -59,14 +59,25 @@ class Lane {
   /** Not before this wall time: the gap after the last request. */
   #notBefore = 0;
 
+  readonly name: string;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly step: () => Promise<{ gapMs: number } | false>;
+  readonly nextDue: () => number | null;
   constructor(
-    readonly name: string,
-    readonly clock: Clock,
-    readonly log: Logger,
+    name: string,
+    clock: Clock,
+    log: Logger,
     /** One request; false when nothing is due. Returns the gap to keep before the next one. */
-    readonly step: () => Promise<{ gapMs: number } | false>,
-    readonly nextDue: () => number | null,
-  ) {}
+    step: () => Promise<{ gapMs: number } | false>,
+    nextDue: () => number | null,
+  ) {
+    this.name = name;
+    this.clock = clock;
+    this.log = log;
+    this.step = step;
+    this.nextDue = nextDue;
+  }
 
   start(): void {
     this.#stopped = false;
@@ -147,7 +158,9 @@ export class UploadWorker {
   readonly #deletions: Lane;
   readonly #uploads: Lane;
 
-  constructor(readonly o: UploadWorkerOptions) {
+  readonly o: UploadWorkerOptions;
+  constructor(o: UploadWorkerOptions) {
+    this.o = o;
     this.#deletions = new Lane("upstream deletion", o.clock, o.log, () => this.#deletionStep(), () => o.store.nextDeletionDue());
     this.#uploads = new Lane("upload", o.clock, o.log, () => this.#uploadStep(), () => o.store.nextUploadDue());
   }

@@ -113,7 +113,9 @@ export class WakeDecider {
   /** Scores of the last window, per head (for tools and tests). */
   lastScores: number[] = [];
 
-  constructor(readonly model: WakeModel) {
+  readonly model: WakeModel;
+  constructor(model: WakeModel) {
+    this.model = model;
     this.#input = new Float32Array(model.window * model.dim);
     this.#hidden = new Float32Array(model.hidden);
     this.#runs = model.heads.map(() => 0);

@@ -60,10 +60,15 @@ export class TwoStageDecider implements EmbeddingDecider {
   /** Hits of the first stage the second stage turned down. */
   vetoed = 0;
   #pending: { hit: TimedHit; left: number } | null = null;
+  readonly first: WakeDecider;
+  readonly second: TemplateDecider;
   constructor(
-    readonly first: WakeDecider,
-    readonly second: TemplateDecider,
-  ) {}
+    first: WakeDecider,
+    second: TemplateDecider,
+  ) {
+    this.first = first;
+    this.second = second;
+  }
   push(e: Float32Array, atMs: number): TimedHit | null {
     this.second.push(e, atMs);
     const hit = this.first.push(e, atMs);
@@ -106,11 +111,15 @@ export class EmbeddingWakeEngine implements WakeEngine {
   /** Times live inference fell more than MAX_PENDING_CHUNKS behind and its backlog was dropped. */
   backlogDrops = 0;
 
+  readonly name: "trained" | "trained+template" | "template";
+  private readonly embedder: SpeechEmbedder;
   private constructor(
-    readonly name: "trained" | "trained+template" | "template",
-    private readonly embedder: SpeechEmbedder,
+    name: "trained" | "trained+template" | "template",
+    embedder: SpeechEmbedder,
     decider: EmbeddingDecider,
   ) {
+    this.name = name;
+    this.embedder = embedder;
     this.#decider = decider;
     this.#stream = new StreamingEmbedder(
       embedder,

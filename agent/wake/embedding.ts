@@ -33,10 +33,15 @@ export function defaultModelDir(): string {
 export const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all" };
 
 export class SpeechEmbedder {
+  private readonly mel: ort.InferenceSession;
+  private readonly emb: ort.InferenceSession;
   private constructor(
-    private readonly mel: ort.InferenceSession,
-    private readonly emb: ort.InferenceSession,
-  ) {}
+    mel: ort.InferenceSession,
+    emb: ort.InferenceSession,
+  ) {
+    this.mel = mel;
+    this.emb = emb;
+  }
 
   /** Loads both models (SESSION_OPTIONS). */
   static async load(modelDir = defaultModelDir()): Promise<SpeechEmbedder> {
@@ -110,11 +115,18 @@ export class StreamingEmbedder {
   #generation = 0;
   #pending = 0;
 
+  private readonly embedder: SpeechEmbedder;
+  private readonly onEmbedding: (e: Float32Array) => void;
+  private readonly onError: (e: Error) => void;
   constructor(
-    private readonly embedder: SpeechEmbedder,
-    private readonly onEmbedding: (e: Float32Array) => void,
-    private readonly onError: (e: Error) => void,
-  ) {}
+    embedder: SpeechEmbedder,
+    onEmbedding: (e: Float32Array) => void,
+    onError: (e: Error) => void,
+  ) {
+    this.embedder = embedder;
+    this.onEmbedding = onEmbedding;
+    this.onError = onError;
+  }
 
   get pending(): number {
     return this.#pending;

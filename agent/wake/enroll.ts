@@ -3,16 +3,12 @@
  * checked (pipeline format — by the WAV reader —, contains speech, 0.4–3 s of it after trimming);
  * what is kept is the phrase's embedding sequence only, never audio.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { AgentError } from "../errors.ts";
 import type { Vad } from "../ports/vad.ts";
-import type { Keyword } from "../ports/wake-engine.ts";
 import { FRAME_MS, FRAME_SAMPLES } from "../units.ts";
 import type { SpeechEmbedder } from "./embedding.ts";
 import { embeddingEndMs } from "./embedding-engine.ts";
-import { calibrate, MIN_CLIPS, parseTemplates, serializeTemplates, TEMPLATES_FILE, type KeywordTemplates, type Templates } from "./templates.ts";
-import { makeDirs } from "../fs-dirs.ts";
+import { calibrate, MIN_CLIPS, type KeywordTemplates } from "./templates.ts";
 
 export const MIN_SPEECH_S = 0.4;
 export const MAX_SPEECH_S = 3;
@@ -116,18 +112,4 @@ export async function enrollKeyword(embedder: SpeechEmbedder, vad: Vad, clips: C
   return { templates, threshold: calibrate(templates, variants) };
 }
 
-export function loadTemplates(dir: string): Templates | null {
-  const file = join(dir, TEMPLATES_FILE);
-  if (!existsSync(file)) return null;
-  return parseTemplates(JSON.parse(readFileSync(file, "utf8")), file);
-}
-
-/** Adds (or replaces) one keyword's templates in DIR/templates.json, readable by the owner only. */
-export function saveTemplates(dir: string, keyword: Keyword, kt: KeywordTemplates): string {
-  makeDirs(dir, 0o700);
-  const all = loadTemplates(dir) ?? {};
-  all[keyword] = kt;
-  const file = join(dir, TEMPLATES_FILE);
-  writeFileSync(file, JSON.stringify(serializeTemplates(all)) + "\n", { mode: 0o600 });
-  return file;
-}
+export { loadTemplates, saveTemplates } from "./templates-file.ts";

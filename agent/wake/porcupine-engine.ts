@@ -55,10 +55,14 @@ export class PorcupineWakeEngine implements WakeEngine {
   readonly name = "porcupine";
   readonly frameLength: number;
 
+  private readonly porcupine: PorcupineLike;
+  private readonly keywords: Keyword[];
   private constructor(
-    private readonly porcupine: PorcupineLike,
-    private readonly keywords: Keyword[],
+    porcupine: PorcupineLike,
+    keywords: Keyword[],
   ) {
+    this.porcupine = porcupine;
+    this.keywords = keywords;
     this.frameLength = porcupine.frameLength;
   }
 

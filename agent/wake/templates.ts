@@ -156,10 +156,14 @@ export class TemplateDecider {
   /** Distances of the last few windows per keyword, newest last. */
   readonly #history = new Map<Keyword, number[]>();
 
+  readonly templates: Templates;
+  readonly refractoryMs: number;
   constructor(
-    readonly templates: Templates,
-    readonly refractoryMs = 2000,
+    templates: Templates,
+    refractoryMs = 2000,
   ) {
+    this.templates = templates;
+    this.refractoryMs = refractoryMs;
     const longest = Math.max(1, ...Object.values(templates).flatMap((k) => k!.templates.map((t) => t.length)));
     this.#keep = Math.ceil(longest * 1.6) + 2;
   }

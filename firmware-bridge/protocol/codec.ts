@@ -2,48 +2,9 @@
  * Pure line codec: splits a byte stream into lines (bounded, so a runaway peer cannot exhaust
  * memory) and decodes one line into a validated request or a typed refusal.
  */
-import { MAX_LINE_BYTES, PROTOCOL_VERSION, Request, type AgentMessage, type NackCode, type RequestId } from "./messages.ts";
+import { PROTOCOL_VERSION, Request, type NackCode, type RequestId } from "./messages.ts";
 
-export type LineEvent = { kind: "line"; line: string } | { kind: "too-long" };
-
-export class LineSplitter {
-  #parts: Buffer[] = [];
-  #size = 0;
-  #discarding = false;
-
-  constructor(readonly maxBytes: number = MAX_LINE_BYTES) {}
-
-  push(chunk: Buffer): LineEvent[] {
-    const out: LineEvent[] = [];
-    let start = 0;
-    for (;;) {
-      const nl = chunk.indexOf(0x0a, start);
-      const end = nl === -1 ? chunk.length : nl;
-      const piece = chunk.subarray(start, end);
-      if (!this.#discarding) {
-        if (this.#size + piece.length > this.maxBytes) {
-          this.#discarding = true;
-          this.#parts = [];
-          this.#size = 0;
-          out.push({ kind: "too-long" });
-        } else if (piece.length) {
-          this.#parts.push(Buffer.from(piece));
-          this.#size += piece.length;
-        }
-      }
-      if (nl === -1) break;
-      if (!this.#discarding) {
-        const line = Buffer.concat(this.#parts).toString("utf8").replace(/\r$/, "");
-        if (line.trim().length) out.push({ kind: "line", line });
-      }
-      this.#parts = [];
-      this.#size = 0;
-      this.#discarding = false;
-      start = nl + 1;
-    }
-    return out;
-  }
-}
+export { encode, LineSplitter, type LineEvent } from "./lines.ts";
 
 export type Decoded = { ok: true; msg: Request } | { ok: false; id: RequestId | null; code: NackCode; message: string };
 
@@ -81,4 +42,3 @@ export function decodeLine(line: string): Decoded {
   return { ok: true, msg: r.data };
 }
 
-export const encode = (m: AgentMessage | Record<string, unknown>): string => JSON.stringify(m) + "\n";

@@ -4,9 +4,9 @@
  * firmware requests carry `id`, and the agent answers each with `ack` or `nack` of that id.
  */
 import { z } from "zod";
+import { PROTOCOL_VERSION } from "./lines.ts";
 
-export const PROTOCOL_VERSION = 1;
-export const MAX_LINE_BYTES = 4096;
+export { MAX_LINE_BYTES, PROTOCOL_VERSION } from "./lines.ts";
 
 const Id = z.union([z.string().min(1).max(64), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)]);
 const req = <K extends string, T extends z.ZodRawShape>(type: K, shape: T) =>

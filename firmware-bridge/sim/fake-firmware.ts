@@ -30,7 +30,11 @@ export class FakeFirmware {
   readonly #waiters = new Set<() => void>();
   readonly #timers = new Set<NodeJS.Timeout>();
 
-  private constructor(readonly client: BridgeClient, readonly options: FakeFirmwareOptions) {
+  readonly client: BridgeClient;
+  readonly options: FakeFirmwareOptions;
+  private constructor(client: BridgeClient, options: FakeFirmwareOptions) {
+    this.client = client;
+    this.options = options;
     client.onMessage((m) => this.#onMessage(m));
   }
 

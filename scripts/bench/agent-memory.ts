@@ -3,7 +3,7 @@
  * in real time through VAD, wake word, gate, voice modification and ledger, with the firmware
  * simulator) run as a real child process in a scratch data directory; its resident set sampled
  * from /proc while it runs. For scale, the same run measures what parts cost on their own: bare
- * Node, Node with tsx's loader (how bin/spa.mjs runs the TypeScript sources), and Node with
+ * Node, Node with its type stripper loaded (how Node runs the TypeScript sources), and Node with
  * onnxruntime-node's two speech-embedding sessions loaded (what the wake engine cannot avoid).
  */
 import { spawn } from "node:child_process";
@@ -21,7 +21,7 @@ export interface AgentMemoryBench {
   steadyMb: number;
   peakMb: number;
   bareNodeMb: number;
-  tsxLoaderMb: number;
+  typeStripMb: number;
   embeddingSessionsMb: number;
 }
 
@@ -67,8 +67,8 @@ export async function agentMemoryBench(seconds = 60): Promise<AgentMemoryBench> 
   const dir = mkdtempSync(join(tmpdir(), "spa-bench-agent-"));
   try {
     const bare = await sample(["-e", "setInterval(() => {}, 1000)"], 1, 2);
-    const tsx = await sample(["--import", "tsx", "-e", "setInterval(() => {}, 1000)"], 1, 2);
-    // The engine's own model files and session options, loaded without tsx.
+    const strip = await sample(["--input-type=module-typescript", "-e", "const keep: number = 1000; setInterval(() => {}, keep);"], 1, 2);
+    // The engine's own model files and session options, in plain JavaScript (no type stripper).
     const ort = `const ort = await import("onnxruntime-node"); const dir = ${JSON.stringify(defaultModelDir())}; const o = ${JSON.stringify(SESSION_OPTIONS)};
       globalThis.s = [await ort.InferenceSession.create(dir + "/melspectrogram.onnx", o), await ort.InferenceSession.create(dir + "/embedding_model.onnx", o)];
       setInterval(() => {}, 1000);`;
@@ -79,7 +79,7 @@ export async function agentMemoryBench(seconds = 60): Promise<AgentMemoryBench> 
       Math.min(10, seconds / 2),
       seconds,
     );
-    return { seconds, steadyMb: median(agent.rss), peakMb: agent.hwm, bareNodeMb: median(bare.rss), tsxLoaderMb: median(tsx.rss), embeddingSessionsMb: median(sessions.rss) };
+    return { seconds, steadyMb: median(agent.rss), peakMb: agent.hwm, bareNodeMb: median(bare.rss), typeStripMb: median(strip.rss), embeddingSessionsMb: median(sessions.rss) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- mute|voice|ledger|policy|agent|wake|wake-human] [--model FILE] [--human-speaker 3|5] [--corpus DIR]`:
+ * `npm run bench [-- cli|mute|voice|ledger|policy|agent|wake|wake-human] [--model FILE] [--human-speaker 3|5] [--corpus DIR]`:
  * the benchmarks, printed as tables. These are measurements on a
  * shared, noisy machine, not pass/fail tests; the "target" column says how a number compares
  * with the target in DESIGN.md. SPA_BENCH_TRIALS sets the number of mute trials (default 60);
@@ -14,6 +14,7 @@
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { muteLatency } from "./mute-latency.ts";
+import { cliBench } from "./cli.ts";
 import { agentMemoryBench } from "./agent-memory.ts";
 import { ledgerBench } from "./ledger.ts";
 import { policyBench } from "./policy.ts";
@@ -26,7 +27,7 @@ const { values: opts, positionals: sections } = (() => {
   try {
     return parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { model: { type: "string" }, "human-speaker": { type: "string" }, corpus: { type: "string" } } });
   } catch (e) {
-    process.stderr.write(`bench: ${(e as Error).message}\nusage: npm run bench -- [mute|voice|ledger|policy|agent|wake]... [--model FILE] [--human-speaker 3|5] [--corpus DIR]\n`);
+    process.stderr.write(`bench: ${(e as Error).message}\nusage: npm run bench -- [cli|mute|voice|ledger|policy|agent|wake|wake-human]... [--model FILE] [--human-speaker 3|5] [--corpus DIR]\n`);
     process.exit(1);
   }
 })();
@@ -47,6 +48,21 @@ const f = (x: number): string => x.toFixed(1);
 
 process.stdout.write(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, node ${process.version}\n`);
 let failed = false;
+
+if (want("cli")) {
+  const runs = Number(process.env.SPA_BENCH_CLI_RUNS ?? 10);
+  process.stdout.write(`\nCLI latency: each command ${runs} times as a child process, beside node -e 0 in the same loop...\n\n`);
+  const c = await cliBench(runs);
+  process.stdout.write(
+    table(
+      ["command", "median (ms)", "max (ms)", "× node -e 0", "target", "result"],
+      [
+        ["node -e 0", f(c.nodeMs), "", "1.0", "", ""],
+        ...c.rows.map((r) => [r.command, f(r.medianMs), f(r.maxMs), (r.medianMs / c.nodeMs).toFixed(1), r.targeted ? "<= 300" : "", r.targeted ? (r.medianMs <= 300 ? "met" : "MISSED") : ""]),
+      ],
+    ),
+  );
+}
 
 if (want("mute")) {
   const trials = Number(process.env.SPA_BENCH_TRIALS ?? 60);
@@ -126,7 +142,7 @@ if (want("agent")) {
         ["agent resident set, steady (MB, median after start-up)", f(a.steadyMb), "<= 80", a.steadyMb <= 80 ? "met" : "MISSED"],
         ["agent resident set, peak (MB, VmHWM)", f(a.peakMb), "", ""],
         ["for scale: bare Node (MB)", f(a.bareNodeMb), "", ""],
-        ["for scale: Node + tsx loader, nothing else (MB)", f(a.tsxLoaderMb), "", ""],
+        ["for scale: Node running a TypeScript file (type stripper loaded), nothing else (MB)", f(a.typeStripMb), "", ""],
         ["for scale: Node + onnxruntime-node with the two embedding sessions (MB)", f(a.embeddingSessionsMb), "", ""],
       ],
     ),

@@ -21,7 +21,9 @@ const codeHash = createHash("sha256")
 export class SceneCache {
   hits = 0;
   misses = 0;
-  constructor(readonly dir: string | null) {
+  readonly dir: string | null;
+  constructor(dir: string | null) {
+    this.dir = dir;
     if (dir) mkdirSync(dir, { recursive: true });
   }
 

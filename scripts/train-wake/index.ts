@@ -2,7 +2,7 @@
  * scripts/train-wake: reproduces the shipped wake-word weights (agent/wake/models/trained.json)
  * from generated data, and reports accuracy on voices and sentences held out of training.
  *
- *   node --import tsx scripts/train-wake/index.ts [--help] [--out FILE] [--seed N] [--quick] [--cache DIR | --no-cache]
+ *   node scripts/train-wake/index.ts [--help] [--out FILE] [--seed N] [--quick] [--cache DIR | --no-cache]
  *     [--random-voices N] [--conversations N] [--substitutions] [--threads N] [hyper-parameters below]
  *     [--window N] [--hidden N] [--project N] [--epochs N] [--ensemble N] [--scale N] ...
  *
@@ -65,7 +65,7 @@ const OPTIONS: Record<string, Option> = {
   help: { help: "this text" },
 };
 
-const USAGE = `Usage: node --import tsx scripts/train-wake/index.ts [options]
+const USAGE = `Usage: node scripts/train-wake/index.ts [options]
 
 Reproduces agent/wake/models/trained.json from generated data (espeak-ng and sox needed) and
 reports accuracy on voices and sentences held out of training. The defaults give the shipped model.

@@ -14,7 +14,10 @@ export class ScenePool {
   hits = 0;
   misses = 0;
   human = { syllables: 0, fallbacks: 0, missing: 0 };
-  private constructor(private readonly workers: Worker[]) {}
+  private readonly workers: Worker[];
+  private constructor(workers: Worker[]) {
+    this.workers = workers;
+  }
 
   static async start(cacheDir: string | null, threads = availableParallelism()): Promise<ScenePool> {
     const workers = await Promise.all(

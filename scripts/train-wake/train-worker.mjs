@@ -1,6 +1,7 @@
-// Worker-thread entry for scripts/train-wake: workers do not inherit tsx's loader, so register it
-// here before loading the TypeScript worker.
-import { register } from "tsx/esm/api";
-
-register();
+// Worker-thread entry for scripts/train-wake (train-worker.ts). Node 24 loads the TypeScript worker
+// itself; an older Node with tsx installed registers tsx's loader first.
+if (!process.features.typescript) {
+  const { register } = await import("tsx/esm/api");
+  register();
+}
 await import("./train-worker.ts");

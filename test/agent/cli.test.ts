@@ -1,5 +1,6 @@
 /** The spa command: help texts, exit codes, one-line user errors. */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:net";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { bridgeRequest, parseDuration } from "../../agent/cli.ts";
@@ -149,6 +150,89 @@ C("spa uploads with no ledger yet, and retry with no agent running", () => {
     assert.match(retry.stdout, /not running: 0 queued uploads/);
     assert.match(spa("uploads", "--config", cfg).stdout, /no uploads queued/);
   } finally {
+    dir.remove();
+  }
+});
+
+/** A stand-in agent on a Unix socket: acks every request and remembers its type. */
+async function ackingSocket(path: string): Promise<{ types: string[]; close: () => Promise<void> }> {
+  const types: string[] = [];
+  const server = createServer((c) => {
+    let buf = "";
+    c.on("data", (d) => {
+      buf += d.toString();
+      for (let nl = buf.indexOf("\n"); nl !== -1; nl = buf.indexOf("\n")) {
+        const msg = JSON.parse(buf.slice(0, nl)) as { id: unknown; type: string };
+        buf = buf.slice(nl + 1);
+        types.push(msg.type);
+        c.write(JSON.stringify({ v: 1, type: "ack", id: msg.id }) + "\n");
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(path, r));
+  return { types, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+const spaAsync = (node: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> =>
+  new Promise((resolve) => {
+    const child = spawn(node, ["bin/spa.mjs", ...args], { env: { ...process.env, SPA_CONFIG: "", ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+
+C("spa bridge takes only the socket from the config: a wrong unrelated setting does not stop a mute", async () => {
+  const dir = tempDir();
+  const sock = join(dir.path, "b.sock");
+  const agent = await ackingSocket(sock);
+  try {
+    const cfg = join(dir.path, "config.json");
+    writeFileSync(cfg, JSON.stringify({ bridge: { socketPath: sock }, gate: { ledAckMs: "soon" } }));
+    const r = await spaAsync(process.execPath, ["bridge", "mute", "--config", cfg]);
+    assert.is(r.status, 0, r.stderr);
+    assert.equal(agent.types, ["mute"]);
+    // The environment override wins over the file, as in the agent.
+    writeFileSync(cfg, JSON.stringify({ bridge: { socketPath: join(dir.path, "elsewhere.sock") } }));
+    assert.is((await spaAsync(process.execPath, ["bridge", "unmute", "--config", cfg], { SPA_BRIDGE_SOCKET_PATH: sock })).status, 0);
+    assert.equal(agent.types, ["mute", "unmute"]);
+    // A file that is not JSON, or a socket path that is not a string, is still a clear error.
+    writeFileSync(cfg, "{ not json");
+    const bad = await spaAsync(process.execPath, ["bridge", "mute", "--config", cfg]);
+    assert.is(bad.status, 1);
+    assert.match(bad.stderr, cfg);
+    writeFileSync(cfg, JSON.stringify({ bridge: { socketPath: 7 } }));
+    const bad2 = await spaAsync(process.execPath, ["bridge", "mute", "--config", cfg]);
+    assert.is(bad2.status, 1);
+    assert.match(bad2.stderr, "bridge.socketPath");
+  } finally {
+    await agent.close();
+    dir.remove();
+  }
+});
+
+C("on a Node without type stripping (the machine's Node 20), spa runs itself under node_modules' Node 24", async () => {
+  // Where the system node is new enough there is nothing to re-run; the check is then that spa
+  // runs on it directly, which every other test here does.
+  const old = ["/usr/bin/node", "/usr/local/bin/node"].find((n) => {
+    const v = spawnSync(n, ["-p", "process.features.typescript ? 'strip' : process.versions.node"], { encoding: "utf8" });
+    return v.status === 0 && v.stdout.trim() !== "strip";
+  });
+  if (!old) return;
+  const help = await spaAsync(old, ["--help"]);
+  assert.is(help.status, 0, help.stderr);
+  assert.match(help.stdout, "Usage: spa");
+  assert.is((await spaAsync(old, ["frobnicate"])).status, 1, "the child's exit code is passed on");
+  const dir = tempDir();
+  const sock = join(dir.path, "b.sock");
+  const agent = await ackingSocket(sock);
+  try {
+    const r = await spaAsync(old, ["bridge", "mute", "--socket", sock]);
+    assert.is(r.status, 0, r.stderr);
+    assert.equal(agent.types, ["mute"]);
+  } finally {
+    await agent.close();
     dir.remove();
   }
 });

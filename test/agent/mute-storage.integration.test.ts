@@ -3,7 +3,7 @@
  * full) file system and behind another process's SQLite write lock: the mute is acknowledged,
  * the recorder closes, the mute survives a restart, and the storage failure is reported.
  */
-import Database from "better-sqlite3";
+import { Database } from "../../agent/ledger/sqlite.ts";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, openSync, closeSync, writeSync, writeFileSync, rmSync, truncateSync } from "node:fs";
 import { join } from "node:path";

@@ -3,7 +3,10 @@ import type { Vad } from "../../agent/ports/vad.ts";
 
 export class EnergyVad implements Vad {
   readonly name = "energy";
-  constructor(readonly rmsThreshold = 500) {}
+  readonly rmsThreshold: number;
+  constructor(rmsThreshold = 500) {
+    this.rmsThreshold = rmsThreshold;
+  }
   isSpeech(frame: Int16Array): boolean {
     let sum = 0;
     for (let i = 0; i < frame.length; i++) sum += frame[i]! * frame[i]!;

@@ -6,7 +6,12 @@ export class ScriptedWake implements WakeEngine {
   readonly name = "scripted";
   readonly frameLength = FRAME_SAMPLES;
   frames = 0;
-  constructor(readonly hitsAt: Set<number> = new Set(), readonly keyword: Keyword = "天猫精灵") {}
+  readonly hitsAt: Set<number>;
+  readonly keyword: Keyword;
+  constructor(hitsAt: Set<number> = new Set(), keyword: Keyword = "天猫精灵") {
+    this.hitsAt = hitsAt;
+    this.keyword = keyword;
+  }
   process(frame: Int16Array, _speech: boolean): WakeHit | null {
     if (frame.length !== this.frameLength) throw new Error(`wake engine got ${frame.length} samples`);
     const n = this.frames++;

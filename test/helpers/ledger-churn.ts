@@ -1,7 +1,7 @@
 /**
  * Child process for the crash test: drives a real ledger as the agent does — captures stored
  * (encrypted audio, queued uploads), purges of expired captures, deletions, audit events — in a
- * tight loop until it is killed. Usage: node --import tsx test/helpers/ledger-churn.ts DIR SEED
+ * tight loop until it is killed. Usage: node test/helpers/ledger-churn.ts DIR SEED
  */
 import { SystemClock } from "../../agent/adapters/system-clock.ts";
 import { DAY_MS } from "../../agent/ledger/retention.ts";

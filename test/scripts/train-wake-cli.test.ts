@@ -4,7 +4,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 
 const T = suite("train-wake command line");
-const run = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "scripts/train-wake/index.ts", ...args], { encoding: "utf8", timeout: 60_000 });
+const run = (...args: string[]) => spawnSync(process.execPath, ["scripts/train-wake/index.ts", ...args], { encoding: "utf8", timeout: 60_000 });
 
 T("--help lists every option and exits 0 without loading anything", () => {
   const r = run("--help");

@@ -12,7 +12,7 @@ import { tempDir } from "../helpers/tmp.ts";
 import { makeCorpus } from "../helpers/wake-corpus.ts";
 
 const C = suite("wake corpus: train and bench from the command line");
-const node = (args: string[], timeout = 300_000) => spawnSync(process.execPath, ["--import", "tsx", ...args], { encoding: "utf8", timeout, env: { ...process.env, SPA_BENCH_NO_CACHE: "1" } });
+const node = (args: string[], timeout = 300_000) => spawnSync(process.execPath, [...args], { encoding: "utf8", timeout, env: { ...process.env, SPA_BENCH_NO_CACHE: "1" } });
 const train = (...args: string[]) => node(["scripts/train-wake/index.ts", ...args]);
 
 C("a bad corpus is refused before any work, naming the file", async () => {

@@ -24,7 +24,10 @@ class CountingMic implements AudioSource {
   readonly kind = "mic" as const;
   starts = 0;
   readonly pids: number[] = [];
-  constructor(readonly real: MicSource) {}
+  readonly real: MicSource;
+  constructor(real: MicSource) {
+    this.real = real;
+  }
   get pid(): number | undefined {
     return this.real.pid;
   }

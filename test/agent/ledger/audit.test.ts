@@ -1,5 +1,5 @@
 /** The audit chain: appends verify; any rewrite, deletion or reordering is found and located. */
-import Database from "better-sqlite3";
+import { Database } from "../../../agent/ledger/sqlite.ts";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";

@@ -1,5 +1,5 @@
 /** Capture storage in a real SQLite file: encryption per capture, shredding, queue, migration. */
-import Database from "better-sqlite3";
+import { Database } from "../../../agent/ledger/sqlite.ts";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { suite } from "uvu";

@@ -20,7 +20,7 @@ K(`${ROUNDS} kills at random points; each restart finds a consistent ledger`, as
   let captured = 0;
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      const child = spawn(process.execPath, ["--import", "tsx", "test/helpers/ledger-churn.ts", dir.path, String(round + 1)], { stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, ["test/helpers/ledger-churn.ts", dir.path, String(round + 1)], { stdio: ["ignore", "pipe", "pipe"] });
       let err = "";
       child.stderr.on("data", (d) => (err += d));
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once("exit", (code, signal) => r({ code, signal })));

@@ -76,7 +76,10 @@ W.after.each(() => {
 class FlakyUploader implements Uploader {
   readonly name = "flaky";
   readonly got: Array<{ envelope: UploadEnvelope; wav: Buffer }> = [];
-  constructor(public failuresLeft: number) {}
+  public failuresLeft: number;
+  constructor(failuresLeft: number) {
+    this.failuresLeft = failuresLeft;
+  }
   async send(envelope: UploadEnvelope, wav: Buffer): Promise<void> {
     if (this.failuresLeft > 0) {
       this.failuresLeft--;
