@@ -78,7 +78,7 @@ async function sendDeletions(config: Config, l: Ledger, out: (s: string) => void
   if (pending === 0) return;
   let uploader;
   try {
-    uploader = createUploader(config.upload);
+    uploader = await createUploader(config.upload);
   } catch {
     uploader = null;
   }

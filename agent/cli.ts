@@ -120,7 +120,13 @@ async function cmdStart(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: "string" }, set: { type: "string", multiple: true }, help: { type: "boolean" } }, strict: true });
   if (values.help) return print(HELP.start!);
   const config = await resolveConfig(values.config, values.set ?? []);
-  const [{ createLogger }, { Agent }, { asLedgerError }] = await Promise.all([import("./log.ts"), import("./main.ts"), import("./ledger/agent-db.ts")]);
+  const [{ createLogger }, { Agent }, { asLedgerError }, { ServiceNotifier, systemdNotifySend }, { SystemClock }] = await Promise.all([
+    import("./log.ts"),
+    import("./main.ts"),
+    import("./ledger/agent-db.ts"),
+    import("./adapters/systemd-notify.ts"),
+    import("./adapters/system-clock.ts"),
+  ]);
   // Output that can fail without consequences: a closed stdout or stderr (EPIPE: the reader of
   // the pipe went away) must never throw into the agent or loop through its own error logging
   // (issue 14.11). Such a stream is dropped, and the agent stops as after a crash.
@@ -135,10 +141,13 @@ async function cmdStart(argv: string[]): Promise<number> {
   };
   const log = createLogger({ name: "spa", level: config.log.level, json: config.log.json, sink: { write: (l) => write(process.stderr, l) } });
   const agent = new Agent(config, { log, out: (l) => write(process.stdout, l + "\n"), env: process.env });
+  // Under systemd (Type=notify): READY=1 once the gate is up, watchdog pings from this loop.
+  const service = new ServiceNotifier(process.env, new SystemClock(), systemdNotifySend((m) => log.warn("cannot notify the service manager", { error: m })));
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
+    service.stopping();
     write(process.stdout, `\n${signal}: stopping (microphone first)\n`);
     // Bounded: the microphone goes first inside stop(); whatever hangs after it does not keep
     // a stopping agent alive.
@@ -160,6 +169,7 @@ async function cmdStart(argv: string[]): Promise<number> {
   const crash = (e: unknown): void => {
     if (crashed) return;
     crashed = true;
+    service.stopping();
     log.error("unexpected error; closing the microphone and exiting", { error: toError(e).message });
     setTimeout(() => {
       agent.exitNow();
@@ -181,6 +191,7 @@ async function cmdStart(argv: string[]): Promise<number> {
     await agent.stop();
     throw asLedgerError(e, join(resolve(config.dataDir), "agent.db"));
   }
+  service.ready("microphone gate up; bridge listening");
   return new Promise<number>(() => undefined);
 }
 

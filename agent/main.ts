@@ -308,7 +308,7 @@ export class Agent {
     io.out(
       `ledger: ${join(resolve(config.dataDir), "agent.db")} (integrity ${check.integrity}; ${ledger.captures.count()} captures kept, at most ${ledger.limitMs() / DAY_MS} days${check.purged ? `; ${check.purged} expired purged` : ""}${check.orphanKeys + check.orphanAudio + check.orphanFiles ? `; ${check.orphanKeys + check.orphanAudio + check.orphanFiles} orphans removed` : ""})`,
     );
-    const uploader = createUploader(config.upload);
+    const uploader = await createUploader(config.upload);
     // Uploads allowed by the policy in force (checked at queueing and again at sending).
     const uploadsAllowed = (): boolean => {
       const eff = engine.effective();
@@ -398,7 +398,7 @@ export class Agent {
     uploads?.start();
     const m = config.policy.mqtt;
     if (m.url) {
-      policy.connect({ url: m.url, protocolVersion: m.protocolVersion, caFile: m.caFile, username: m.username, passwordFile: m.passwordFile, certFile: m.certFile, keyFile: m.keyFile, reconnectMinMs: m.reconnectMinMs, reconnectMaxMs: m.reconnectMaxMs });
+      await policy.connect({ url: m.url, protocolVersion: m.protocolVersion, caFile: m.caFile, username: m.username, passwordFile: m.passwordFile, certFile: m.certFile, keyFile: m.keyFile, reconnectMinMs: m.reconnectMinMs, reconnectMaxMs: m.reconnectMaxMs });
       io.out(`fleet policy: ${m.url} (fleet ${m.fleet}; applied version ${engine.effective().version})`);
     } else io.out(`fleet policy: off (no broker configured${engine.effective().version ? `; stored policy version ${engine.effective().version} in force` : ""})`);
     io.out(`bridge: listening on ${resolve(config.bridge.socketPath)}`);

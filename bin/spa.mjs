@@ -4,12 +4,18 @@
 // machine whose system `node` is 20 — it runs itself again under the Node 24 that `npm install`
 // put in node_modules, or says what is missing.
 import { spawn } from "node:child_process";
+import * as nodeModule from "node:module";
 import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 import { typeScriptNode } from "./ts-runtime.mjs";
 
 const runtime = typeScriptNode();
 if (runtime.node === process.execPath) {
+  // Node keeps the type-stripped, compiled modules in its compile cache ($NODE_COMPILE_CACHE, else
+  // a folder in the temp dir; keyed by content, so never stale): later starts skip the stripper,
+  // which saves its ~17 MB of memory and half the start-up time.
+  // (A namespace import: Node 20, which only re-runs this file below, has no enableCompileCache.)
+  nodeModule.enableCompileCache();
   const { main } = await import("../agent/cli.ts");
   process.exitCode = await main(process.argv.slice(2));
 } else if (runtime.node === null) {

@@ -7,7 +7,7 @@
  */
 import type { StorageReport } from "../ledger/storage-health.ts";
 import { readFileSync } from "node:fs";
-import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import type { IClientOptions, MqttClient } from "mqtt";
 import { toError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { PolicyEngine } from "./engine.ts";
@@ -228,7 +228,9 @@ export class PolicyService {
     this.#client.publish(this.t.state, JSON.stringify(this.state()), { qos: 1, retain: true });
   }
 
-  connect(s: MqttSettings): void {
+  /** Connects to the broker; mqtt.js is loaded here, so an agent without a broker never carries it. */
+  async connect(s: MqttSettings): Promise<void> {
+    const { default: mqtt } = await import("mqtt");
     const opts: IClientOptions = {
       ...mqttOptions(s),
       clientId: `spa-${this.o.deviceId}`,

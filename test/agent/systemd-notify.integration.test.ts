@@ -1,0 +1,113 @@
+/**
+ * The agent under systemd's notify protocol: READY=1 only once the gate is up (the bridge
+ * accepts connections), WATCHDOG=1 from the event loop at half the watchdog timeout, STOPPING=1
+ * on SIGTERM. The real `spa start` sends through the real `systemd-notify` to a Unix datagram
+ * socket that stands in for systemd's (Python, since Node has no Unix datagram sockets); it also
+ * releases systemd-notify's barrier, as systemd does.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createConnection } from "node:net";
+import { join } from "node:path";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { ServiceNotifier } from "../../agent/adapters/systemd-notify.ts";
+import { FakeClock } from "../fakes/fake-clock.ts";
+import { tempDir, until } from "../helpers/tmp.ts";
+
+const N = suite("systemd notify");
+
+N("no NOTIFY_SOCKET: nothing is sent; with one: READY, pings every half timeout, none after STOPPING", () => {
+  const clock = new FakeClock();
+  const sent: string[][] = [];
+  const off = new ServiceNotifier({ WATCHDOG_USEC: "1000000" }, clock, (a) => sent.push(a));
+  off.ready("up");
+  clock.advance(5000);
+  assert.equal(sent, []);
+  assert.is(off.watchdogIntervalMs, null);
+
+  const on = new ServiceNotifier({ NOTIFY_SOCKET: "/run/systemd/notify", WATCHDOG_USEC: "20000000" }, clock, (a) => sent.push(a));
+  assert.is(on.watchdogIntervalMs, 10_000);
+  clock.advance(60_000);
+  assert.equal(sent, [], "no ping before READY");
+  on.ready("gate up");
+  assert.ok(sent[0]!.includes("READY=1"));
+  clock.advance(35_000);
+  assert.is(sent.filter((a) => a.includes("WATCHDOG=1")).length, 3);
+  on.stopping();
+  assert.ok(sent.at(-1)!.includes("STOPPING=1"));
+  clock.advance(60_000);
+  assert.is(sent.filter((a) => a.includes("WATCHDOG=1")).length, 3, "no pings after STOPPING");
+});
+
+N("a watchdog meant for another process (WATCHDOG_PID) or none at all: READY without pings", () => {
+  const clock = new FakeClock();
+  const sent: string[][] = [];
+  const n = new ServiceNotifier({ NOTIFY_SOCKET: "/x", WATCHDOG_USEC: "1000000", WATCHDOG_PID: "1" }, clock, (a) => sent.push(a), 4242);
+  assert.is(n.watchdogIntervalMs, null);
+  n.ready("up");
+  clock.advance(10_000);
+  assert.is(sent.length, 1);
+  assert.is(new ServiceNotifier({ NOTIFY_SOCKET: "/x", WATCHDOG_USEC: "1000000", WATCHDOG_PID: "4242" }, clock, () => {}, 4242).watchdogIntervalMs, 500);
+  assert.is(new ServiceNotifier({ NOTIFY_SOCKET: "/x", WATCHDOG_USEC: "nonsense" }, clock, () => {}).watchdogIntervalMs, null);
+});
+
+/** A stand-in for systemd's notify socket: prints each datagram on a line, closes passed fds. */
+const RECEIVER = `
+import array, os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+print("listening", flush=True)
+while True:
+    msg, anc, _, _ = s.recvmsg(4096, socket.CMSG_SPACE(16 * 4))
+    for level, kind, data in anc:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds = array.array("i")
+            fds.frombytes(data[: len(data) - len(data) % fds.itemsize])
+            for fd in fds:
+                os.close(fd)
+    print(msg.decode().replace("\\n", "|"), flush=True)
+`;
+
+N("spa start under a notify socket: READY once the bridge accepts, watchdog pings, STOPPING on SIGTERM", async () => {
+  const dir = tempDir("spa-notify-");
+  const notifySocket = join(dir.path, "notify");
+  const bridgeSocket = join(dir.path, "bridge.sock");
+  const procs: ChildProcess[] = [];
+  try {
+    const receiver = spawn("python3", ["-c", RECEIVER, notifySocket], { stdio: ["ignore", "pipe", "inherit"] });
+    procs.push(receiver);
+    let got = "";
+    receiver.stdout!.on("data", (d) => (got += d));
+    await until(() => got.includes("listening"), 10_000, "the notify socket");
+    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SPA_"))), NOTIFY_SOCKET: notifySocket, WATCHDOG_USEC: "400000" };
+    const agent = spawn(
+      process.execPath,
+      ["bin/spa.mjs", "start", "--config", "config/default.json", "--set", `dataDir=${join(dir.path, "data")}`, "--set", `bridge.socketPath=${bridgeSocket}`, "--set", "status.enabled=false", "--set", "simulator.enabled=false", "--set", "upload.kind=off"],
+      { env, stdio: ["ignore", "ignore", "pipe"] },
+    );
+    procs.push(agent);
+    let err = "";
+    agent.stderr!.on("data", (d) => (err += d));
+    const exited = new Promise<number | null>((r) => agent.once("exit", (code) => r(code)));
+    await until(() => got.includes("READY=1"), 60_000, `READY=1 (agent stderr: ${err})`);
+    assert.match(got, `MAINPID=${agent.pid}`);
+    // Ready means ready: the bridge takes a connection at once.
+    await new Promise<void>((ok, fail) => {
+      const c = createConnection(bridgeSocket, () => {
+        c.destroy();
+        ok();
+      });
+      c.on("error", fail);
+    });
+    await until(() => got.split("WATCHDOG=1").length - 1 >= 3, 30_000, "three watchdog pings");
+    agent.kill("SIGTERM");
+    assert.is(await exited, 0);
+    await until(() => got.includes("STOPPING=1"), 10_000, "STOPPING=1");
+    assert.is(got.split("READY=1").length - 1, 1, "ready once");
+  } finally {
+    for (const p of procs) p.kill("SIGKILL");
+    dir.remove();
+  }
+});
+
+N.run();
