@@ -36,7 +36,7 @@ const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, "");
 function runFile(file) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(runtime.node, [file], {
+    const child = spawn(runtime.node, ["--import", "./test/helpers/property-seed.ts", file], {
       cwd: root,
       env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"],
