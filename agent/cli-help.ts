@@ -74,7 +74,9 @@ With --mic it records the takes itself, prompting before each; the recordings st
   voice: `Usage: spa voice anonymize IN.wav OUT.wav [--alpha A] [--seed N]
 
 Applies the McAdams voice modification that every kept capture gets before it is stored or
-uploaded (VoicePrivacy B2: LPC order 20, pole angles φ → φ^α). IN is 16 kHz mono 16-bit.
+uploaded (VoicePrivacy B2: LPC order 20, pole angles φ → φ^α). IN is any common PCM or float
+WAV (converted to the pipeline's 16 kHz mono first, with a note on stderr, as 'spa wake detect'
+does); OUT is 16 kHz mono 16-bit.
 Without --alpha, α is drawn uniformly from [0.5, 0.9] (by the OS CSPRNG, or reproducibly from
 --seed) and not printed: like the agent, the tool does not reveal it.`,
   uploads: `Usage: spa uploads [--config FILE] [--json]

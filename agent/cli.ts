@@ -326,8 +326,9 @@ async function cmdBridge(argv: string[]): Promise<number> {
 async function cmdVoice(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { alpha: { type: "string" }, seed: { type: "string" }, help: { type: "boolean" } }, allowPositionals: true, strict: true });
   if (values.help || positionals.length === 0) return print(HELP.voice!);
-  const [{ encodeWav, readPcm16 }, { cryptoUniform }, { seededRandom }, { mcadamsPcm16 }] = await Promise.all([
+  const [{ encodeWav }, { readWavAsPipeline }, { cryptoUniform }, { seededRandom }, { mcadamsPcm16 }] = await Promise.all([
     import("./audio/wav.ts"),
+    import("./audio/convert.ts"),
     import("./adapters/crypto-random.ts"),
     import("./adapters/seeded-random.ts"),
     import("./privacy/mcadams.ts"),
@@ -345,7 +346,8 @@ async function cmdVoice(argv: string[]): Promise<number> {
     alpha = 0.5 + 0.4 * u;
   }
   if (!existsSync(input)) usage(`${input} does not exist`);
-  const samples = readPcm16(readFileSync(input), input);
+  const { samples, from } = readWavAsPipeline(readFileSync(input), input);
+  if (from) process.stderr.write(`spa: ${input}: converted from ${from} to 16000 Hz mono\n`);
   const { audio, mutedFrames } = mcadamsPcm16(samples, alpha);
   samples.fill(0);
   writeFileSync(output, encodeWav(audio));

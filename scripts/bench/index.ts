@@ -23,19 +23,34 @@ import { voiceBench } from "./voice.ts";
 import { corpusBench, wakeBench } from "./wake.ts";
 import type { Report } from "../train-wake/evaluate.ts";
 
-const { values: opts, positionals: sections } = (() => {
-  try {
-    return parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { model: { type: "string" }, "human-speaker": { type: "string" }, corpus: { type: "string" } } });
-  } catch (e) {
-    process.stderr.write(`bench: ${(e as Error).message}\nusage: npm run bench -- [cli|mute|voice|ledger|policy|agent|wake|wake-human]... [--model FILE] [--human-speaker 3|5] [--corpus DIR]\n`);
-    process.exit(1);
-  }
-})();
-const humanSpeaker = opts["human-speaker"];
-if (humanSpeaker !== undefined && humanSpeaker !== "3" && humanSpeaker !== "5") {
-  process.stderr.write(`bench: --human-speaker must be 3 or 5, got "${humanSpeaker}"\n`);
+const SECTIONS = ["cli", "mute", "voice", "ledger", "policy", "agent", "wake", "wake-human"] as const;
+const USAGE = `usage: npm run bench -- [${SECTIONS.join("|")}]... [--model FILE] [--human-speaker 3|5] [--corpus DIR]
+  With no section, every section runs. Environment: SPA_BENCH_CLI_RUNS, SPA_BENCH_TRIALS,
+  SPA_BENCH_LEDGER_CAPTURES, SPA_BENCH_DEVICES, SPA_BENCH_AGENT_S, SPA_BENCH_WAKE_SCALE,
+  SPA_BENCH_WAKE_EVERYDAY_MIN, SPA_BENCH_HOUSEHOLDS, SPA_BENCH_HUMAN_PERSONS,
+  SPA_BENCH_HUMAN_EVERYDAY_MIN (see README, Development).`;
+
+/** Every argument problem in one style: "bench: what is wrong", the usage, exit 1. */
+function refuse(message: string): never {
+  process.stderr.write(`bench: ${message}\n${USAGE}\n`);
   process.exit(1);
 }
+
+const { values: opts, positionals: sections } = (() => {
+  try {
+    return parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { model: { type: "string" }, "human-speaker": { type: "string" }, corpus: { type: "string" }, help: { type: "boolean", short: "h" } } });
+  } catch (e) {
+    return refuse((e as Error).message.split(". ")[0]!);
+  }
+})();
+if (opts.help) {
+  process.stdout.write(USAGE + "\n");
+  process.exit(0);
+}
+const unknown = sections.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+if (unknown.length) refuse(`unknown section${unknown.length > 1 ? "s" : ""} ${unknown.map((s) => `'${s}'`).join(", ")}`);
+const humanSpeaker = opts["human-speaker"];
+if (humanSpeaker !== undefined && humanSpeaker !== "3" && humanSpeaker !== "5") refuse(`--human-speaker must be 3 or 5, got "${humanSpeaker}"`);
 const want = (s: string): boolean => sections.length === 0 || sections.includes(s);
 
 function table(head: string[], rows: string[][]): string {

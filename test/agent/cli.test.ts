@@ -108,6 +108,13 @@ C("spa voice anonymize: a seed makes it reproducible, α changes the output, the
     const modified = readPcm16(readFileSync(out("a8.wav")));
     assert.is(modified.length, input.length);
     assert.ok(modified.some((v, i) => v !== input[i]));
+    // Other rates and channel counts are converted as 'spa wake detect' converts them (issue 16).
+    const cd = spawnSync("sox", ["test/fixtures/audio/speech-16k.wav", "-r", "22050", "-c", "2", out("cd.wav")]);
+    assert.is(cd.status, 0);
+    const conv = spa("voice", "anonymize", out("cd.wav"), out("cd-out.wav"), "--seed", "7");
+    assert.is(conv.status, 0, conv.stderr);
+    assert.match(conv.stderr, /converted from 22050 Hz/);
+    assert.ok(Math.abs(readPcm16(readFileSync(out("cd-out.wav"))).length - input.length) <= 16, "16 kHz mono out");
   } finally {
     dir.remove();
   }

@@ -11,6 +11,8 @@ import * as assert from "uvu/assert";
 import { SystemClock } from "../../../agent/adapters/system-clock.ts";
 import { readPcm16 } from "../../../agent/audio/wav.ts";
 import { DAY_MS } from "../../../agent/ledger/retention.ts";
+import { POLICY_SETTING } from "../../../agent/ledger/settings.ts";
+import { generateKeys, signEnvelope } from "../../../agent/policy/trust.ts";
 import { FakeClock } from "../../fakes/fake-clock.ts";
 import { scanFor } from "../../helpers/canary.ts";
 import { openLedgerAt, storeCapture } from "../../helpers/ledger-fixture.ts";
@@ -46,6 +48,23 @@ H.before.each(() => {
   f.close();
 });
 H.after.each(() => dir.remove());
+
+H("history counts expiry from the retention in force: a stored fleet policy's shorter limit, not the config's", () => {
+  const keys = generateKeys();
+  const keyFile = join(dir.path, "fleet.pub.pem");
+  writeFileSync(keyFile, keys.publicPem);
+  const conf = JSON.parse(readFileSync(cfg, "utf8")) as Record<string, unknown>;
+  writeFileSync(cfg, JSON.stringify({ ...conf, policy: { trustedKeys: [{ keyId: keys.keyId, publicKeyFile: keyFile }] } }));
+  const envelope = signEnvelope(keys.privatePem, { policy: { retentionDays: 30 }, version: 3, issuedAt: new Date(Date.now() - 60_000).toISOString() });
+  const f = openLedgerAt(data, new SystemClock());
+  f.ledger.captures.setSetting(POLICY_SETTING, JSON.stringify(envelope), Date.now());
+  f.close();
+  const h = spa("history");
+  assert.is(h.status, 0, h.stderr);
+  assert.match(h.stdout, /3 captures kept \(at most 30 days each\)[\s\S]*expires in 29 days/);
+  const rows = spa("history", "--json").stdout.trim().split("\n").map((l) => JSON.parse(l) as { expiresInMs: number });
+  assert.ok(rows.every((r) => r.expiresInMs > 29 * DAY_MS && r.expiresInMs <= 30 * DAY_MS));
+});
 
 const everywhere = (needle: Buffer, extra: string[] = []): string[] => [data, ...extra].flatMap((d) => (existsSync(d) ? scanFor(d, [needle]) : []));
 
