@@ -123,13 +123,16 @@ and says where it breaks (exit 1 if it does).`,
 export const POLICY_HELP: Record<string, string> = {
   policy: `Usage: spa policy keygen --out DIR
        spa policy sign --key PRIVATE.pem --version N [--issued-at ISO] POLICY.json > ENVELOPE.json
-       spa policy push --broker URL (--fleet F | --device ID) [connection options] ENVELOPE.json
+       spa policy push --broker URL (--fleet F | --device ID) [--force] [connection options] ENVELOPE.json
 
 keygen: a new Ed25519 key pair: DIR/policy-key.pem (private, mode 0600) and DIR/policy-key.pub.pem,
 and prints the key id to put with the public key in each device's policy.trustedKeys.
 sign:   checks POLICY.json against the policy schema and prints the signed envelope
         {policy, version, issuedAt, keyId, sig}. Versions must increase: devices refuse replays.
 push:   publishes the envelope, retained, to <prefix>/fleet/F/policy or <prefix>/device/ID/policy.
+        It first reads what the topic holds: an envelope of the same or a newer version is not
+        replaced (exit 1, saying which version is there) unless --force; the same envelope
+        again is a no-op.
 
 Connection options (push, fleet status):
   --ca FILE  --username U  --password-file FILE  --cert FILE  --key-file FILE

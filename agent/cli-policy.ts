@@ -3,6 +3,7 @@
  * policy schema and signing code, so what an operator signs is what a speaker checks.
  */
 import { POLICY_HELP } from "./cli-help.ts";
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -64,7 +65,7 @@ export { POLICY_HELP };
 export async function cmdPolicy(argv: string[], out: (s: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { ...CONN, out: { type: "string" }, key: { type: "string" }, version: { type: "string" }, "issued-at": { type: "string" }, fleet: { type: "string" }, device: { type: "string" }, help: { type: "boolean" } },
+    options: { ...CONN, out: { type: "string" }, key: { type: "string" }, version: { type: "string" }, "issued-at": { type: "string" }, fleet: { type: "string" }, device: { type: "string" }, force: { type: "boolean" }, help: { type: "boolean" } },
     allowPositionals: true,
     strict: true,
   });
@@ -85,7 +86,10 @@ export async function cmdPolicy(argv: string[], out: (s: string) => void): Promi
     return 0;
   }
   if (sub === "sign") {
-    if (!values.key || !existsSync(values.key)) usage("'spa policy sign' needs --key PRIVATE.pem (from 'spa policy keygen')");
+    if (!values.key) usage("'spa policy sign' needs --key PRIVATE.pem (from 'spa policy keygen')");
+    if (!existsSync(values.key)) usage(`--key ${values.key} does not exist (the private key is DIR/policy-key.pem from 'spa policy keygen --out DIR')`);
+    const keyPem = readFileSync(values.key, "utf8");
+    if (/-----BEGIN PUBLIC KEY-----/.test(keyPem)) usage(`--key ${values.key} is a public key; sign with the private one (policy-key.pem, beside policy-key.pub.pem)`);
     if (!values.version || !/^\d+$/.test(values.version) || Number(values.version) < 1) usage("--version must be a positive integer, above every version pushed before");
     if (args.length !== 1 || !existsSync(args[0]!)) usage("'spa policy sign' needs one POLICY.json file");
     let policy: unknown;
@@ -95,14 +99,17 @@ export async function cmdPolicy(argv: string[], out: (s: string) => void): Promi
       usage(`${args[0]}: not JSON (${toError(e).message})`);
     }
     const p = PolicySchema.safeParse(policy);
-    if (!p.success) usage(`${args[0]}: ${p.error.issues.map((i) => `${i.path.join(".") || "(top)"}: ${i.message}`).join("; ")}`);
+    if (!p.success) {
+      const allowed = Object.keys(PolicySchema.shape).join(", ");
+      usage(`${args[0]}: ${p.error.issues.map((i) => `${i.path.join(".") || "(top)"}: ${i.message}${i.code === "unrecognized_keys" && i.path.length === 0 ? ` (allowed: ${allowed}; see config/policy.schema.json)` : ""}`).join("; ")}`);
+    }
     const issuedAt = values["issued-at"] ?? new Date().toISOString();
     if (Number.isNaN(Date.parse(issuedAt))) usage("--issued-at must be an ISO date-time");
     let env;
     try {
-      env = signEnvelope(readFileSync(values.key, "utf8"), { policy: policy as Record<string, unknown>, version: Number(values.version), issuedAt });
-    } catch (e) {
-      usage(`--key ${values.key}: ${toError(e).message}`);
+      env = signEnvelope(keyPem, { policy: policy as Record<string, unknown>, version: Number(values.version), issuedAt });
+    } catch {
+      usage(`--key ${values.key} is not a PEM Ed25519 private key (make one with 'spa policy keygen --out DIR')`);
     }
     out(JSON.stringify(env) + "\n");
     return 0;
@@ -125,14 +132,62 @@ export async function cmdPolicy(argv: string[], out: (s: string) => void): Promi
     const c = await connect(values);
     const t = values.fleet ? topics(prefix, values.fleet, "-").fleetPolicy : topics(prefix, "-", values.device!).devicePolicy;
     try {
+      // What the topic holds now: an older envelope must not replace a newer one without a word
+      // (devices refuse the rollback, but a new device would get the older policy).
+      const held = await retainedOn(c, t);
+      const heldVersion = held === null ? null : EnvelopeSchema.safeParse(safeJson(held)).data?.version ?? null;
+      const same = held !== null && held === canonicalJson(env.data);
+      if (same) {
+        out(`${t} already holds this envelope (version ${env.data.version}); nothing to do\n`);
+        return 0;
+      }
+      if (heldVersion !== null && heldVersion >= env.data.version && !values.force) {
+        usage(`${t} holds version ${heldVersion}; pushing version ${env.data.version} would replace it with ${heldVersion === env.data.version ? "another envelope of the same version" : "an older one"} (devices refuse it, new devices would get it). Sign a newer version, or add --force to replace it anyway`);
+      }
       await c.publishAsync(t, canonicalJson(env.data), { qos: 1, retain: true });
+      out(`pushed version ${env.data.version} (retained) to ${t}${heldVersion !== null ? `, replacing version ${heldVersion}${values.force && heldVersion >= env.data.version ? " (--force)" : ""}` : ""}\n`);
     } finally {
       await c.endAsync();
     }
-    out(`pushed version ${env.data.version} (retained) to ${t}\n`);
     return 0;
   }
   return usage(`unknown policy command '${sub}'; see 'spa policy --help'`);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The retained message on `topic`, or null. Deterministic, no waiting on a timer: the broker
+ * sends a subscription's retained messages before anything published after the SUBSCRIBE, so once
+ * a probe this client publishes to its own unique topic comes back, whatever was retained has
+ * arrived.
+ */
+async function retainedOn(c: MqttClient, topic: string): Promise<string | null> {
+  const probe = `${topic}/probe-${randomBytes(6).toString("hex")}`;
+  let held: string | null = null;
+  let onMessage: (t: string, payload: Buffer) => void = () => undefined;
+  const probed = new Promise<void>((resolve) => {
+    onMessage = (t, payload) => {
+      if (t === topic && payload.length > 0) held = payload.toString();
+      if (t === probe) resolve();
+    };
+  });
+  c.on("message", onMessage);
+  try {
+    await c.subscribeAsync([topic, probe], { qos: 1 });
+    await c.publishAsync(probe, "probe", { qos: 1 });
+    await probed;
+    await c.unsubscribeAsync([topic, probe]);
+  } finally {
+    c.removeListener("message", onMessage);
+  }
+  return held;
 }
 
 export async function cmdFleet(argv: string[], out: (s: string) => void): Promise<number> {

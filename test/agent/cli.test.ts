@@ -137,6 +137,18 @@ C("spa policy keygen and sign: a key pair, a signed envelope, schema errors name
     const bad = spa("policy", "sign", "--key", join(dir.path, "policy-key.pem"), "--version", "5", join(dir.path, "bad.json"));
     assert.is(bad.status, 1);
     assert.match(bad.stderr, /retentionDays/);
+    assert.match(bad.stderr, /colour[\s\S]*allowed: retentionDays, uploads, voiceModification/, "an unknown field lists the allowed ones");
+    const signWith = (key: string) => spa("policy", "sign", "--key", key, "--version", "6", "config/policy.example.json");
+    assert.is(signWith(join(dir.path, "policy-key.pem")).status, 0, "the example policy signs");
+    const missing = signWith(join(dir.path, "nope.pem"));
+    assert.is(missing.status, 1);
+    assert.match(missing.stderr, /nope\.pem does not exist/);
+    const pub = signWith(join(dir.path, "policy-key.pub.pem"));
+    assert.is(pub.status, 1);
+    assert.match(pub.stderr, /is a public key; sign with the private one/);
+    assert.not.match(pub.stderr, /DECODER|error:/i, "no OpenSSL error text");
+    writeFileSync(join(dir.path, "junk.pem"), "not a key");
+    assert.match(signWith(join(dir.path, "junk.pem")).stderr, /is not a PEM Ed25519 private key/);
   } finally {
     dir.remove();
   }

@@ -115,6 +115,35 @@ F("a retained policy from before the agent connected applies; newer replaces; ol
   assert.match(status.stdout, /1 devices/);
 });
 
+F("spa policy push reads what the topic holds: an older or same-version envelope is refused unless --force; the same one is a no-op", async () => {
+  const file = (v: number, policy: Record<string, unknown>): string => {
+    const f = join(dir.path, `e${v}-${JSON.stringify(policy).replace(/\W/g, "")}.json`);
+    writeFileSync(f, envelope(policy, v));
+    return f;
+  };
+  const v3 = file(3, { retentionDays: 60 });
+  const push = (...a: string[]) => spa("policy", "push", ...conn(), "--fleet", "f1", ...a);
+  const first = push(v3);
+  assert.is(first.status, 0, first.stderr);
+  assert.match(first.stdout, /pushed version 3 \(retained\)/);
+  const again = push(v3);
+  assert.is(again.status, 0, again.stderr);
+  assert.match(again.stdout, /already holds this envelope \(version 3\)/);
+  const older = push(file(2, { retentionDays: 30 }));
+  assert.is(older.status, 1);
+  assert.match(older.stderr, /holds version 3; pushing version 2 would replace it with an older one[\s\S]*--force/);
+  const sameVersion = push(file(3, { retentionDays: 20 }));
+  assert.is(sameVersion.status, 1);
+  assert.match(sameVersion.stderr, /another envelope of the same version/);
+  assert.match(push(v3).stdout, /already holds this envelope/, "the refused pushes changed nothing");
+  const forced = push("--force", file(2, { retentionDays: 30 }));
+  assert.is(forced.status, 0, forced.stderr);
+  assert.match(forced.stdout, /pushed version 2 \(retained\) to spa\/v1\/fleet\/f1\/policy, replacing version 3 \(--force\)/);
+  const newer = push(file(4, { retentionDays: 30 }));
+  assert.is(newer.status, 0, newer.stderr);
+  assert.match(newer.stdout, /replacing version 2$/m);
+});
+
 F("a shorter retention purges at once; broker outage: the gate works on, and a policy published meanwhile is picked up", async () => {
   const clock = new FakeClock(Date.now() - 100 * DAY_MS);
   const f = openLedgerAt(join(dir.path, "data"), clock);
