@@ -87,7 +87,9 @@ export function chooseSource(config: Config, env: Record<string, string | undefi
   const why = a.device ? `recorder '${a.recorder}' is not installed` : "no microphone configured (audio.device is null)";
   return {
     source: fileSource(),
-    banner: `${why}: replaying ${a.file ? file : "the bundled demo household recording"} in ${a.pacing === "realtime" ? "real time" : "unpaced mode"} instead`,
+    banner:
+      `${why}: replaying ${a.file ? file : "the bundled demo household recording"} in ${a.pacing === "realtime" ? "real time" : "unpaced mode"} instead` +
+      `${a.loop ? ", over and over" : ""}; its wake words are captured and kept like a household's (${config.retention.maxCaptures > 0 ? `at most ${config.retention.maxCaptures}, the oldest removed first` : `each for up to ${config.retention.days} days`}: retention.maxCaptures)`,
   };
 }
 
@@ -257,6 +259,7 @@ export class Agent {
     const ledger = new Ledger(db, clock, {
       retentionDays: () => engine.effective().retentionDays,
       purgeIntervalMs: config.retention.purgeIntervalMinutes * 60_000,
+      maxCaptures: config.retention.maxCaptures,
       auditKeepDays: config.retention.auditKeepDays,
       log: log.child("ledger"),
       health: this.storage,

@@ -158,6 +158,7 @@ export const RetentionConfig = z
     days: int(1, 180, 180, "keep voice material at most this many days (by wall clock and by powered-on time); the code caps it at 180 whatever is set here or by fleet policy"),
     purgeIntervalMinutes: int(1, 1440, 60, "longest wait between purges (a purge also runs exactly when the next capture expires, and at start)"),
     auditKeepDays: int(1, 3650, 365, "privacy events older than this are pruned; the hash chain keeps an anchor and still verifies"),
+    maxCaptures: int(0, 1_000_000, 0, "keep at most this many captures, removing the oldest first (0: no cap; the demo config keeps 20)"),
   })
   .strict();
 

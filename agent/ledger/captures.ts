@@ -222,6 +222,11 @@ export class CaptureStore {
     return this.remove("captured_wall <= ? OR captured_uptime <= ?", [now.wall - limitMs, now.uptime - limitMs], now.wall, record);
   }
 
+  /** All but the newest `keep` captures (a capture cap, retention.maxCaptures). */
+  purgeBeyond(keep: number, now: number, record?: (r: Removed) => void): Removed {
+    return this.remove("id NOT IN (SELECT id FROM captures ORDER BY id DESC LIMIT ?)", [keep], now, record);
+  }
+
   /**
    * One transaction: upstream deletion requests for what was uploaded, export records, then the
    * captures (keys, audio and queued uploads go with them by cascade). Then the checkpoint.

@@ -30,6 +30,8 @@ export interface LedgerOptions {
   persistEveryMs?: number;
   /** Where failed background writes are reported. */
   health?: StorageHealth;
+  /** At most this many captures are kept, the oldest removed first (0 or absent: no cap). */
+  maxCaptures?: number;
 }
 
 export interface HistoryRow {
@@ -43,7 +45,7 @@ export interface HistoryRow {
   expiresInMs: number;
 }
 
-export type PurgeCause = "start" | "schedule" | "retention-shortened" | "before-read";
+export type PurgeCause = "start" | "schedule" | "retention-shortened" | "before-read" | "capture-cap";
 
 export interface StartupReport {
   integrity: string;
@@ -236,7 +238,7 @@ export class Ledger {
     if (integrity !== "ok") throw new AgentError("LEDGER_OPEN_FAILED", `${this.db.name} failed its integrity check (${integrity.split("\n")[0]}); ${recoveryHint(this.db.name)}`);
     const o = this.captures.removeOrphans();
     unlinkAll(o.exportFiles, this.o.log);
-    const purged = this.purge("start").count;
+    const purged = this.purge("start").count + this.enforceCap().count;
     // What was just purged at start is not a change of retention to react to again.
     this.#lastLimitMs = this.limitMs();
     if (o.keys || o.audio || o.exportFiles.length) this.audit.append(this.wallClock.now(), "repair", { orphanKeys: o.keys, orphanAudio: o.audio, orphanFiles: o.exportFiles.length });
@@ -263,7 +265,29 @@ export class Ledger {
 
   /** A capture was stored: its expiry may be the next one. */
   stored(): void {
+    this.enforceCap();
     if (this.#timer) this.#reschedule();
+  }
+
+  /** Removes the oldest captures beyond retention.maxCaptures (as a purge, recorded the same way). */
+  enforceCap(): Removed {
+    const cap = this.o.maxCaptures ?? 0;
+    if (cap <= 0) return { count: 0, deletionRequests: 0, exportFiles: [] };
+    const r = this.captures.purgeBeyond(cap, this.clock.wall(), (d) => {
+      if (d.count === 0) return;
+      try {
+        this.audit.append(this.wallClock.now(), "purge", { count: d.count, cause: "capture-cap" satisfies PurgeCause, maxCaptures: cap, deletionRequests: d.deletionRequests });
+      } catch (e) {
+        this.o.log.error("purge event not recorded; the purge stands", { error: toError(e).message, count: d.count });
+      }
+    });
+    if (r.count > 0) {
+      this.audit.committed();
+      this.purgedTotal += r.count;
+      unlinkAll(r.exportFiles, this.o.log);
+      this.o.log.info("oldest captures removed: the capture cap is reached", { count: r.count, maxCaptures: cap });
+    }
+    return r;
   }
 
   #reschedule(afterEmptyPurge = false): void {

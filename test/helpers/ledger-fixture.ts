@@ -7,12 +7,12 @@ import type { Clock } from "../../agent/ports/clock.ts";
 
 export interface LedgerFixture {
   ledger: Ledger;
-  retention: { days: number };
+  retention: { days: number; maxCaptures?: number };
   reopen(clock?: Clock): Ledger;
   close(): void;
 }
 
-export function openLedgerAt(dir: string, clock: Clock, retention = { days: 180 }, purgeIntervalMs = 3_600_000): LedgerFixture {
+export function openLedgerAt(dir: string, clock: Clock, retention: { days: number; maxCaptures?: number } = { days: 180 }, purgeIntervalMs = 3_600_000): LedgerFixture {
   const make = (c: Clock): Ledger =>
     new Ledger(openAgentDb(join(dir, "agent.db")), c, {
       retentionDays: () => retention.days,
@@ -21,6 +21,7 @@ export function openLedgerAt(dir: string, clock: Clock, retention = { days: 180 
       log: silentLogger,
       // Virtual time skips months at once: a daily write keeps tests fast (real agents: a minute).
       persistEveryMs: 86_400_000,
+      ...(retention.maxCaptures !== undefined ? { maxCaptures: retention.maxCaptures } : {}),
     });
   const f: LedgerFixture = {
     ledger: make(clock),

@@ -281,4 +281,30 @@ P("nothing past the limit survives a purge; nothing younger is lost unless delet
   assert.ok(purgesChecked > 300, `${purgesChecked} purges checked`);
   assert.ok(expiredSeen > 100, `${expiredSeen} expiries seen`);
 });
+P("retention.maxCaptures: each stored capture past the cap removes the oldest, recorded as a purge; a lower cap applies at start", () => {
+  const dir = tempDir("spa-cap-");
+  const clock = new FakeClock();
+  const f = openLedgerAt(dir.path, clock, { days: 180, maxCaptures: 3 });
+  try {
+    const ids: number[] = [];
+    for (let n = 0; n < 5; n++) {
+      ids.push(storeCapture(f.ledger));
+      f.ledger.stored();
+      clock.advance(1000);
+    }
+    assert.equal(f.ledger.history().map((h) => h.id).sort((a, b) => a - b), ids.slice(2));
+    const purges = f.ledger.audit.list().filter((e) => e.type === "purge");
+    assert.is(purges.length, 2);
+    assert.equal(purges.map((e) => (e.data as { cause: string; maxCaptures: number }).cause), ["capture-cap", "capture-cap"]);
+    assert.is(f.ledger.purgedTotal, 2);
+    f.retention.maxCaptures = 1;
+    f.reopen();
+    assert.is(f.ledger.startup().purged, 2);
+    assert.equal(f.ledger.history().map((h) => h.id), [ids[4]]);
+  } finally {
+    f.close();
+    dir.remove();
+  }
+});
+
 P.run();
