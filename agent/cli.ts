@@ -13,7 +13,6 @@ import { AgentError, asFileError, isAgentError, toError } from "./errors.ts";
 // Only what every command needs is imported here; each command loads its own modules (the agent,
 // ONNX, SQLite, MQTT, zod) when it runs, so `spa --help` and `spa bridge …` start at once.
 
-const USER_ERRORS = new Set(["FILE_ERROR", "MIC_UNAVAILABLE", "RECORDER_EXITED", "ENROLL_REJECTED", "WAKE_MODEL_INVALID", "CONFIG_INVALID", "USAGE", "BRIDGE_SOCKET", "BRIDGE_TIMEOUT", "RECORDER_NOT_FOUND", "AUDIO_FORMAT", "AUDIO_FILE", "LEDGER_OPEN_FAILED", "BUTTONS_UNAVAILABLE", "UPLOAD_ENDPOINT_REFUSED"]);
 
 
 function usage(message: string): never {
@@ -471,18 +470,21 @@ export async function main(argv: string[]): Promise<number> {
         usage(`unknown command '${cmd}'; run 'spa --help'`);
     }
   } catch (e) {
-    // A file that cannot be written or read is the user's to fix: one line, the path, the cause.
-    const err = toError(asFileError(e));
-    const code = (err as NodeJS.ErrnoException).code;
-    if (isAgentError(err) && USER_ERRORS.has(err.code)) {
-      process.stderr.write(`spa: ${err.message}\n`);
-      return 1;
-    }
-    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" || code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" || code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
-      process.stderr.write(`spa: ${err.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`spa: internal error: ${err.stack ?? err.message}\n`);
-    return 2;
+    const r = failure(e);
+    process.stderr.write(r.text);
+    return r.exitCode;
   }
+}
+
+/**
+ * What a command that threw prints and exits with. The error code's blame decides: the user's
+ * to fix (usage, config, files, devices, refusals) → one line and exit 1; ours → "internal
+ * error" with the stack and exit 2. A file system error is the user's (the path and the cause).
+ */
+export function failure(e: unknown): { exitCode: 1 | 2; text: string } {
+  const err = toError(asFileError(e));
+  const code = (err as NodeJS.ErrnoException).code;
+  if (isAgentError(err) && err.blame === "user") return { exitCode: 1, text: `spa: ${err.message}\n` };
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" || code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" || code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") return { exitCode: 1, text: `spa: ${err.message}\n` };
+  return { exitCode: 2, text: `spa: internal error: ${err.stack ?? err.message}\n` };
 }

@@ -2,27 +2,37 @@
  * One error class with stable string codes. Tests assert codes, never message wording;
  * the code is appended to the message so it survives log flattening.
  */
-export type AgentErrorCode =
-  | "CONFIG_INVALID"
-  | "MIC_UNAVAILABLE"
-  | "RECORDER_NOT_FOUND"
-  | "RECORDER_EXITED"
-  | "RECORDER_WONT_DIE"
-  | "AUDIO_FORMAT"
-  | "WAKE_ENGINE_UNAVAILABLE"
-  | "WAKE_MODEL_INVALID"
-  | "ENROLL_REJECTED"
-  | "AUDIO_FILE"
-  | "BUTTONS_UNAVAILABLE"
-  | "BRIDGE_PROTOCOL"
-  | "BRIDGE_SOCKET"
-  | "BRIDGE_TIMEOUT"
-  | "LEDGER_OPEN_FAILED"
-  | "FILE_ERROR"
-  | "UPLOAD_ENDPOINT_REFUSED"
-  | "UPLOAD_FAILED"
-  | "USAGE"
-  | "INTERNAL";
+/**
+ * Every error code with who must act on it: "user" (the one-line message says what to fix: a
+ * config, a file, a missing device, a refused request; the CLI exits 1) or "program" (a fault of
+ * ours or of a dependency, reported with its stack; exit 2). The code type is derived from this
+ * table, so a new code cannot exist without its blame.
+ */
+export const ERROR_BLAME = {
+  CONFIG_INVALID: "user",
+  MIC_UNAVAILABLE: "user",
+  RECORDER_NOT_FOUND: "user",
+  RECORDER_EXITED: "user",
+  RECORDER_WONT_DIE: "program",
+  AUDIO_FORMAT: "user",
+  WAKE_ENGINE_UNAVAILABLE: "program",
+  WAKE_MODEL_INVALID: "user",
+  ENROLL_REJECTED: "user",
+  AUDIO_FILE: "user",
+  BUTTONS_UNAVAILABLE: "user",
+  BRIDGE_PROTOCOL: "program",
+  BRIDGE_SOCKET: "user",
+  BRIDGE_TIMEOUT: "user",
+  LEDGER_OPEN_FAILED: "user",
+  FILE_ERROR: "user",
+  UPLOAD_ENDPOINT_REFUSED: "user",
+  UPLOAD_FAILED: "program",
+  USAGE: "user",
+  INTERNAL: "program",
+} as const satisfies Record<string, "user" | "program">;
+
+export type AgentErrorCode = keyof typeof ERROR_BLAME;
+export type Blame = (typeof ERROR_BLAME)[AgentErrorCode];
 
 export class AgentError extends Error {
   override readonly name = "AgentError";
@@ -36,6 +46,11 @@ export class AgentError extends Error {
     super(`${message} (${code})`, { cause: options.cause });
     this.code = code;
     this.context = options.context;
+  }
+
+  /** Who must act on it (ERROR_BLAME). */
+  get blame(): Blame {
+    return ERROR_BLAME[this.code];
   }
 }
 
