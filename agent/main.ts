@@ -14,7 +14,7 @@ import { FileSource } from "./audio/file-source.ts";
 import { MicSource } from "./audio/mic-source.ts";
 import { createWebRtcVad } from "./audio/webrtc-vad.ts";
 import { GateDriver } from "./capture/gate.driver.ts";
-import { initialState, persisted, snapshot, type GateConfig, type GateInput } from "./capture/gate.machine.ts";
+import { initialState, persisted, snapshot, type GateConfig } from "./capture/gate.machine.ts";
 import { AgentError, toError } from "./errors.ts";
 import { openAgentDb, type Db } from "./ledger/agent-db.ts";
 import { DurableGateStore } from "./ledger/gate-store.ts";
@@ -36,6 +36,7 @@ import type { WakeEngine } from "./ports/wake-engine.ts";
 import type { EvdevButtons } from "../firmware-bridge/evdev.ts";
 import type { FakeFirmware } from "../firmware-bridge/sim/fake-firmware.ts";
 import { StatusPrinter } from "./status.ts";
+import { handle } from "./handlers/index.ts";
 import { framesFor, Millis, type Timestamp } from "./units.ts";
 
 export const PACKAGE_ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
@@ -439,65 +440,27 @@ export class Agent {
   }
 
   /** Maps one firmware request to a gate input (or a ledger action) and the reply. */
+  /** One firmware message: its handler (agent/handlers), then the gate, then the reply. */
   #handle(msg: Request, at: Timestamp, ledger: Ledger, store: DurableGateStore, sink: VoiceSink): Reply {
-    const captures = ledger.captures;
     const driver = this.#driver!;
-    let input: GateInput | null = null;
-    switch (msg.type) {
-      case "hello":
-        if (msg.muteSwitch) input = { kind: "mute-switch", at, on: msg.muteSwitch === "on" };
-        break;
-      case "button":
-        if (msg.button === "mute") {
-          // A mute button acts when pressed; its release means nothing.
-          if (msg.action !== "up") input = { kind: "mute-button", at };
-        } else {
-          if (msg.action === "press") return { ok: false, code: "BAD_MESSAGE", message: "the talk button reports down and up, not press" };
-          input = { kind: "talk", at, action: msg.action };
-        }
-        break;
-      case "mute-switch":
-        input = { kind: "mute-switch", at, on: msg.state === "on" };
-        break;
-      case "led-ack": {
-        // Stale acks (another LED command since) are accepted but do not count.
-        const step = driver.ledAck(msg.pattern, msg.seq);
-        return { ok: true, data: { counted: step !== null } };
-      }
-      case "mute-for":
-        input = { kind: "mute-for", at, duration: Millis(Math.round(msg.minutes * 60_000)) };
-        break;
-      case "mute":
-        input = { kind: "mute", at };
-        break;
-      case "unmute":
-        input = { kind: "unmute", at };
-        break;
-      case "mode":
-        input = { kind: "mode", at, mode: msg.mode };
-        break;
-      case "delete": {
-        // Captures still being modified are the newest: every scope covers them.
-        const inFlight = sink.cancelInFlight();
-        const stored = msg.scope === "last" && inFlight > 0 ? 0 : ledger.delete(msg.scope, "bridge", inFlight).count;
-        if (msg.scope === "last" && inFlight > 0) ledger.audit.append(at, "deletion", { scope: "last", count: inFlight, via: "bridge", deletionRequests: 0 });
-        this.#uploads?.kick();
-        return { ok: true, data: { deleted: inFlight + stored } };
-      }
-      case "training-use":
-        captures.setSetting(TRAINING_USE_SETTING, String(msg.allowed), at);
-        store.audit(at, { type: "training-use", allowed: msg.allowed });
-        return { ok: true, data: { trainingUse: msg.allowed } };
-      case "uploads-retry": {
-        const queued = captures.retryNow(at);
-        this.#uploads?.kick();
-        return { ok: true, data: { queued, uploads: this.#uploads ? "on" : "off" } };
-      }
-      case "get-state":
-        break;
-    }
-    if (input) {
-      const step = driver.dispatch(input);
+    const uploads = this.#uploads;
+    const result = handle(msg, {
+      at,
+      ledAck: (pattern, seq) => driver.ledAck(pattern, seq),
+      deleteKept: (scope, extra) => ledger.delete(scope, "bridge", extra),
+      cancelInFlight: () => sink.cancelInFlight(),
+      audit: (type, data) => void ledger.audit.append(at, type, data),
+      setTrainingUse: (allowed) => {
+        ledger.captures.setSetting(TRAINING_USE_SETTING, String(allowed), at);
+        store.audit(at, { type: "training-use", allowed });
+      },
+      retryUploads: () => ledger.captures.retryNow(at),
+      uploadsOn: uploads !== null,
+      kickUploads: () => uploads?.kick(),
+    });
+    if (result && "reply" in result) return result.reply;
+    if (result) {
+      const step = driver.dispatch(result.input);
       if (step.refused) return { ok: false, code: step.refused.code, message: step.refused.message };
     }
     return { ok: true, data: { state: { ...snapshot(driver.state) }, counters: { ...driver.counters }, micPid: this.#source?.pid ?? null, storage: this.storage.report() } };

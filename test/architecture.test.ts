@@ -82,6 +82,17 @@ Arch("raw audio has no path to disk: only the ledger, the outbox and WAV tools w
   }
 });
 
+Arch("firmware message handlers are pure: they reach the agent only through their context (types, units, siblings)", () => {
+  for (const f of files("agent/handlers")) {
+    const src = readFileSync(f, "utf8");
+    for (const m of src.matchAll(/^\s*import\s+(type\s)?[^;]*?from\s+"([^"]+)"/gms)) {
+      const [, typeOnly, spec] = m;
+      if (typeOnly) continue;
+      assert.ok(/^\.\/[\w-]+\.ts$|^\.\.\/units\.ts$/.test(spec!), `${f} imports ${spec}`);
+    }
+  }
+});
+
 /** Modules a file loads when it is imported: static value imports, followed through our own files. */
 function loadedBy(entry: string): Set<string> {
   const seen = new Set<string>();

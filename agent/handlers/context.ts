@@ -1,0 +1,34 @@
+/**
+ * Firmware message handlers (one file per message type, the registry in index.ts): what each
+ * may touch, and what it answers. A handler returns a gate input (dispatched, then answered with
+ * the state), a finished reply, or nothing (answered with the state).
+ */
+import type { Reply } from "../../firmware-bridge/server.ts";
+import type { Request } from "../../firmware-bridge/protocol/messages.ts";
+import type { GateInput, GateSnapshot, Step } from "../capture/gate.machine.ts";
+import type { DeleteScope, Removed } from "../ledger/captures.ts";
+import type { Timestamp } from "../units.ts";
+
+export interface HandlerContext {
+  /** When the message arrived (the agent's clock). */
+  at: Timestamp;
+  /** The LED ring's acknowledgement of a pattern (null: a stale ack). */
+  ledAck(pattern: GateSnapshot["led"], seq: number): Step | null;
+  /** Household deletion of kept captures (with its audit event and upstream deletion requests). */
+  deleteKept(scope: DeleteScope, extra: number): Removed;
+  /** Cancels captures still being voice-modified; how many. */
+  cancelInFlight(): number;
+  /** Appends a privacy event to the ledger's audit chain. */
+  audit(type: string, data: Record<string, unknown>): void;
+  /** Records the household's training-use choice (and its privacy event through the gate store). */
+  setTrainingUse(allowed: boolean): void;
+  /** Makes every queued upload due now; how many are queued. */
+  retryUploads(): number;
+  /** Whether an upload worker runs, and a nudge to it. */
+  uploadsOn: boolean;
+  kickUploads(): void;
+}
+
+export type HandlerResult = { input: GateInput } | { reply: Reply } | null;
+
+export type Handler<T extends Request["type"]> = (msg: Extract<Request, { type: T }>, ctx: HandlerContext) => HandlerResult;

@@ -1,0 +1,37 @@
+/**
+ * Every firmware message type and its handler. The mapped type makes a message type without a
+ * handler a compile error: a new message is its schema in firmware-bridge/protocol/messages.ts,
+ * one handler file here, and one line below.
+ */
+import type { Request } from "../../firmware-bridge/protocol/messages.ts";
+import { button } from "./button.ts";
+import type { Handler, HandlerContext, HandlerResult } from "./context.ts";
+import { deleteCaptures } from "./delete.ts";
+import { hello } from "./hello.ts";
+import { ledAck } from "./led-ack.ts";
+import { mode } from "./mode.ts";
+import { mute, muteFor, muteSwitch, unmute } from "./mute.ts";
+import { trainingUse } from "./training-use.ts";
+import { uploadsRetry } from "./uploads-retry.ts";
+
+export type { HandlerContext, HandlerResult } from "./context.ts";
+
+export const HANDLERS: { [T in Request["type"]]: Handler<T> } = {
+  hello,
+  button,
+  "mute-switch": muteSwitch,
+  "led-ack": ledAck,
+  "mute-for": muteFor,
+  mute,
+  unmute,
+  mode,
+  delete: deleteCaptures,
+  "training-use": trainingUse,
+  "uploads-retry": uploadsRetry,
+  // The state is every reply's answer; asking for it changes nothing.
+  "get-state": () => null,
+};
+
+export function handle(msg: Request, ctx: HandlerContext): HandlerResult {
+  return (HANDLERS[msg.type] as Handler<typeof msg.type>)(msg as never, ctx);
+}
