@@ -21,7 +21,6 @@ import { loadTrustedKeys } from "./policy/trusted-keys.ts";
 import { POLICY_SETTING } from "./ledger/settings.ts";
 import { PolicyEngine } from "./policy/engine.ts";
 
-
 function usage(message: string): never {
   throw new AgentError("USAGE", message);
 }
@@ -32,7 +31,14 @@ function openLedger(config: Config): Ledger {
   const engine = new PolicyEngine({
     trusted: loadTrustedKeys(config.policy),
     now: () => Date.now(),
-    household: () => ({ retentionDays: config.retention.days, uploads: config.upload.kind !== "off", trainingUse: config.privacy.trainingUse, alphaMin: config.privacy.alphaMin, alphaMax: config.privacy.alphaMax, wakeWords: config.wake.keywords }),
+    household: () => ({
+      retentionDays: config.retention.days,
+      uploads: config.upload.kind !== "off",
+      trainingUse: config.privacy.trainingUse,
+      alphaMin: config.privacy.alphaMin,
+      alphaMax: config.privacy.alphaMax,
+      wakeWords: config.wake.keywords,
+    }),
   });
   const stored = (db.prepare("SELECT value FROM settings WHERE name = ?").get(POLICY_SETTING) as { value: string } | undefined)?.value;
   if (stored) engine.restore(stored);
@@ -94,14 +100,26 @@ async function sendDeletions(config: Config, l: Ledger, out: (s: string) => void
       }
     }
   }
-  out(sent === pending ? `${sent} deletion requests sent to the upload endpoint\n` : `${pending - sent} deletion requests queued for the upload endpoint (sent when the agent runs)\n`);
+  out(
+    sent === pending
+      ? `${sent} deletion requests sent to the upload endpoint\n`
+      : `${pending - sent} deletion requests queued for the upload endpoint (sent when the agent runs)\n`,
+  );
 }
 
-const days = (ms: number): string => (ms >= DAY_MS ? `${Math.floor(ms / DAY_MS)} days` : ms >= 3_600_000 ? `${Math.floor(ms / 3_600_000)} h` : `${Math.max(0, Math.floor(ms / 60_000))} min`);
+const days = (ms: number): string =>
+  ms >= DAY_MS ? `${Math.floor(ms / DAY_MS)} days` : ms >= 3_600_000 ? `${Math.floor(ms / 3_600_000)} h` : `${Math.max(0, Math.floor(ms / 60_000))} min`;
 
 export { LEDGER_HELP };
 
-export async function cmdLedger(cmd: string, argv: string[], resolveConfig: (file: string | undefined) => Promise<{ config: Config; how: string }>, out: (s: string) => void, outBinary: (b: Buffer) => void, stdoutIsTty: boolean): Promise<number> {
+export async function cmdLedger(
+  cmd: string,
+  argv: string[],
+  resolveConfig: (file: string | undefined) => Promise<{ config: Config; how: string }>,
+  out: (s: string) => void,
+  outBinary: (b: Buffer) => void,
+  stdoutIsTty: boolean,
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
@@ -126,8 +144,16 @@ export async function cmdLedger(cmd: string, argv: string[], resolveConfig: (fil
   const { config, how } = await resolveConfig(values.config);
   // Reading commands never create a ledger: a missing one is most likely the wrong directory.
   const dbPath = join(resolve(config.dataDir), "agent.db");
-  if (!existsSync(dbPath)) usage(`no ledger at ${dbPath} (dataDir from ${how}); run this with the agent's config (--config FILE or SPA_CONFIG), or start the agent once to create it`);
-  const allowed: Record<string, string[]> = { history: ["json"], play: ["out"], delete: ["last", "today", "all", "id"], export: ["out"], wipe: ["yes"], audit: ["json", "limit"] };
+  if (!existsSync(dbPath))
+    usage(`no ledger at ${dbPath} (dataDir from ${how}); run this with the agent's config (--config FILE or SPA_CONFIG), or start the agent once to create it`);
+  const allowed: Record<string, string[]> = {
+    history: ["json"],
+    play: ["out"],
+    delete: ["last", "today", "all", "id"],
+    export: ["out"],
+    wipe: ["yes"],
+    audit: ["json", "limit"],
+  };
   for (const k of Object.keys(values)) if (k !== "config" && !allowed[cmd]!.includes(k)) usage(`'spa ${cmd}' does not take --${k}; see 'spa ${cmd} --help'`);
   const parseId = (s: string | undefined, what: string): number => {
     if (!s || !/^\d+$/.test(s)) usage(`${what} must be a capture id (a number from 'spa history'), got '${s ?? ""}'`);
@@ -146,7 +172,9 @@ export async function cmdLedger(cmd: string, argv: string[], resolveConfig: (fil
         }
         out(rows.length ? `${rows.length} captures kept (at most ${l.limitMs() / DAY_MS} days each):\n` : "nothing is kept\n");
         for (const r of rows) {
-          out(`  #${r.id}  ${r.capturedAt.slice(0, 19).replace("T", " ")} UTC  ${r.trigger === "wake" ? `wake word ${r.keyword ?? ""}` : "talk button"}  ${(r.durationMs / 1000).toFixed(1)} s  upload ${r.uploadState}  expires in ${days(r.expiresInMs)}${r.hasAudio ? "" : "  (no audio)"}\n`);
+          out(
+            `  #${r.id}  ${r.capturedAt.slice(0, 19).replace("T", " ")} UTC  ${r.trigger === "wake" ? `wake word ${r.keyword ?? ""}` : "talk button"}  ${(r.durationMs / 1000).toFixed(1)} s  upload ${r.uploadState}  expires in ${days(r.expiresInMs)}${r.hasAudio ? "" : "  (no audio)"}\n`,
+          );
         }
         return 0;
       });
@@ -165,8 +193,7 @@ export async function cmdLedger(cmd: string, argv: string[], resolveConfig: (fil
           // A copy of voice material like an export: recorded, so it goes when the capture does.
           l.captures.recordExportFile(resolve(values.out), id, Date.now());
           writeFileSync(values.out, wav, { mode: 0o600 });
-        }
-        else outBinary(wav);
+        } else outBinary(wav);
         wav.fill(0);
         return 0;
       });
@@ -230,7 +257,9 @@ export async function cmdLedger(cmd: string, argv: string[], resolveConfig: (fil
         if (sub === "verify") {
           const v = l.audit.verify();
           if (v.ok) {
-            out(`audit chain intact: ${v.checked} events verified${v.anchorSeq ? ` (from anchor after event ${v.anchorSeq}; older events pruned)` : ""}; ${v.head === "matches" ? `it matches the chain head kept apart from agent.db (nothing removed or rewritten)${v.unconfirmed ? `; the newest ${v.unconfirmed} events are not confirmed by the head yet (an interrupted write)` : ""}` : "no chain head kept yet"}\n`);
+            out(
+              `audit chain intact: ${v.checked} events verified${v.anchorSeq ? ` (from anchor after event ${v.anchorSeq}; older events pruned)` : ""}; ${v.head === "matches" ? `it matches the chain head kept apart from agent.db (nothing removed or rewritten)${v.unconfirmed ? `; the newest ${v.unconfirmed} events are not confirmed by the head yet (an interrupted write)` : ""}` : "no chain head kept yet"}\n`,
+            );
             return 0;
           }
           out(`audit chain BROKEN at event ${v.brokenAt}: ${v.reason} (${v.checked} events before it verified)\n`);
@@ -238,7 +267,11 @@ export async function cmdLedger(cmd: string, argv: string[], resolveConfig: (fil
         }
         const limit = values.limit === undefined ? 100 : parseId(values.limit, "--limit");
         for (const e of l.audit.list(limit)) {
-          out(values.json ? JSON.stringify(e) + "\n" : `  ${String(e.seq).padStart(5)}  ${new Date(e.at).toISOString().slice(0, 19).replace("T", " ")}  ${e.type.padEnd(18)} ${JSON.stringify(e.data)}\n`);
+          out(
+            values.json
+              ? JSON.stringify(e) + "\n"
+              : `  ${String(e.seq).padStart(5)}  ${new Date(e.at).toISOString().slice(0, 19).replace("T", " ")}  ${e.type.padEnd(18)} ${JSON.stringify(e.data)}\n`,
+          );
         }
         return 0;
       });

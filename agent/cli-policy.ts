@@ -15,7 +15,6 @@ import { mqttOptions, topics } from "./policy/service.ts";
 import { generateKeys, signEnvelope } from "./policy/trust.ts";
 import { makeDirs } from "./fs-dirs.ts";
 
-
 function usage(message: string): never {
   throw new AgentError("USAGE", message);
 }
@@ -65,7 +64,17 @@ export { POLICY_HELP };
 export async function cmdPolicy(argv: string[], out: (s: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { ...CONN, out: { type: "string" }, key: { type: "string" }, version: { type: "string" }, "issued-at": { type: "string" }, fleet: { type: "string" }, device: { type: "string" }, force: { type: "boolean" }, help: { type: "boolean" } },
+    options: {
+      ...CONN,
+      out: { type: "string" },
+      key: { type: "string" },
+      version: { type: "string" },
+      "issued-at": { type: "string" },
+      fleet: { type: "string" },
+      device: { type: "string" },
+      force: { type: "boolean" },
+      help: { type: "boolean" },
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -82,15 +91,19 @@ export async function cmdPolicy(argv: string[], out: (s: string) => void): Promi
     if (existsSync(priv)) usage(`${priv} exists; refusing to overwrite a key`);
     writeFileSync(priv, k.privatePem, { mode: 0o600 });
     writeFileSync(join(values.out, "policy-key.pub.pem"), k.publicPem);
-    out(`key id ${k.keyId}\nprivate key: ${priv} (keep it off the devices)\npublic key:  ${join(values.out, "policy-key.pub.pem")}\ndevice config: "policy": {"trustedKeys": [{"keyId": "${k.keyId}", "publicKeyFile": "<path>/policy-key.pub.pem"}]}\n`);
+    out(
+      `key id ${k.keyId}\nprivate key: ${priv} (keep it off the devices)\npublic key:  ${join(values.out, "policy-key.pub.pem")}\ndevice config: "policy": {"trustedKeys": [{"keyId": "${k.keyId}", "publicKeyFile": "<path>/policy-key.pub.pem"}]}\n`,
+    );
     return 0;
   }
   if (sub === "sign") {
     if (!values.key) usage("'spa policy sign' needs --key PRIVATE.pem (from 'spa policy keygen')");
     if (!existsSync(values.key)) usage(`--key ${values.key} does not exist (the private key is DIR/policy-key.pem from 'spa policy keygen --out DIR')`);
     const keyPem = readFileSync(values.key, "utf8");
-    if (/-----BEGIN PUBLIC KEY-----/.test(keyPem)) usage(`--key ${values.key} is a public key; sign with the private one (policy-key.pem, beside policy-key.pub.pem)`);
-    if (!values.version || !/^\d+$/.test(values.version) || Number(values.version) < 1) usage("--version must be a positive integer, above every version pushed before");
+    if (/-----BEGIN PUBLIC KEY-----/.test(keyPem))
+      usage(`--key ${values.key} is a public key; sign with the private one (policy-key.pem, beside policy-key.pub.pem)`);
+    if (!values.version || !/^\d+$/.test(values.version) || Number(values.version) < 1)
+      usage("--version must be a positive integer, above every version pushed before");
     if (args.length !== 1 || !existsSync(args[0]!)) usage("'spa policy sign' needs one POLICY.json file");
     let policy: unknown;
     try {
@@ -101,7 +114,9 @@ export async function cmdPolicy(argv: string[], out: (s: string) => void): Promi
     const p = PolicySchema.safeParse(policy);
     if (!p.success) {
       const allowed = Object.keys(PolicySchema.shape).join(", ");
-      usage(`${args[0]}: ${p.error.issues.map((i) => `${i.path.join(".") || "(top)"}: ${i.message}${i.code === "unrecognized_keys" && i.path.length === 0 ? ` (allowed: ${allowed}; see config/policy.schema.json)` : ""}`).join("; ")}`);
+      usage(
+        `${args[0]}: ${p.error.issues.map((i) => `${i.path.join(".") || "(top)"}: ${i.message}${i.code === "unrecognized_keys" && i.path.length === 0 ? ` (allowed: ${allowed}; see config/policy.schema.json)` : ""}`).join("; ")}`,
+      );
     }
     const issuedAt = values["issued-at"] ?? new Date().toISOString();
     if (Number.isNaN(Date.parse(issuedAt))) usage("--issued-at must be an ISO date-time");
@@ -127,7 +142,8 @@ export async function cmdPolicy(argv: string[], out: (s: string) => void): Promi
       usage(`${args[0]}: not JSON`);
     }
     const env = EnvelopeSchema.safeParse(parsed);
-    if (!env.success) usage(`${args[0]}: not a signed envelope (${env.error.issues[0]?.path.join(".")}: ${env.error.issues[0]?.message}); make one with 'spa policy sign'`);
+    if (!env.success)
+      usage(`${args[0]}: not a signed envelope (${env.error.issues[0]?.path.join(".")}: ${env.error.issues[0]?.message}); make one with 'spa policy sign'`);
     const prefix = prefixOf(values);
     const c = await connect(values);
     const t = values.fleet ? topics(prefix, values.fleet, "-").fleetPolicy : topics(prefix, "-", values.device!).devicePolicy;
@@ -135,17 +151,21 @@ export async function cmdPolicy(argv: string[], out: (s: string) => void): Promi
       // What the topic holds now: an older envelope must not replace a newer one without a word
       // (devices refuse the rollback, but a new device would get the older policy).
       const held = await retainedOn(c, t);
-      const heldVersion = held === null ? null : EnvelopeSchema.safeParse(safeJson(held)).data?.version ?? null;
+      const heldVersion = held === null ? null : (EnvelopeSchema.safeParse(safeJson(held)).data?.version ?? null);
       const same = held !== null && held === canonicalJson(env.data);
       if (same) {
         out(`${t} already holds this envelope (version ${env.data.version}); nothing to do\n`);
         return 0;
       }
       if (heldVersion !== null && heldVersion >= env.data.version && !values.force) {
-        usage(`${t} holds version ${heldVersion}; pushing version ${env.data.version} would replace it with ${heldVersion === env.data.version ? "another envelope of the same version" : "an older one"} (devices refuse it, new devices would get it). Sign a newer version, or add --force to replace it anyway`);
+        usage(
+          `${t} holds version ${heldVersion}; pushing version ${env.data.version} would replace it with ${heldVersion === env.data.version ? "another envelope of the same version" : "an older one"} (devices refuse it, new devices would get it). Sign a newer version, or add --force to replace it anyway`,
+        );
       }
       await c.publishAsync(t, canonicalJson(env.data), { qos: 1, retain: true });
-      out(`pushed version ${env.data.version} (retained) to ${t}${heldVersion !== null ? `, replacing version ${heldVersion}${values.force && heldVersion >= env.data.version ? " (--force)" : ""}` : ""}\n`);
+      out(
+        `pushed version ${env.data.version} (retained) to ${t}${heldVersion !== null ? `, replacing version ${heldVersion}${values.force && heldVersion >= env.data.version ? " (--force)" : ""}` : ""}\n`,
+      );
     } finally {
       await c.endAsync();
     }
@@ -191,7 +211,12 @@ async function retainedOn(c: MqttClient, topic: string): Promise<string | null> 
 }
 
 export async function cmdFleet(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { ...CONN, fleet: { type: "string" }, wait: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { ...CONN, fleet: { type: "string" }, wait: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } },
+    allowPositionals: true,
+    strict: true,
+  });
   if (values.help || positionals.length === 0) {
     out(POLICY_HELP.fleet! + "\n");
     return 0;
@@ -229,7 +254,17 @@ export async function cmdFleet(argv: string[], out: (s: string) => void): Promis
     const s = d.state ?? {};
     const comp = (s.compliance ?? {}) as Record<string, unknown>;
     const rej = s.lastRejection as { code: string; version: number | null } | null | undefined;
-    return [id, d.online ?? "?", String(s.appliedVersion ?? "?"), String(s.status ?? "?"), rej ? `${rej.code} (v${rej.version ?? "?"})` : "-", String(comp.capturesKept ?? "?"), String(comp.oldestKeptDays ?? "-"), String(comp.purged ?? "?"), String(comp.falseWakes ?? "?")];
+    return [
+      id,
+      d.online ?? "?",
+      String(s.appliedVersion ?? "?"),
+      String(s.status ?? "?"),
+      rej ? `${rej.code} (v${rej.version ?? "?"})` : "-",
+      String(comp.capturesKept ?? "?"),
+      String(comp.oldestKeptDays ?? "-"),
+      String(comp.purged ?? "?"),
+      String(comp.falseWakes ?? "?"),
+    ];
   });
   const w = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
   out(head.map((h, i) => h.padEnd(w[i]!)).join("  ") + "\n");

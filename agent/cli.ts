@@ -13,8 +13,6 @@ import { AgentError, asFileError, isAgentError, toError } from "./errors.ts";
 // Only what every command needs is imported here; each command loads its own modules (the agent,
 // ONNX, SQLite, MQTT, zod) when it runs, so `spa --help` and `spa bridge …` start at once.
 
-
-
 function usage(message: string): never {
   throw new AgentError("USAGE", message);
 }
@@ -27,7 +25,11 @@ export const SYSTEM_CONFIG = "/etc/speaker-privacy-agent/config.json";
  * config at SYSTEM_CONFIG (on a device, commands find the agent's ledger from anywhere), then
  * none (built-in defaults, relative to the working directory).
  */
-export function configSource(file: string | undefined, env: Record<string, string | undefined>, systemConfig = SYSTEM_CONFIG): { path: string | null; how: string } {
+export function configSource(
+  file: string | undefined,
+  env: Record<string, string | undefined>,
+  systemConfig = SYSTEM_CONFIG,
+): { path: string | null; how: string } {
   if (file) return { path: file, how: `--config ${file}` };
   if (env.SPA_CONFIG) return { path: env.SPA_CONFIG, how: `$SPA_CONFIG (${env.SPA_CONFIG})` };
   if (existsSync(systemConfig)) return { path: systemConfig, how: `the installed config ${systemConfig}` };
@@ -116,7 +118,11 @@ export function bridgeRequest(args: string[]): Record<string, unknown> & { type:
 }
 
 async function cmdStart(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: "string" }, set: { type: "string", multiple: true }, help: { type: "boolean" } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { config: { type: "string" }, set: { type: "string", multiple: true }, help: { type: "boolean" } },
+    strict: true,
+  });
   if (values.help) return print(HELP.start!);
   const config = await resolveConfig(values.config, values.set ?? []);
   const [{ createLogger }, { Agent }, { asLedgerError }, { ServiceNotifier, systemdNotifySend }, { SystemClock }] = await Promise.all([
@@ -141,7 +147,11 @@ async function cmdStart(argv: string[]): Promise<number> {
   const log = createLogger({ name: "spa", level: config.log.level, json: config.log.json, sink: { write: (l) => write(process.stderr, l) } });
   const agent = new Agent(config, { log, out: (l) => write(process.stdout, l + "\n"), env: process.env });
   // Under systemd (Type=notify): READY=1 once the gate is up, watchdog pings from this loop.
-  const service = new ServiceNotifier(process.env, new SystemClock(), systemdNotifySend((m) => log.warn("cannot notify the service manager", { error: m })));
+  const service = new ServiceNotifier(
+    process.env,
+    new SystemClock(),
+    systemdNotifySend((m) => log.warn("cannot notify the service manager", { error: m })),
+  );
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -195,7 +205,12 @@ async function cmdStart(argv: string[]): Promise<number> {
 }
 
 async function cmdConfig(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { set: { type: "string", multiple: true }, help: { type: "boolean" } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { set: { type: "string", multiple: true }, help: { type: "boolean" } },
+    allowPositionals: true,
+    strict: true,
+  });
   if (values.help) return print(HELP.config!);
   const [sub, file] = positionals;
   if (sub !== "check") usage("usage: spa config check FILE");
@@ -244,9 +259,15 @@ async function cmdWake(argv: string[]): Promise<number> {
     if (values.recorder !== "arecord" && values.recorder !== "sox" && values.recorder !== "rec") usage("--recorder must be arecord, sox or rec");
     const [{ MicSource }, { recordTakes }] = await Promise.all([import("./audio/mic-source.ts"), import("./audio/record-takes.ts")]);
     const mic = new MicSource({ recorder: values.recorder, device: values.device ?? null, closeTimeoutMs: 200 });
-    const takes = await recordTakes(mic, count, seconds, (t) => process.stdout.write(`take ${t}/${count}: say "${values.keyword ?? "?"}" now (${seconds} s)...\n`));
+    const takes = await recordTakes(mic, count, seconds, (t) =>
+      process.stdout.write(`take ${t}/${count}: say "${values.keyword ?? "?"}" now (${seconds} s)...\n`),
+    );
     try {
-      return await enroll(values.keyword, values.out, takes.map((samples, i) => ({ name: `take ${i + 1}`, samples })));
+      return await enroll(
+        values.keyword,
+        values.out,
+        takes.map((samples, i) => ({ name: `take ${i + 1}`, samples })),
+      );
     } finally {
       for (const t of takes) t.fill(0);
     }
@@ -266,7 +287,8 @@ async function cmdWake(argv: string[]): Promise<number> {
   const templates = values.templates ? loadTemplates(values.templates) : null;
   if (values.templates && !templates) usage(`no templates.json in ${values.templates}`);
   if (values.engine === "template" && !templates) usage("--engine template needs --templates DIR");
-  const engine = values.engine === "template" ? await EmbeddingWakeEngine.template(templates!) : await EmbeddingWakeEngine.trained(values.model, templates ?? undefined);
+  const engine =
+    values.engine === "template" ? await EmbeddingWakeEngine.template(templates!) : await EmbeddingWakeEngine.trained(values.model, templates ?? undefined);
   try {
     for (const { name, samples } of clips) {
       for (const h of await engine.detect(samples)) {
@@ -293,7 +315,9 @@ async function enroll(keyword: string | undefined, out: string | undefined, clip
   try {
     const kt = await enrollKeyword(embedder, vad, clips);
     const file = saveTemplates(out, keyword, kt);
-    process.stdout.write(`enrolled ${clips.length} clips for ${keyword} (match threshold ${kt.threshold.toFixed(3)}) → ${file} (speech features only, no audio)\n`);
+    process.stdout.write(
+      `enrolled ${clips.length} clips for ${keyword} (match threshold ${kt.threshold.toFixed(3)}) → ${file} (speech features only, no audio)\n`,
+    );
   } finally {
     vad.close();
     await embedder.close();
@@ -323,7 +347,12 @@ async function cmdBridge(argv: string[]): Promise<number> {
 }
 
 async function cmdVoice(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { alpha: { type: "string" }, seed: { type: "string" }, help: { type: "boolean" } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { alpha: { type: "string" }, seed: { type: "string" }, help: { type: "boolean" } },
+    allowPositionals: true,
+    strict: true,
+  });
   if (values.help || positionals.length === 0) return print(HELP.voice!);
   const [{ encodeWav }, { readWavAsPipeline }, { cryptoUniform }, { seededRandom }, { mcadamsPcm16 }] = await Promise.all([
     import("./audio/wav.ts"),
@@ -350,17 +379,28 @@ async function cmdVoice(argv: string[]): Promise<number> {
   const { audio, mutedFrames } = mcadamsPcm16(samples, alpha);
   samples.fill(0);
   writeFileSync(output, encodeWav(audio));
-  process.stdout.write(`wrote ${output}: ${(audio.length / 16000).toFixed(2)} s, voice modified (McAdams B2${values.alpha !== undefined ? `, α = ${alpha}` : ""})${mutedFrames ? `, ${mutedFrames} frames muted` : ""}\n`);
+  process.stdout.write(
+    `wrote ${output}: ${(audio.length / 16000).toFixed(2)} s, voice modified (McAdams B2${values.alpha !== undefined ? `, α = ${alpha}` : ""})${mutedFrames ? `, ${mutedFrames} frames muted` : ""}\n`,
+  );
   return 0;
 }
 
 async function cmdUploads(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { config: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { config: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } },
+    allowPositionals: true,
+    strict: true,
+  });
   if (values.help) return print(HELP.uploads!);
   const [sub, ...extra] = positionals;
   if (extra.length || (sub !== undefined && sub !== "retry")) usage(`unknown uploads command '${positionals.join(" ")}'; see 'spa uploads --help'`);
   const config = await resolveConfig(values.config, []);
-  const [{ agentClient }, { openAgentDb }, { CaptureStore }] = await Promise.all([import("./cli-ledger.ts"), import("./ledger/agent-db.ts"), import("./ledger/captures.ts")]);
+  const [{ agentClient }, { openAgentDb }, { CaptureStore }] = await Promise.all([
+    import("./cli-ledger.ts"),
+    import("./ledger/agent-db.ts"),
+    import("./ledger/captures.ts"),
+  ]);
   if (sub === "retry") {
     const client = await agentClient(config);
     if (client) {
@@ -368,7 +408,11 @@ async function cmdUploads(argv: string[]): Promise<number> {
         const reply = await client.request({ type: "uploads-retry" });
         if (reply.type !== "ack") usage(`the agent refused: ${JSON.stringify(reply)}`);
         const d = reply.data as { queued: number; uploads: string };
-        process.stdout.write(d.uploads === "on" ? `${d.queued} queued uploads are being sent now\n` : `${d.queued} queued uploads, but uploads are off in the running agent's config\n`);
+        process.stdout.write(
+          d.uploads === "on"
+            ? `${d.queued} queued uploads are being sent now\n`
+            : `${d.queued} queued uploads, but uploads are off in the running agent's config\n`,
+        );
         return 0;
       } finally {
         client.close();
@@ -392,7 +436,15 @@ async function cmdUploads(argv: string[]): Promise<number> {
   try {
     const rows = new CaptureStore(db).queued().map((q) => {
       const e = JSON.parse(q.envelope) as { uploadId: string; capturedAt: string; trigger: string; durationMs: number };
-      return { uploadId: e.uploadId, capturedAt: e.capturedAt, trigger: e.trigger, durationMs: e.durationMs, attempts: q.attempts, nextAttempt: new Date(q.nextAttemptAt).toISOString(), lastError: q.lastError };
+      return {
+        uploadId: e.uploadId,
+        capturedAt: e.capturedAt,
+        trigger: e.trigger,
+        durationMs: e.durationMs,
+        attempts: q.attempts,
+        nextAttempt: new Date(q.nextAttemptAt).toISOString(),
+        lastError: q.lastError,
+      };
     });
     if (values.json) {
       for (const r of rows) process.stdout.write(JSON.stringify(r) + "\n");
@@ -400,7 +452,9 @@ async function cmdUploads(argv: string[]): Promise<number> {
     }
     process.stdout.write(rows.length ? `${rows.length} uploads queued:\n` : "no uploads queued\n");
     for (const r of rows) {
-      process.stdout.write(`  ${r.uploadId}  ${r.capturedAt}  ${r.trigger.padEnd(4)}  ${(r.durationMs / 1000).toFixed(1)} s  attempts ${r.attempts}  next ${r.nextAttempt}${r.lastError ? `  last error: ${r.lastError}` : ""}\n`);
+      process.stdout.write(
+        `  ${r.uploadId}  ${r.capturedAt}  ${r.trigger.padEnd(4)}  ${(r.durationMs / 1000).toFixed(1)} s  attempts ${r.attempts}  next ${r.nextAttempt}${r.lastError ? `  last error: ${r.lastError}` : ""}\n`,
+      );
     }
   } finally {
     db.close();
@@ -458,7 +512,9 @@ export async function main(argv: string[]): Promise<number> {
       case "export":
       case "wipe":
       case "audit":
-        return await (await import("./cli-ledger.ts")).cmdLedger(
+        return await (
+          await import("./cli-ledger.ts")
+        ).cmdLedger(
           cmd,
           rest,
           (file) => resolveConfigWithSource(file, []),
@@ -485,6 +541,7 @@ export function failure(e: unknown): { exitCode: 1 | 2; text: string } {
   const err = toError(asFileError(e));
   const code = (err as NodeJS.ErrnoException).code;
   if (isAgentError(err) && err.blame === "user") return { exitCode: 1, text: `spa: ${err.message}\n` };
-  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" || code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" || code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") return { exitCode: 1, text: `spa: ${err.message}\n` };
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" || code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" || code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL")
+    return { exitCode: 1, text: `spa: ${err.message}\n` };
   return { exitCode: 2, text: `spa: internal error: ${err.stack ?? err.message}\n` };
 }

@@ -38,11 +38,7 @@ export class AgentError extends Error {
   override readonly name = "AgentError";
   readonly context: Record<string, unknown> | undefined;
   readonly code: AgentErrorCode;
-  constructor(
-    code: AgentErrorCode,
-    message: string,
-    options: { cause?: unknown; context?: Record<string, unknown> } = {},
-  ) {
+  constructor(code: AgentErrorCode, message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
     super(`${message} (${code})`, { cause: options.cause });
     this.code = code;
     this.context = options.context;
@@ -54,8 +50,7 @@ export class AgentError extends Error {
   }
 }
 
-export const isAgentError = (e: unknown, code?: AgentErrorCode): e is AgentError =>
-  e instanceof AgentError && (code === undefined || e.code === code);
+export const isAgentError = (e: unknown, code?: AgentErrorCode): e is AgentError => e instanceof AgentError && (code === undefined || e.code === code);
 
 /** Normalises anything thrown into an Error, so callers never cast. */
 export function toError(e: unknown): Error {
@@ -74,7 +69,8 @@ interface FsError extends Error {
   syscall?: string;
 }
 
-const isFsError = (e: unknown): e is FsError => e instanceof Error && typeof (e as FsError).code === "string" && /^E[A-Z]+$/.test((e as FsError).code) && typeof (e as FsError).syscall === "string";
+const isFsError = (e: unknown): e is FsError =>
+  e instanceof Error && typeof (e as FsError).code === "string" && /^E[A-Z]+$/.test((e as FsError).code) && typeof (e as FsError).syscall === "string";
 
 const CAUSES: Record<string, string> = {
   ENOENT: "no such file or directory",

@@ -23,10 +23,7 @@ export function registerSecret(value: string | undefined | null): void {
 }
 
 /** Patterns that look like credentials even when not registered. */
-const SECRET_PATTERNS: RegExp[] = [
-  /(access[_-]?key|password|passwd|token|secret)(["']?\s*[:=]\s*["']?)[^\s"',}]+/gi,
-  /(mqtts?:\/\/[^:/\s]+:)[^@\s]+@/gi,
-];
+const SECRET_PATTERNS: RegExp[] = [/(access[_-]?key|password|passwd|token|secret)(["']?\s*[:=]\s*["']?)[^\s"',}]+/gi, /(mqtts?:\/\/[^:/\s]+:)[^@\s]+@/gi];
 
 export function redact(text: string): string {
   let out = text;
@@ -50,7 +47,12 @@ export function createLogger(opts: { name: string; level: LogLevel; sink?: LogSi
       if (opts.json) {
         sink.write(JSON.stringify({ t: new Date().toISOString(), level, name, msg: redact(msg), ...safe }) + "\n");
       } else {
-        const extra = Object.keys(safe).length ? " " + Object.entries(safe).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ") : "";
+        const extra = Object.keys(safe).length
+          ? " " +
+            Object.entries(safe)
+              .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+              .join(" ")
+          : "";
         sink.write(`${level.toUpperCase().padEnd(5)} [${name}] ${redact(msg)}${extra}\n`);
       }
     };

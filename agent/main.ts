@@ -114,7 +114,12 @@ export async function createWakeEngine(config: Config, io: AgentIo): Promise<Wak
       const { PorcupineWakeEngine } = await import("./wake/porcupine-engine.ts");
       const p = config.wake.porcupine;
       return PorcupineWakeEngine.create(
-        { keywordPaths: { 天猫精灵: p.tianmaoJinglingPath, 你好天猫: p.nihaoTianmaoPath }, modelPath: p.modelPath, sensitivity: p.sensitivity, accessKeyFile: p.accessKeyFile },
+        {
+          keywordPaths: { 天猫精灵: p.tianmaoJinglingPath, 你好天猫: p.nihaoTianmaoPath },
+          modelPath: p.modelPath,
+          sensitivity: p.sensitivity,
+          accessKeyFile: p.accessKeyFile,
+        },
         io.env,
       );
     }
@@ -237,10 +242,14 @@ export class Agent {
     // A ledger that vanished or was emptied while the mute state file says this speaker has run
     // before is not a first start (issue 14.12): the household's choices in it are gone, so the
     // agent boots muted, with training use off, and says so.
-    const ledgerGone = existsSync(statePath) && (!existsSync(dbPath) || statSync(dbPath).size === 0) ? `${dbPath} is ${existsSync(dbPath) ? "empty" : "missing"} although this speaker has run before` : null;
+    const ledgerGone =
+      existsSync(statePath) && (!existsSync(dbPath) || statSync(dbPath).size === 0)
+        ? `${dbPath} is ${existsSync(dbPath) ? "empty" : "missing"} although this speaker has run before`
+        : null;
     const db = openAgentDb(dbPath);
     this.#db = db;
-    if (config.policy.mqtt.url && !config.device.id) throw new AgentError("CONFIG_INVALID", "policy.mqtt.url is set: device.id is needed for the device's topics");
+    if (config.policy.mqtt.url && !config.device.id)
+      throw new AgentError("CONFIG_INVALID", "policy.mqtt.url is set: device.id is needed for the device's topics");
     const trusted = loadTrustedKeys(config.policy);
     // Filled in below, once the ledger (which holds the household's persisted choices) is open.
     let household = (): { trainingUse: boolean } => ({ trainingUse: config.privacy.trainingUse });
@@ -277,7 +286,10 @@ export class Agent {
     const applyPolicy = (): void => {
       const eff = engine.effective();
       ledger.retentionChanged();
-      gateConfig.maxSessionFrames = Math.min(baseGate.maxSessionFrames, eff.maxSessionSeconds !== null ? framesFor(Millis(eff.maxSessionSeconds * 1000)) : Infinity);
+      gateConfig.maxSessionFrames = Math.min(
+        baseGate.maxSessionFrames,
+        eff.maxSessionSeconds !== null ? framesFor(Millis(eff.maxSessionSeconds * 1000)) : Infinity,
+      );
       gateConfig.trailingSilenceFrames = Math.min(baseGate.trailingSilenceFrames, eff.endOfSpeechMs !== null ? framesFor(Millis(eff.endOfSpeechMs)) : Infinity);
       driverRef?.dispatch({ kind: "policy", at: clock.now(), farFieldAllowed: eff.farField && eff.wakeWords.length > 0, forceMute: eff.forceMute });
     };
@@ -287,7 +299,11 @@ export class Agent {
       deviceId: config.device.id ?? "unset",
       fleet: config.policy.mqtt.fleet,
       topicPrefix: config.policy.mqtt.topicPrefix,
-      load: () => ({ envelope: captures.setting(POLICY_SETTING), floor: Number(captures.setting(POLICY_FLOOR_SETTING) ?? 0), source: captures.setting(POLICY_SOURCE_SETTING) === "fleet" ? "fleet" : "device" }),
+      load: () => ({
+        envelope: captures.setting(POLICY_SETTING),
+        floor: Number(captures.setting(POLICY_FLOOR_SETTING) ?? 0),
+        source: captures.setting(POLICY_SOURCE_SETTING) === "fleet" ? "fleet" : "device",
+      }),
       save: (env, floor, source) => {
         captures.setSetting(POLICY_SOURCE_SETTING, source, clock.now());
         captures.setSetting(POLICY_SETTING, env, clock.now());
@@ -300,7 +316,12 @@ export class Agent {
         const h = ledger.audit.current();
         return { seq: h.seq, hash: h.hash };
       },
-      compliance: () => ({ capturesKept: captures.count(), oldestKeptDays: ledger.oldestKeptDays(), purged: ledger.purgedTotal, falseWakes: driverRef?.counters.falseWakes ?? 0 }),
+      compliance: () => ({
+        capturesKept: captures.count(),
+        oldestKeptDays: ledger.oldestKeptDays(),
+        purged: ledger.purgedTotal,
+        falseWakes: driverRef?.counters.falseWakes ?? 0,
+      }),
       now: () => clock.now(),
       after: (ms, fn) => clock.after(Millis(ms), fn),
     });
@@ -321,7 +342,18 @@ export class Agent {
       return eff.uploadEndpoints === null || config.upload.kind !== "https" || eff.uploadEndpoints.includes(new URL(config.upload.endpoint!).hostname);
     };
     const uploads = uploader
-      ? new UploadWorker({ store: captures, uploader, clock, log: log.child("upload"), retryBaseMs: config.upload.retryBaseMs, retryMaxMs: config.upload.retryMaxMs, random: cryptoUniform, deletionGapMaxMs: config.upload.deletionGapMaxSeconds * 1000, audit: (type, data) => ledger.audit.append(clock.now(), type, data), permit: () => ({ uploads: uploadsAllowed(), trainingAllowed: engine.effective().trainingAllowed }) })
+      ? new UploadWorker({
+          store: captures,
+          uploader,
+          clock,
+          log: log.child("upload"),
+          retryBaseMs: config.upload.retryBaseMs,
+          retryMaxMs: config.upload.retryMaxMs,
+          random: cryptoUniform,
+          deletionGapMaxMs: config.upload.deletionGapMaxSeconds * 1000,
+          audit: (type, data) => ledger.audit.append(clock.now(), type, data),
+          permit: () => ({ uploads: uploadsAllowed(), trainingAllowed: engine.effective().trainingAllowed }),
+        })
       : null;
     this.#uploads = uploads;
     io.out(`uploads: ${uploader ? uploader.name : "off (captures stay on this device)"}`);
@@ -351,7 +383,12 @@ export class Agent {
     const eff0 = engine.effective();
     const loaded = store.load();
     if (ledgerGone) {
-      loaded.state = { mode: loaded.state?.mode ?? config.mode, hwSwitch: loaded.state?.hwSwitch ?? false, fleetMute: loaded.state?.fleetMute ?? false, userMute: {} };
+      loaded.state = {
+        mode: loaded.state?.mode ?? config.mode,
+        hwSwitch: loaded.state?.hwSwitch ?? false,
+        fleetMute: loaded.state?.fleetMute ?? false,
+        userMute: {},
+      };
       loaded.problem = ledgerGone;
       captures.setSetting(TRAINING_USE_SETTING, "false", now);
     }
@@ -402,13 +439,29 @@ export class Agent {
     uploads?.start();
     const m = config.policy.mqtt;
     if (m.url) {
-      await policy.connect({ url: m.url, protocolVersion: m.protocolVersion, caFile: m.caFile, username: m.username, passwordFile: m.passwordFile, certFile: m.certFile, keyFile: m.keyFile, reconnectMinMs: m.reconnectMinMs, reconnectMaxMs: m.reconnectMaxMs });
+      await policy.connect({
+        url: m.url,
+        protocolVersion: m.protocolVersion,
+        caFile: m.caFile,
+        username: m.username,
+        passwordFile: m.passwordFile,
+        certFile: m.certFile,
+        keyFile: m.keyFile,
+        reconnectMinMs: m.reconnectMinMs,
+        reconnectMaxMs: m.reconnectMaxMs,
+      });
       io.out(`fleet policy: ${m.url} (fleet ${m.fleet}; applied version ${engine.effective().version})`);
-    } else io.out(`fleet policy: off (no broker configured${engine.effective().version ? `; stored policy version ${engine.effective().version} in force` : ""})`);
+    } else
+      io.out(`fleet policy: off (no broker configured${engine.effective().version ? `; stored policy version ${engine.effective().version} in force` : ""})`);
     io.out(`bridge: listening on ${resolve(config.bridge.socketPath)}`);
 
     if (config.status.enabled) {
-      this.#status = new StatusPrinter(driver, () => ({ kept: captures.count(), clients: bridge.clients, micPid: source.pid, storage: this.storage.report() }), io.out, config.status.intervalMs);
+      this.#status = new StatusPrinter(
+        driver,
+        () => ({ kept: captures.count(), clients: bridge.clients, micPid: source.pid, storage: this.storage.report() }),
+        io.out,
+        config.status.intervalMs,
+      );
       this.#status.start();
       this.storage.onChange(() => this.#status?.print());
     }
@@ -463,7 +516,10 @@ export class Agent {
       const step = driver.dispatch(result.input);
       if (step.refused) return { ok: false, code: step.refused.code, message: step.refused.message };
     }
-    return { ok: true, data: { state: { ...snapshot(driver.state) }, counters: { ...driver.counters }, micPid: this.#source?.pid ?? null, storage: this.storage.report() } };
+    return {
+      ok: true,
+      data: { state: { ...snapshot(driver.state) }, counters: { ...driver.counters }, micPid: this.#source?.pid ?? null, storage: this.storage.report() },
+    };
   }
 
   /**

@@ -39,12 +39,7 @@ export class StatusPrinter {
   readonly extras: () => StatusExtras;
   readonly out: (line: string) => void;
   readonly intervalMs: number;
-  constructor(
-    driver: GateDriver,
-    extras: () => StatusExtras,
-    out: (line: string) => void,
-    intervalMs: number,
-  ) {
+  constructor(driver: GateDriver, extras: () => StatusExtras, out: (line: string) => void, intervalMs: number) {
     this.driver = driver;
     this.extras = extras;
     this.out = out;

@@ -134,6 +134,15 @@ export function loadConfig(opts: LoadOptions = {}): Config {
 }
 
 /** SPA_ variables that are not config paths (secrets read directly by adapters). */
-const NON_CONFIG_ENV = new Set(["SPA_PICOVOICE_ACCESS_KEY", "SPA_CONFIG", "SPA_PROPERTY_RUNS", "SPA_TEST_TIMEOUT_MS", "SPA_TEST_JOBS", "SPA_BENCH_TRIALS", "SPA_BENCH_WAKE_SCALE", "SPA_BENCH_HOUSEHOLDS"]);
+const NON_CONFIG_ENV = new Set([
+  "SPA_PICOVOICE_ACCESS_KEY",
+  "SPA_CONFIG",
+  "SPA_PROPERTY_RUNS",
+  "SPA_TEST_TIMEOUT_MS",
+  "SPA_TEST_JOBS",
+  "SPA_BENCH_TRIALS",
+  "SPA_BENCH_WAKE_SCALE",
+  "SPA_BENCH_HOUSEHOLDS",
+]);
 
 export { LEAVES as configLeaves };

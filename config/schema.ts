@@ -32,10 +32,7 @@ export const WakeConfig = z
       .describe(
         "wake-word engine: trained = the bundled speaker-independent detector; template = the household's enrolled templates alone; porcupine = Picovoice (licensed); none = far-field off, only push-to-talk",
       ),
-    fallback: z
-      .enum(["trained", "none"])
-      .default("trained")
-      .describe("engine used when the configured one fails to start (none = push-to-talk only)"),
+    fallback: z.enum(["trained", "none"]).default("trained").describe("engine used when the configured one fails to start (none = push-to-talk only)"),
     model: z.string().min(1).nullable().default(null).describe("trained engine: weights file; null = the bundled agent/wake/models/trained.json"),
     keywords: z
       .array(z.enum(["天猫精灵", "你好天猫"]))
@@ -88,7 +85,12 @@ export const BridgeConfig = z
       .regex(/^0?[0-7]{3}$/, "an octal file mode such as 0660")
       .default("0660")
       .describe("permissions of the socket file (owner and group may connect)"),
-    maxClients: int(2, 1000, 64, "connections held at once; a new one beyond this sheds the idlest (first those that never said hello), so a mute always gets in"),
+    maxClients: int(
+      2,
+      1000,
+      64,
+      "connections held at once; a new one beyond this sheds the idlest (first those that never said hello), so a mute always gets in",
+    ),
     evdev: z
       .object({
         device: z.string().min(1).nullable().default(null).describe("gpio-keys input device, e.g. /dev/input/event0; null = none"),
@@ -136,10 +138,26 @@ export const PolicyConfig = z
       .describe("operator keys whose signed policies this device accepts (several, for rotation); only from this local config"),
     mqtt: z
       .object({
-        url: z.string().regex(/^mqtts?:\/\/[^\s]+$/, "an mqtt:// or mqtts:// URL").nullable().default(null).describe("broker, e.g. mqtts://broker.example:8883; null = fleet policy off"),
-        fleet: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, _ or -").default("default").describe("fleet whose policy topic this device follows"),
-        topicPrefix: z.string().regex(/^[A-Za-z0-9_/-]{1,64}$/, "letters, digits, _, - and /").default("spa/v1").describe("topic prefix"),
-        protocolVersion: z.union([z.literal(5), z.literal(4)]).default(5).describe("5 = MQTT 5, 4 = MQTT 3.1.1"),
+        url: z
+          .string()
+          .regex(/^mqtts?:\/\/[^\s]+$/, "an mqtt:// or mqtts:// URL")
+          .nullable()
+          .default(null)
+          .describe("broker, e.g. mqtts://broker.example:8883; null = fleet policy off"),
+        fleet: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, _ or -")
+          .default("default")
+          .describe("fleet whose policy topic this device follows"),
+        topicPrefix: z
+          .string()
+          .regex(/^[A-Za-z0-9_/-]{1,64}$/, "letters, digits, _, - and /")
+          .default("spa/v1")
+          .describe("topic prefix"),
+        protocolVersion: z
+          .union([z.literal(5), z.literal(4)])
+          .default(5)
+          .describe("5 = MQTT 5, 4 = MQTT 3.1.1"),
         caFile: z.string().min(1).nullable().default(null).describe("PEM CA bundle for the broker's certificate"),
         username: z.string().min(1).nullable().default(null).describe("broker user name"),
         passwordFile: z.string().min(1).nullable().default(null).describe("file holding the broker password (never the password itself in config)"),
@@ -155,7 +173,12 @@ export const PolicyConfig = z
 
 export const RetentionConfig = z
   .object({
-    days: int(1, 180, 180, "keep voice material at most this many days (by wall clock and by powered-on time); the code caps it at 180 whatever is set here or by fleet policy"),
+    days: int(
+      1,
+      180,
+      180,
+      "keep voice material at most this many days (by wall clock and by powered-on time); the code caps it at 180 whatever is set here or by fleet policy",
+    ),
     purgeIntervalMinutes: int(1, 1440, 60, "longest wait between purges (a purge also runs exactly when the next capture expires, and at start)"),
     auditKeepDays: int(1, 3650, 365, "privacy events older than this are pruned; the hash chain keeps an anchor and still verifies"),
     maxCaptures: int(0, 1_000_000, 0, "keep at most this many captures, removing the oldest first (0: no cap; the demo config keeps 20)"),
@@ -177,13 +200,24 @@ export const DeviceConfig = z
 
 export const PrivacyConfig = z
   .object({
-    alphaMin: z.number().min(0.5).max(0.95).default(0.5).describe("McAdams coefficient range: each capture's α is drawn uniformly from [alphaMin, alphaMax] by a CSPRNG and never stored"),
+    alphaMin: z
+      .number()
+      .min(0.5)
+      .max(0.95)
+      .default(0.5)
+      .describe("McAdams coefficient range: each capture's α is drawn uniformly from [alphaMin, alphaMax] by a CSPRNG and never stored"),
     alphaMax: z.number().min(0.5).max(0.95).default(0.9).describe("upper end of the α range (≥ alphaMin)"),
     trainingUse: z
       .boolean()
       .default(true)
-      .describe("household default for \"may uploads be used for training\"; the household's later choice over the bridge (training on|off) is persisted and wins"),
-    locale: z.string().regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, "a locale such as zh-CN").default("zh-CN").describe("locale written into upload envelopes"),
+      .describe(
+        'household default for "may uploads be used for training"; the household\'s later choice over the bridge (training on|off) is persisted and wins',
+      ),
+    locale: z
+      .string()
+      .regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, "a locale such as zh-CN")
+      .default("zh-CN")
+      .describe("locale written into upload envelopes"),
   })
   .strict()
   .refine((p) => p.alphaMin <= p.alphaMax, { message: "alphaMin must not exceed alphaMax", path: ["alphaMin"] });
@@ -203,13 +237,40 @@ export const UploadConfig = z
     retryMaxMs: int(1000, 86400000, 3600000, "longest retry delay"),
     queueMax: int(1, 100000, 500, "bounded queue: beyond this many waiting uploads the oldest are dropped (the capture stays local)"),
     sendDelayMaxSeconds: int(0, 86400, 300, "each upload leaves after a random delay of up to this long, so the receiver cannot tell when it was captured"),
-    deletionGapMaxSeconds: int(0, 3600, 60, "upstream deletion requests leave one at a time, in random order, with a random gap of up to this long between them"),
+    deletionGapMaxSeconds: int(
+      0,
+      3600,
+      60,
+      "upstream deletion requests leave one at a time, in random order, with a random gap of up to this long between them",
+    ),
   })
   .strict()
   .refine((u) => u.kind !== "https" || u.endpoint !== null, { message: "upload.kind https needs upload.endpoint", path: ["endpoint"] });
 
 /** Directories the ledger must never be put in (its files are created 0600 and purged in place). */
-const SYSTEM_DIRS = new Set(["/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var", "/var/lib", "/var/run", "/var/tmp"]);
+const SYSTEM_DIRS = new Set([
+  "/",
+  "/bin",
+  "/boot",
+  "/dev",
+  "/etc",
+  "/home",
+  "/lib",
+  "/lib64",
+  "/opt",
+  "/proc",
+  "/root",
+  "/run",
+  "/sbin",
+  "/srv",
+  "/sys",
+  "/tmp",
+  "/usr",
+  "/var",
+  "/var/lib",
+  "/var/run",
+  "/var/tmp",
+]);
 
 export const ConfigSchema = z
   .object({
@@ -217,9 +278,13 @@ export const ConfigSchema = z
     dataDir: z
       .string()
       .min(1)
-      .refine((d) => !SYSTEM_DIRS.has(resolve(d)), { message: "must be a directory of the agent's own (e.g. /var/lib/speaker-privacy-agent), not a system directory such as / or /etc" })
+      .refine((d) => !SYSTEM_DIRS.has(resolve(d)), {
+        message: "must be a directory of the agent's own (e.g. /var/lib/speaker-privacy-agent), not a system directory such as / or /etc",
+      })
       .default("./data")
-      .describe("directory of agent.db (captures with their encrypted modified audio, upload queue, settings, privacy events) and gate.state (mute state and mode)"),
+      .describe(
+        "directory of agent.db (captures with their encrypted modified audio, upload queue, settings, privacy events) and gate.state (mute state and mode)",
+      ),
     audio: AudioConfig.prefault({}),
     wake: WakeConfig.prefault({}),
     gate: GateConfigSchema.prefault({}),

@@ -52,7 +52,10 @@ export function leaves(s: z.ZodType, path: string[] = []): Leaf[] {
 
 function allowedOf(d: Def, nullable: boolean): string {
   let out: string;
-  if (d.type === "enum") out = Object.values(d.entries ?? {}).map((v) => JSON.stringify(v)).join(" | ");
+  if (d.type === "enum")
+    out = Object.values(d.entries ?? {})
+      .map((v) => JSON.stringify(v))
+      .join(" | ");
   else if (d.type === "number") {
     let min: number | undefined, max: number | undefined;
     let integer = false;

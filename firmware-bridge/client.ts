@@ -52,7 +52,13 @@ export class BridgeClient {
       s.once("error", (e: NodeJS.ErrnoException) => {
         clearTimeout(t);
         const hint =
-          e.code === "ENOENT" ? "is the agent running? (npm start)" : e.code === "EACCES" ? "permission denied: run as a member of the socket's group" : e.code === "ECONNREFUSED" ? "no agent is listening (stale socket)" : e.message;
+          e.code === "ENOENT"
+            ? "is the agent running? (npm start)"
+            : e.code === "EACCES"
+              ? "permission denied: run as a member of the socket's group"
+              : e.code === "ECONNREFUSED"
+                ? "no agent is listening (stale socket)"
+                : e.message;
         reject(new AgentError("BRIDGE_SOCKET", `cannot connect to ${path}: ${hint}`, { cause: e }));
       });
     });

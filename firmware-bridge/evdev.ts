@@ -50,11 +50,7 @@ export class EvdevButtons {
   readonly device: string;
   readonly onKey: (e: KeyEvent) => void;
   readonly onError: (e: Error) => void;
-  constructor(
-    device: string,
-    onKey: (e: KeyEvent) => void,
-    onError: (e: Error) => void,
-  ) {
+  constructor(device: string, onKey: (e: KeyEvent) => void, onError: (e: Error) => void) {
     this.device = device;
     this.onKey = onKey;
     this.onError = onError;

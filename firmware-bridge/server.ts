@@ -71,7 +71,13 @@ export class BridgeServer implements BridgeLink {
     const server = createServer((c) => this.#accept(c));
     await new Promise<void>((resolve, reject) => {
       server.once("error", (e: NodeJS.ErrnoException) =>
-        reject(new AgentError("BRIDGE_SOCKET", `cannot listen on ${socketPath}: ${e.message}${e.code === "EACCES" ? " (check the directory's permissions, or set bridge.socketPath)" : ""}`, { cause: e })),
+        reject(
+          new AgentError(
+            "BRIDGE_SOCKET",
+            `cannot listen on ${socketPath}: ${e.message}${e.code === "EACCES" ? " (check the directory's permissions, or set bridge.socketPath)" : ""}`,
+            { cause: e },
+          ),
+        ),
       );
       server.listen(socketPath, () => resolve());
     });

@@ -17,7 +17,8 @@ export function policyJsonSchema(): string {
       {
         ...schema,
         title: "speaker-privacy-agent fleet policy",
-        description: "What an operator may set for a fleet or a device (signed with 'spa policy sign'). Generated from agent/policy/schema.ts by npm run policy:schema -- --write.",
+        description:
+          "What an operator may set for a fleet or a device (signed with 'spa policy sign'). Generated from agent/policy/schema.ts by npm run policy:schema -- --write.",
       },
       null,
       2,

@@ -71,7 +71,13 @@ async function worker() {
     results.push(r);
     const mark = r.failed ? "FAIL" : "ok  ";
     process.stdout.write(`${mark} ${r.file}  (${r.passed} passed${r.failed ? `, ${r.failed} failed` : ""}, ${(r.ms / 1000).toFixed(1)} s)\n`);
-    if (r.failed) process.stdout.write(r.text.split("\n").map((l) => "     " + l).join("\n") + "\n");
+    if (r.failed)
+      process.stdout.write(
+        r.text
+          .split("\n")
+          .map((l) => "     " + l)
+          .join("\n") + "\n",
+      );
   }
 }
 await Promise.all(Array.from({ length: Math.min(CONCURRENCY, files.length) }, worker));

@@ -62,7 +62,9 @@ Arch("only main.ts and adapters read the wall clock or start timers in agent/", 
   const allowed = /agent\/(main|cli(-[a-z]+)?|status|log)\.ts$|agent\/adapters\/|agent\/audio\/|agent\/ledger\//;
   for (const f of files("agent")) {
     if (allowed.test(f)) continue;
-    const src = readFileSync(f, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+    const src = readFileSync(f, "utf8")
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .replace(/\/\/.*$/gm, "");
     assert.not.ok(/Date\.now\(\)|new Date\(\)|setTimeout\(|setInterval\(|Math\.random\(/.test(src), `${f} reads time or randomness directly`);
   }
 });

@@ -49,11 +49,7 @@ export interface Session {
 }
 
 export type Phase =
-  | { kind: "muted" }
-  | { kind: "armed" }
-  | { kind: "standby" }
-  | { kind: "capturing"; session: Session }
-  | { kind: "failed"; reason: FailReason };
+  { kind: "muted" } | { kind: "armed" } | { kind: "standby" } | { kind: "capturing"; session: Session } | { kind: "failed"; reason: FailReason };
 
 /** A mute the household set: indefinite (button) or until a deadline (mute-for). */
 export interface UserMute {
@@ -92,14 +88,7 @@ export type GateInput =
   | { kind: "wake-engine"; at: Timestamp; available: boolean }
   | { kind: "mic-error"; at: Timestamp; reason: string };
 
-export type DiscardReason =
-  | "mute"
-  | "false-wake"
-  | "led-ack-timeout"
-  | "led-not-acked"
-  | "mode-change"
-  | "policy"
-  | "mic-error";
+export type DiscardReason = "mute" | "false-wake" | "led-ack-timeout" | "led-not-acked" | "mode-change" | "policy" | "mic-error";
 export type EndReason = "end-of-speech" | "max-length" | "talk-up" | "max-hold";
 
 export type AuditEvent =
@@ -233,7 +222,11 @@ const restPhase = (s: GateState): Phase => (farFieldReady(s) ? { kind: "armed" }
  * The state a boot starts in, from what was persisted. A timed mute whose deadline passed while
  * the agent was down is over; an interrupted session is not restored (there is none to restore).
  */
-export function initialState(p: PersistedGate | null, now: Timestamp, opts: { wakeAvailable: boolean; farFieldAllowed: boolean; defaultMode: Mode }): { state: GateState; expiredTimedMute: boolean } {
+export function initialState(
+  p: PersistedGate | null,
+  now: Timestamp,
+  opts: { wakeAvailable: boolean; farFieldAllowed: boolean; defaultMode: Mode },
+): { state: GateState; expiredTimedMute: boolean } {
   const userMute = p?.userMute ?? null;
   const expiredTimedMute = userMute?.until !== undefined && userMute.until <= now;
   const s: GateState = {
@@ -314,18 +307,27 @@ function sessionTimersOff(session: Session): GateEffect[] {
 }
 
 /** Applies a change to the mute flags and moves the phase accordingly. */
-function withMuteFlags(s: GateState, patch: Partial<Pick<GateState, "hwSwitch" | "fleetMute" | "userMute">>, cause: MuteCause | "unmute-cause", fx: GateEffect[] = []): Step {
+function withMuteFlags(
+  s: GateState,
+  patch: Partial<Pick<GateState, "hwSwitch" | "fleetMute" | "userMute">>,
+  cause: MuteCause | "unmute-cause",
+  fx: GateEffect[] = [],
+): Step {
   const next: GateState = { ...s, ...patch };
   const was = isMuted(s);
   const now = isMuted(next);
   const effects = [...fx];
   if (s.userMute?.until !== undefined && next.userMute?.until !== s.userMute.until) effects.push({ kind: "cancel-timer", name: "mute-deadline" });
-  if (next.userMute?.until !== undefined && next.userMute.until !== s.userMute?.until) effects.push({ kind: "set-timer", name: "mute-deadline", at: next.userMute.until });
+  if (next.userMute?.until !== undefined && next.userMute.until !== s.userMute?.until)
+    effects.push({ kind: "set-timer", name: "mute-deadline", at: next.userMute.until });
   if (!was && now) {
     effects.unshift(...dropSession(s, "mute"));
     if (s.phase.kind === "failed") effects.unshift({ kind: "cancel-timer", name: "retry" });
     const by = mutedBy(next) ?? "button";
-    effects.push({ kind: "audit", event: next.userMute?.until !== undefined && by === "timer" ? { type: "mute", cause: by, until: next.userMute.until } : { type: "mute", cause: by } });
+    effects.push({
+      kind: "audit",
+      event: next.userMute?.until !== undefined && by === "timer" ? { type: "mute", cause: by, until: next.userMute.until } : { type: "mute", cause: by },
+    });
     effects.push({ kind: "sound", name: "mute-on" });
     return { state: { ...next, phase: { kind: "muted" } }, effects };
   }

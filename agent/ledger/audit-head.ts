@@ -36,10 +36,7 @@ export class AuditHead {
 
   readonly path: string;
   readonly keyPath: string;
-  private constructor(
-    path: string,
-    keyPath: string,
-  ) {
+  private constructor(path: string, keyPath: string) {
     this.path = path;
     this.keyPath = keyPath;
     this.#file = new StateFile(path);
@@ -63,13 +60,20 @@ export class AuditHead {
     const key = readDeviceKey(this.keyPath, false);
     if (!key) return { kind: "bad", reason: `the device key ${this.keyPath} is missing or damaged: the chain head cannot be checked` };
     const j = r.json as Partial<ChainHead & { mac: string }>;
-    if (typeof j.seq !== "number" || typeof j.hash !== "string" || typeof j.anchorSeq !== "number" || typeof j.anchorHash !== "string" || typeof j.mac !== "string") {
+    if (
+      typeof j.seq !== "number" ||
+      typeof j.hash !== "string" ||
+      typeof j.anchorSeq !== "number" ||
+      typeof j.anchorHash !== "string" ||
+      typeof j.mac !== "string"
+    ) {
       return { kind: "bad", reason: "the chain head is malformed" };
     }
     const head: ChainHead = { seq: j.seq, hash: j.hash, anchorSeq: j.anchorSeq, anchorHash: j.anchorHash };
     const want = Buffer.from(macOf(key, head), "hex");
     const got = Buffer.from(j.mac, "hex");
-    if (got.length !== want.length || !timingSafeEqual(got, want)) return { kind: "bad", reason: "the chain head was altered (its authentication code does not match)" };
+    if (got.length !== want.length || !timingSafeEqual(got, want))
+      return { kind: "bad", reason: "the chain head was altered (its authentication code does not match)" };
     return { kind: "ok", head };
   }
 

@@ -19,7 +19,13 @@ export interface AuditRecord {
 }
 
 export type VerifyResult =
-  | { ok: true; checked: number; anchorSeq: number; head: "matches" | "not kept"; /** Newest events the head does not confirm yet (a crash between the commit and the head's write). */ unconfirmed?: number }
+  | {
+      ok: true;
+      checked: number;
+      anchorSeq: number;
+      head: "matches" | "not kept";
+      /** Newest events the head does not confirm yet (a crash between the commit and the head's write). */ unconfirmed?: number;
+    }
   | { ok: false; checked: number; brokenAt: number; reason: string };
 
 /** JSON with object keys sorted at every level: one byte string per value. */
@@ -56,10 +62,7 @@ export class AuditLog {
   /** The chain head kept apart from agent.db (audit-head.ts); null for an in-memory ledger. */
   readonly head: AuditHead | null;
   readonly db: Db;
-  constructor(
-    db: Db,
-    head?: AuditHead | null,
-  ) {
+  constructor(db: Db, head?: AuditHead | null) {
     this.db = db;
     this.head = head === undefined ? AuditHead.forDb(db.name) : head;
   }
@@ -95,16 +98,20 @@ export class AuditLog {
   }
 
   append(at: number, type: string, data: Record<string, unknown>): AuditRecord {
-    const rec = this.db.transaction(() => {
-      const last = this.db.prepare("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").get() as { id: number; hash: string } | undefined;
-      const anchor = this.#anchor();
-      const prevHash = last?.hash ?? anchor.hash;
-      // Sequence numbers continue across pruning (AUTOINCREMENT never reuses ids).
-      const seq = Math.max(last?.id ?? 0, anchor.seq) + 1;
-      const hash = eventHash(prevHash, seq, at, type, data);
-      this.db.prepare("INSERT INTO events (id, at, type, json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)").run(seq, at, type, JSON.stringify(data), prevHash, hash);
-      return { seq, at, type, data, prevHash, hash };
-    }).immediate();
+    const rec = this.db
+      .transaction(() => {
+        const last = this.db.prepare("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").get() as { id: number; hash: string } | undefined;
+        const anchor = this.#anchor();
+        const prevHash = last?.hash ?? anchor.hash;
+        // Sequence numbers continue across pruning (AUTOINCREMENT never reuses ids).
+        const seq = Math.max(last?.id ?? 0, anchor.seq) + 1;
+        const hash = eventHash(prevHash, seq, at, type, data);
+        this.db
+          .prepare("INSERT INTO events (id, at, type, json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)")
+          .run(seq, at, type, JSON.stringify(data), prevHash, hash);
+        return { seq, at, type, data, prevHash, hash };
+      })
+      .immediate();
     // Inside an enclosing transaction (a deletion with its event) the head waits for the commit.
     if (!this.db.inTransaction) this.#recordHead();
     return rec;
@@ -144,7 +151,8 @@ export class AuditLog {
     let expectSeq = anchor.seq + 1;
     let checked = 0;
     for (const r of this.db.prepare("SELECT id, at, type, json, prev_hash, hash FROM events ORDER BY id").iterate() as IterableIterator<Row>) {
-      if (r.id !== expectSeq) return { ok: false, checked, brokenAt: expectSeq, reason: r.id > expectSeq ? `event ${expectSeq} is missing` : `event ${r.id} is out of order` };
+      if (r.id !== expectSeq)
+        return { ok: false, checked, brokenAt: expectSeq, reason: r.id > expectSeq ? `event ${expectSeq} is missing` : `event ${r.id} is out of order` };
       if (r.prev_hash !== prev) return { ok: false, checked, brokenAt: r.id, reason: `event ${r.id} does not follow the event before it` };
       let data: Record<string, unknown>;
       try {
@@ -152,7 +160,8 @@ export class AuditLog {
       } catch {
         return { ok: false, checked, brokenAt: r.id, reason: `event ${r.id} is not readable` };
       }
-      if (eventHash(prev, r.id, r.at, r.type, data) !== r.hash) return { ok: false, checked, brokenAt: r.id, reason: `event ${r.id} was changed after it was written` };
+      if (eventHash(prev, r.id, r.at, r.type, data) !== r.hash)
+        return { ok: false, checked, brokenAt: r.id, reason: `event ${r.id} was changed after it was written` };
       prev = r.hash;
       expectSeq++;
       checked++;
@@ -166,19 +175,28 @@ export class AuditLog {
     const r = this.head.read();
     if (r.kind === "none") {
       const empty = !this.db.prepare("SELECT 1 FROM audit_anchor").get() && this.count() === 0;
-      return empty ? { ok: true, checked, anchorSeq, head: "not kept" } : { ok: false, checked, brokenAt: 0, reason: `the chain head ${this.head.path} is missing: events may have been removed` };
+      return empty
+        ? { ok: true, checked, anchorSeq, head: "not kept" }
+        : { ok: false, checked, brokenAt: 0, reason: `the chain head ${this.head.path} is missing: events may have been removed` };
     }
     if (r.kind === "bad") return { ok: false, checked, brokenAt: 0, reason: r.reason };
     const h = r.head;
     const now = this.current();
     const fail = (brokenAt: number, reason: string): VerifyResult => ({ ok: false, checked, brokenAt, reason });
-    if (now.anchorSeq === 0 && now.seq === 0 && h.seq > 0) return fail(1, `all ${h.seq - h.anchorSeq} events were removed (the chain head records event ${h.seq})`);
+    if (now.anchorSeq === 0 && now.seq === 0 && h.seq > 0)
+      return fail(1, `all ${h.seq - h.anchorSeq} events were removed (the chain head records event ${h.seq})`);
     // Pruning records the new anchor in the head; an anchor the head does not know was moved by hand.
-    if (now.anchorSeq !== h.anchorSeq || now.anchorHash !== h.anchorHash) return fail(now.anchorSeq, `the chain's anchor was replaced (the head has it after event ${h.anchorSeq}, agent.db after event ${now.anchorSeq}): the oldest events were removed or rewritten`);
-    if (now.seq < h.seq) return fail(now.seq + 1, `the last ${h.seq - now.seq} events were removed (the chain head records event ${h.seq}, agent.db ends at ${now.seq})`);
+    if (now.anchorSeq !== h.anchorSeq || now.anchorHash !== h.anchorHash)
+      return fail(
+        now.anchorSeq,
+        `the chain's anchor was replaced (the head has it after event ${h.anchorSeq}, agent.db after event ${now.anchorSeq}): the oldest events were removed or rewritten`,
+      );
+    if (now.seq < h.seq)
+      return fail(now.seq + 1, `the last ${h.seq - now.seq} events were removed (the chain head records event ${h.seq}, agent.db ends at ${now.seq})`);
     const at = this.db.prepare("SELECT hash FROM events WHERE id = ?").get(h.seq) as { hash: string } | undefined;
     const headHash = at?.hash ?? (h.seq === now.anchorSeq ? now.anchorHash : undefined);
-    if (headHash !== h.hash) return fail(h.seq, `event ${h.seq} differs from the one the chain head records: events were rewritten and their hashes recomputed`);
+    if (headHash !== h.hash)
+      return fail(h.seq, `event ${h.seq} differs from the one the chain head records: events were rewritten and their hashes recomputed`);
     // Events after the head: nothing is hidden by them (a crash between a commit and the head's
     // write leaves this); they are reported, and the next event written confirms them.
     if (now.seq > h.seq) return { ok: true, checked, anchorSeq, head: "matches", unconfirmed: now.seq - h.seq };
@@ -191,19 +209,21 @@ export class AuditLog {
    * event stamped with a wrong clock (1970) later in the chain cannot pull newer ones with it.
    */
   prune(before: number): number {
-    const pruned = this.db.transaction(() => {
-      this.#anchor();
-      const keepFrom = (this.db.prepare("SELECT MIN(id) AS id FROM events WHERE at >= ?").get(before) as { id: number | null }).id;
-      const last = (
-        keepFrom === null
-          ? this.db.prepare("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").get()
-          : this.db.prepare("SELECT id, hash FROM events WHERE id < ? ORDER BY id DESC LIMIT 1").get(keepFrom)
-      ) as { id: number; hash: string } | undefined;
-      if (!last) return 0;
-      const n = this.db.prepare("DELETE FROM events WHERE id <= ?").run(last.id).changes;
-      this.db.prepare("UPDATE audit_anchor SET seq = ?, hash = ? WHERE id = 1").run(last.id, last.hash);
-      return n;
-    }).immediate();
+    const pruned = this.db
+      .transaction(() => {
+        this.#anchor();
+        const keepFrom = (this.db.prepare("SELECT MIN(id) AS id FROM events WHERE at >= ?").get(before) as { id: number | null }).id;
+        const last = (
+          keepFrom === null
+            ? this.db.prepare("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").get()
+            : this.db.prepare("SELECT id, hash FROM events WHERE id < ? ORDER BY id DESC LIMIT 1").get(keepFrom)
+        ) as { id: number; hash: string } | undefined;
+        if (!last) return 0;
+        const n = this.db.prepare("DELETE FROM events WHERE id <= ?").run(last.id).changes;
+        this.db.prepare("UPDATE audit_anchor SET seq = ?, hash = ? WHERE id = 1").run(last.id, last.hash);
+        return n;
+      })
+      .immediate();
     // The anchor moved legitimately: the head follows (forward only).
     if (pruned > 0 && !this.db.inTransaction) this.#recordHead();
     return pruned;
@@ -211,12 +231,16 @@ export class AuditLog {
 
   /** Drops every event and starts a new chain from a new random genesis (wipe). */
   restart(): void {
-    this.db.transaction(() => {
-      this.db.prepare("DELETE FROM events").run();
-      this.db.prepare("INSERT INTO audit_anchor (id, seq, hash) VALUES (1, 0, ?) ON CONFLICT(id) DO UPDATE SET seq = 0, hash = excluded.hash").run(newGenesis());
-      // AUTOINCREMENT keeps its high-water mark in sqlite_sequence; a new chain starts at 1.
-      this.db.prepare("DELETE FROM sqlite_sequence WHERE name = 'events'").run();
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.db.prepare("DELETE FROM events").run();
+        this.db
+          .prepare("INSERT INTO audit_anchor (id, seq, hash) VALUES (1, 0, ?) ON CONFLICT(id) DO UPDATE SET seq = 0, hash = excluded.hash")
+          .run(newGenesis());
+        // AUTOINCREMENT keeps its high-water mark in sqlite_sequence; a new chain starts at 1.
+        this.db.prepare("DELETE FROM sqlite_sequence WHERE name = 'events'").run();
+      })
+      .immediate();
     // A wipe starts a new chain: the head starts over with it.
     this.#recordHead(true);
   }

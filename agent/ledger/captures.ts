@@ -74,10 +74,7 @@ export class CaptureStore {
   readonly #kek: Buffer | null;
 
   readonly db: Db;
-  constructor(
-    db: Db,
-    kek?: Buffer | null,
-  ) {
+  constructor(db: Db, kek?: Buffer | null) {
     this.db = db;
     if (kek === undefined) {
       const path = deviceKeyPathFor(db.name);
@@ -100,14 +97,16 @@ export class CaptureStore {
   /** Ledgers from before wrapping kept raw keys: wrap them once, in one transaction. */
   #wrapLegacyKeys(): void {
     if (this.setting(KEYS_WRAPPED_SETTING) === "1") return;
-    this.db.transaction(() => {
-      const upd = this.db.prepare("UPDATE capture_keys SET key = ? WHERE capture_id = ?");
-      for (const r of this.db.prepare("SELECT capture_id AS id, key FROM capture_keys").all() as Array<{ id: number; key: Buffer }>) {
-        upd.run(this.#wrap(r.id, r.key), r.id);
-        r.key.fill(0);
-      }
-      this.setSetting(KEYS_WRAPPED_SETTING, "1", 0);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const upd = this.db.prepare("UPDATE capture_keys SET key = ? WHERE capture_id = ?");
+        for (const r of this.db.prepare("SELECT capture_id AS id, key FROM capture_keys").all() as Array<{ id: number; key: Buffer }>) {
+          upd.run(this.#wrap(r.id, r.key), r.id);
+          r.key.fill(0);
+        }
+        this.setSetting(KEYS_WRAPPED_SETTING, "1", 0);
+      })
+      .immediate();
   }
 
   /** Checkpoints after deleting; remembers to retry when a reader blocked it. */
@@ -124,30 +123,45 @@ export class CaptureStore {
     const plain = audio ? pcmBytes(audio) : null;
     const key = randomBytes(32);
     try {
-      return this.db.transaction(() => {
-        const id = Number(
-          this.db
-            .prepare(
-              `INSERT INTO captures (trigger, keyword, started_at, ended_at, duration_ms, end_reason, policy_version, anonymization, upload_state, upload_id, captured_wall, captured_uptime)
+      return this.db
+        .transaction(() => {
+          const id = Number(
+            this.db
+              .prepare(
+                `INSERT INTO captures (trigger, keyword, started_at, ended_at, duration_ms, end_reason, policy_version, anonymization, upload_state, upload_id, captured_wall, captured_uptime)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            )
-            .run(meta.trigger, meta.keyword, meta.startedAt, meta.endedAt, meta.durationMs, meta.endReason, meta.policyVersion, meta.anonymization, upload ? "queued" : "none", upload?.uploadId ?? null, meta.capturedWall, meta.capturedUptime).lastInsertRowid,
-        );
-        if (plain) {
-          const iv = randomBytes(12);
-          const c = createCipheriv("aes-256-gcm", key, iv);
-          c.setAAD(aad(id));
-          const ciphertext = Buffer.concat([c.update(plain), c.final()]);
-          this.db.prepare("INSERT INTO capture_keys (capture_id, key) VALUES (?, ?)").run(id, this.#wrap(id, key));
-          this.db.prepare("INSERT INTO capture_audio (capture_id, iv, tag, ciphertext) VALUES (?, ?, ?, ?)").run(id, iv, c.getAuthTag(), ciphertext);
-        }
-        if (upload) {
-          this.db
-            .prepare("INSERT INTO upload_queue (capture_id, envelope, attempts, next_attempt_at, queued_at) VALUES (?, ?, 0, ?, ?)")
-            .run(id, upload.envelope, upload.at, upload.at);
-        }
-        return id;
-      }).immediate();
+              )
+              .run(
+                meta.trigger,
+                meta.keyword,
+                meta.startedAt,
+                meta.endedAt,
+                meta.durationMs,
+                meta.endReason,
+                meta.policyVersion,
+                meta.anonymization,
+                upload ? "queued" : "none",
+                upload?.uploadId ?? null,
+                meta.capturedWall,
+                meta.capturedUptime,
+              ).lastInsertRowid,
+          );
+          if (plain) {
+            const iv = randomBytes(12);
+            const c = createCipheriv("aes-256-gcm", key, iv);
+            c.setAAD(aad(id));
+            const ciphertext = Buffer.concat([c.update(plain), c.final()]);
+            this.db.prepare("INSERT INTO capture_keys (capture_id, key) VALUES (?, ?)").run(id, this.#wrap(id, key));
+            this.db.prepare("INSERT INTO capture_audio (capture_id, iv, tag, ciphertext) VALUES (?, ?, ?, ?)").run(id, iv, c.getAuthTag(), ciphertext);
+          }
+          if (upload) {
+            this.db
+              .prepare("INSERT INTO upload_queue (capture_id, envelope, attempts, next_attempt_at, queued_at) VALUES (?, ?, 0, ?, ?)")
+              .run(id, upload.envelope, upload.at, upload.at);
+          }
+          return id;
+        })
+        .immediate();
     } finally {
       plain?.fill(0);
       key.fill(0);
@@ -157,7 +171,9 @@ export class CaptureStore {
   /** The stored modified audio, decrypted; null when there is none or its key is gone. */
   audio(id: number): Int16Array | null {
     const row = this.db
-      .prepare("SELECT k.key AS key, a.iv AS iv, a.tag AS tag, a.ciphertext AS ct FROM capture_audio a JOIN capture_keys k USING (capture_id) WHERE capture_id = ?")
+      .prepare(
+        "SELECT k.key AS key, a.iv AS iv, a.tag AS tag, a.ciphertext AS ct FROM capture_audio a JOIN capture_keys k USING (capture_id) WHERE capture_id = ?",
+      )
       .get(id) as { key: Buffer; iv: Buffer; tag: Buffer; ct: Buffer } | undefined;
     if (!row) return null;
     const key = this.#wrap(id, row.key);
@@ -235,24 +251,28 @@ export class CaptureStore {
    * leave a deletion without its record, and a record that cannot be written undoes the deletion.
    */
   remove(where: string, args: number[], now: number, record?: (r: Removed) => void): Removed {
-    const out = this.db.transaction((): Removed => {
-      // Sent, or possibly delivered: a send was attempted (the reply may have been lost) or the
-      // entry was dropped after attempts. The receiver answers 404 for what it never got.
-      const uploaded = this.db
-        .prepare(
-          `SELECT upload_id AS u FROM captures WHERE (${where}) AND upload_id IS NOT NULL
+    const out = this.db
+      .transaction((): Removed => {
+        // Sent, or possibly delivered: a send was attempted (the reply may have been lost) or the
+        // entry was dropped after attempts. The receiver answers 404 for what it never got.
+        const uploaded = this.db
+          .prepare(
+            `SELECT upload_id AS u FROM captures WHERE (${where}) AND upload_id IS NOT NULL
              AND (upload_state IN ('sent', 'dropped') OR id IN (SELECT capture_id FROM upload_queue WHERE attempts > 0))`,
-        )
-        .all(...args) as Array<{ u: string }>;
-      const ins = this.db.prepare("INSERT OR IGNORE INTO deletion_requests (upload_id, queued_at, next_attempt_at) VALUES (?, ?, ?)");
-      for (const { u } of uploaded) ins.run(u, now, now);
-      const files = (this.db.prepare(`SELECT path FROM export_files WHERE capture_id IN (SELECT id FROM captures WHERE ${where})`).all(...args) as Array<{ path: string }>).map((r) => r.path);
-      this.db.prepare(`DELETE FROM export_files WHERE capture_id IN (SELECT id FROM captures WHERE ${where})`).run(...args);
-      const count = this.db.prepare(`DELETE FROM captures WHERE ${where}`).run(...args).changes;
-      const removed = { count, deletionRequests: uploaded.length, exportFiles: files };
-      record?.(removed);
-      return removed;
-    }).immediate();
+          )
+          .all(...args) as Array<{ u: string }>;
+        const ins = this.db.prepare("INSERT OR IGNORE INTO deletion_requests (upload_id, queued_at, next_attempt_at) VALUES (?, ?, ?)");
+        for (const { u } of uploaded) ins.run(u, now, now);
+        const files = (
+          this.db.prepare(`SELECT path FROM export_files WHERE capture_id IN (SELECT id FROM captures WHERE ${where})`).all(...args) as Array<{ path: string }>
+        ).map((r) => r.path);
+        this.db.prepare(`DELETE FROM export_files WHERE capture_id IN (SELECT id FROM captures WHERE ${where})`).run(...args);
+        const count = this.db.prepare(`DELETE FROM captures WHERE ${where}`).run(...args).changes;
+        const removed = { count, deletionRequests: uploaded.length, exportFiles: files };
+        record?.(removed);
+        return removed;
+      })
+      .immediate();
     if (out.count > 0 || this.checkpointPending) this.retryCheckpoint();
     return out;
   }
@@ -261,13 +281,15 @@ export class CaptureStore {
   removeAll(now: number): Removed {
     const out = this.remove("1", [], now);
     const stray = (this.db.prepare("SELECT path FROM export_files").all() as Array<{ path: string }>).map((r) => r.path);
-    this.db.transaction(() => {
-      this.db.prepare("DELETE FROM export_files").run();
-      // Fleet policy state (policy.*) is the operator's, not the household's: a wipe must not
-      // reopen the device to replays of older policies.
-      // Nor the ledger's own bookkeeping (ledger.*: whether keys are stored wrapped).
-      this.db.prepare("DELETE FROM settings WHERE name NOT LIKE 'policy.%' AND name NOT LIKE 'ledger.%'").run();
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.db.prepare("DELETE FROM export_files").run();
+        // Fleet policy state (policy.*) is the operator's, not the household's: a wipe must not
+        // reopen the device to replays of older policies.
+        // Nor the ledger's own bookkeeping (ledger.*: whether keys are stored wrapped).
+        this.db.prepare("DELETE FROM settings WHERE name NOT LIKE 'policy.%' AND name NOT LIKE 'ledger.%'").run();
+      })
+      .immediate();
     return { ...out, exportFiles: [...out.exportFiles, ...stray] };
   }
 
@@ -276,13 +298,17 @@ export class CaptureStore {
    * without a key, export records of captures that are gone). Returns what was removed.
    */
   removeOrphans(): { keys: number; audio: number; exportFiles: string[] } {
-    const r = this.db.transaction(() => {
-      const keys = this.db.prepare("DELETE FROM capture_keys WHERE capture_id NOT IN (SELECT capture_id FROM capture_audio)").run().changes;
-      const audio = this.db.prepare("DELETE FROM capture_audio WHERE capture_id NOT IN (SELECT capture_id FROM capture_keys)").run().changes;
-      const files = (this.db.prepare("SELECT path FROM export_files WHERE capture_id NOT IN (SELECT id FROM captures)").all() as Array<{ path: string }>).map((x) => x.path);
-      this.db.prepare("DELETE FROM export_files WHERE capture_id NOT IN (SELECT id FROM captures)").run();
-      return { keys, audio, exportFiles: files };
-    }).immediate();
+    const r = this.db
+      .transaction(() => {
+        const keys = this.db.prepare("DELETE FROM capture_keys WHERE capture_id NOT IN (SELECT capture_id FROM capture_audio)").run().changes;
+        const audio = this.db.prepare("DELETE FROM capture_audio WHERE capture_id NOT IN (SELECT capture_id FROM capture_keys)").run().changes;
+        const files = (this.db.prepare("SELECT path FROM export_files WHERE capture_id NOT IN (SELECT id FROM captures)").all() as Array<{ path: string }>).map(
+          (x) => x.path,
+        );
+        this.db.prepare("DELETE FROM export_files WHERE capture_id NOT IN (SELECT id FROM captures)").run();
+        return { keys, audio, exportFiles: files };
+      })
+      .immediate();
     if (r.keys || r.audio || r.exportFiles.length) checkpoint(this.db);
     return r;
   }
@@ -294,7 +320,11 @@ export class CaptureStore {
   // --- upstream deletion requests ----------------------------------------------------------
 
   deletionRequests(): Array<{ uploadId: string; attempts: number; nextAttemptAt: number; lastError: string | null }> {
-    return this.db.prepare("SELECT upload_id AS uploadId, attempts, next_attempt_at AS nextAttemptAt, last_error AS lastError FROM deletion_requests ORDER BY queued_at, upload_id").all() as Array<{
+    return this.db
+      .prepare(
+        "SELECT upload_id AS uploadId, attempts, next_attempt_at AS nextAttemptAt, last_error AS lastError FROM deletion_requests ORDER BY queued_at, upload_id",
+      )
+      .all() as Array<{
       uploadId: string;
       attempts: number;
       nextAttemptAt: number;
@@ -310,7 +340,11 @@ export class CaptureStore {
     const due = (this.db.prepare("SELECT COUNT(*) AS n FROM deletion_requests WHERE next_attempt_at <= ?").get(now) as { n: number }).n;
     if (due === 0) return null;
     const offset = Math.min(due - 1, Math.floor(pick * due));
-    return (this.db.prepare("SELECT upload_id AS uploadId, attempts FROM deletion_requests WHERE next_attempt_at <= ? ORDER BY queued_at, upload_id LIMIT 1 OFFSET ?").get(now, offset) as { uploadId: string; attempts: number } | undefined) ?? null;
+    return (
+      (this.db
+        .prepare("SELECT upload_id AS uploadId, attempts FROM deletion_requests WHERE next_attempt_at <= ? ORDER BY queued_at, upload_id LIMIT 1 OFFSET ?")
+        .get(now, offset) as { uploadId: string; attempts: number } | undefined) ?? null
+    );
   }
 
   /** When the next deletion request is due (null with none). */
@@ -328,7 +362,9 @@ export class CaptureStore {
   }
 
   deletionFailed(uploadId: string, nextAttemptAt: number, error: string): void {
-    this.db.prepare("UPDATE deletion_requests SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE upload_id = ?").run(nextAttemptAt, error, uploadId);
+    this.db
+      .prepare("UPDATE deletion_requests SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE upload_id = ?")
+      .run(nextAttemptAt, error, uploadId);
   }
 
   // --- upload queue -------------------------------------------------------------------------
@@ -352,7 +388,11 @@ export class CaptureStore {
 
   /** The next time any queued upload or deletion request is due, or null with none. */
   nextDue(): number | null {
-    return (this.db.prepare("SELECT MIN(t) AS t FROM (SELECT MIN(next_attempt_at) AS t FROM upload_queue UNION ALL SELECT MIN(next_attempt_at) FROM deletion_requests)").get() as { t: number | null }).t;
+    return (
+      this.db
+        .prepare("SELECT MIN(t) AS t FROM (SELECT MIN(next_attempt_at) AS t FROM upload_queue UNION ALL SELECT MIN(next_attempt_at) FROM deletion_requests)")
+        .get() as { t: number | null }
+    ).t;
   }
 
   /**
@@ -360,11 +400,14 @@ export class CaptureStore {
    * receiver must delete it too: a deletion request is queued instead.
    */
   sent(captureId: number, uploadId: string, now: number): void {
-    this.db.transaction(() => {
-      this.db.prepare("DELETE FROM upload_queue WHERE capture_id = ?").run(captureId);
-      const n = this.db.prepare("UPDATE captures SET upload_state = 'sent' WHERE id = ?").run(captureId).changes;
-      if (n === 0) this.db.prepare("INSERT OR IGNORE INTO deletion_requests (upload_id, queued_at, next_attempt_at) VALUES (?, ?, ?)").run(uploadId, now, now);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.db.prepare("DELETE FROM upload_queue WHERE capture_id = ?").run(captureId);
+        const n = this.db.prepare("UPDATE captures SET upload_state = 'sent' WHERE id = ?").run(captureId).changes;
+        if (n === 0)
+          this.db.prepare("INSERT OR IGNORE INTO deletion_requests (upload_id, queued_at, next_attempt_at) VALUES (?, ?, ?)").run(uploadId, now, now);
+      })
+      .immediate();
   }
 
   /**
@@ -372,16 +415,21 @@ export class CaptureStore {
    * reply was lost): a deletion request is queued for its upload id.
    */
   failed(captureId: number, nextAttemptAt: number, error: string, uploadId?: string, now?: number): void {
-    const n = this.db.prepare("UPDATE upload_queue SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE capture_id = ?").run(nextAttemptAt, error, captureId).changes;
-    if (n === 0 && uploadId) this.db.prepare("INSERT OR IGNORE INTO deletion_requests (upload_id, queued_at, next_attempt_at) VALUES (?, ?, ?)").run(uploadId, now ?? 0, now ?? 0);
+    const n = this.db
+      .prepare("UPDATE upload_queue SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE capture_id = ?")
+      .run(nextAttemptAt, error, captureId).changes;
+    if (n === 0 && uploadId)
+      this.db.prepare("INSERT OR IGNORE INTO deletion_requests (upload_id, queued_at, next_attempt_at) VALUES (?, ?, ?)").run(uploadId, now ?? 0, now ?? 0);
   }
 
   /** Uploads are no longer allowed for this capture: out of the queue, kept locally. */
   dropUpload(captureId: number): void {
-    this.db.transaction(() => {
-      this.db.prepare("DELETE FROM upload_queue WHERE capture_id = ?").run(captureId);
-      this.db.prepare("UPDATE captures SET upload_state = 'dropped' WHERE id = ? AND upload_state = 'queued'").run(captureId);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.db.prepare("DELETE FROM upload_queue WHERE capture_id = ?").run(captureId);
+        this.db.prepare("UPDATE captures SET upload_state = 'dropped' WHERE id = ? AND upload_state = 'queued'").run(captureId);
+      })
+      .immediate();
   }
 
   /** Makes every queued upload due now (`spa uploads retry`). Returns how many. */
@@ -391,14 +439,18 @@ export class CaptureStore {
 
   /** Keeps the queue bounded: the oldest entries beyond `max` are dropped (capture kept locally). */
   trimQueue(max: number): number {
-    return this.db.transaction(() => {
-      const over = this.db.prepare("SELECT capture_id AS id FROM upload_queue ORDER BY queued_at DESC, capture_id DESC LIMIT -1 OFFSET ?").all(max) as Array<{ id: number }>;
-      for (const { id } of over) {
-        this.db.prepare("DELETE FROM upload_queue WHERE capture_id = ?").run(id);
-        this.db.prepare("UPDATE captures SET upload_state = 'dropped' WHERE id = ?").run(id);
-      }
-      return over.length;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const over = this.db.prepare("SELECT capture_id AS id FROM upload_queue ORDER BY queued_at DESC, capture_id DESC LIMIT -1 OFFSET ?").all(max) as Array<{
+          id: number;
+        }>;
+        for (const { id } of over) {
+          this.db.prepare("DELETE FROM upload_queue WHERE capture_id = ?").run(id);
+          this.db.prepare("UPDATE captures SET upload_state = 'dropped' WHERE id = ?").run(id);
+        }
+        return over.length;
+      })
+      .immediate();
   }
 
   // --- household settings ------------------------------------------------------------------
@@ -408,6 +460,10 @@ export class CaptureStore {
   }
 
   setSetting(name: string, value: string, at: number): void {
-    this.db.prepare("INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at").run(name, value, at);
+    this.db
+      .prepare(
+        "INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+      )
+      .run(name, value, at);
   }
 }

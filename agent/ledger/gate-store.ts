@@ -75,11 +75,7 @@ export class DurableGateStore implements GateStore {
   readonly db: Db;
   readonly file: StateFile;
   readonly o: { clock: Clock; log: Logger; health: StorageHealth; audit?: AuditLog };
-  constructor(
-    db: Db,
-    file: StateFile,
-    o: { clock: Clock; log: Logger; health: StorageHealth; audit?: AuditLog },
-  ) {
+  constructor(db: Db, file: StateFile, o: { clock: Clock; log: Logger; health: StorageHealth; audit?: AuditLog }) {
     this.db = db;
     this.file = file;
     this.o = o;
@@ -166,7 +162,8 @@ export class DurableGateStore implements GateStore {
       const code = (e as { code?: string }).code;
       if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") this.#schedule(BUSY_RETRY_MS);
       else {
-        if (this.o.health.failed("audit", e)) this.o.log.error("cannot write privacy events; holding them in memory", { error: toError(e).message, pending: this.#pending.length });
+        if (this.o.health.failed("audit", e))
+          this.o.log.error("cannot write privacy events; holding them in memory", { error: toError(e).message, pending: this.#pending.length });
         this.#schedule(FAILING_RETRY_MS);
       }
       return false;

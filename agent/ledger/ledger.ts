@@ -82,11 +82,7 @@ export class Ledger {
   readonly db: Db;
   readonly wallClock: Clock;
   readonly o: LedgerOptions;
-  constructor(
-    db: Db,
-    wallClock: Clock,
-    o: LedgerOptions,
-  ) {
+  constructor(db: Db, wallClock: Clock, o: LedgerOptions) {
     this.db = db;
     this.wallClock = wallClock;
     this.o = o;
@@ -95,7 +91,8 @@ export class Ledger {
     this.audit.adoptHead();
     this.clock = new LedgerClock(db, wallClock, (e) => {
       if (e === null) return void this.o.health?.ok("ledger-clock");
-      if (this.o.health?.failed("ledger-clock", e) ?? true) this.o.log.error("cannot persist the ledger clock; it counts on in memory", { error: toError(e).message });
+      if (this.o.health?.failed("ledger-clock", e) ?? true)
+        this.o.log.error("cannot persist the ledger clock; it counts on in memory", { error: toError(e).message });
     });
     this.#lastLimitMs = this.limitMs();
   }
@@ -144,14 +141,18 @@ export class Ledger {
 
   delete(scope: DeleteScope, via: "bridge" | "cli", extra = 0): Removed {
     // The audit event is written in the deletion's own transaction (issue 14.10).
-    const r = this.captures.delete(scope, this.wallClock.now(), (d) => this.audit.append(this.wallClock.now(), "deletion", { scope, count: d.count + extra, via, deletionRequests: d.deletionRequests }));
+    const r = this.captures.delete(scope, this.wallClock.now(), (d) =>
+      this.audit.append(this.wallClock.now(), "deletion", { scope, count: d.count + extra, via, deletionRequests: d.deletionRequests }),
+    );
     this.audit.committed();
     unlinkAll(r.exportFiles, this.o.log);
     return r;
   }
 
   deleteId(id: number, via: "bridge" | "cli"): Removed {
-    const r = this.captures.deleteId(id, this.wallClock.now(), (d) => this.audit.append(this.wallClock.now(), "deletion", { scope: "id", count: d.count, via, deletionRequests: d.deletionRequests }));
+    const r = this.captures.deleteId(id, this.wallClock.now(), (d) =>
+      this.audit.append(this.wallClock.now(), "deletion", { scope: "id", count: d.count, via, deletionRequests: d.deletionRequests }),
+    );
     this.audit.committed();
     unlinkAll(r.exportFiles, this.o.log);
     return r;
@@ -203,9 +204,14 @@ export class Ledger {
       audio.fill(0);
       files++;
     }
-    const settings = Object.fromEntries((this.db.prepare("SELECT name, value FROM settings").all() as Array<{ name: string; value: string }>).map((s) => [s.name, s.value]));
+    const settings = Object.fromEntries(
+      (this.db.prepare("SELECT name, value FROM settings").all() as Array<{ name: string; value: string }>).map((s) => [s.name, s.value]),
+    );
     const write = (name: string, v: unknown): void => writeFileSync(join(out, name), JSON.stringify(v, null, 2) + "\n", { mode: 0o600 });
-    write("captures.json", rows.map((r) => ({ ...r, audioFile: r.hasAudio ? `audio/capture-${r.id}.wav` : null })));
+    write(
+      "captures.json",
+      rows.map((r) => ({ ...r, audioFile: r.hasAudio ? `audio/capture-${r.id}.wav` : null })),
+    );
     write("settings.json", { ...settings, retentionDays: this.limitMs() / DAY_MS });
     write("audit.json", this.audit.list(Number.MAX_SAFE_INTEGER));
     // The chain's head, to compare later copies with (a rewrite after this export shows).
@@ -235,13 +241,15 @@ export class Ledger {
   /** At start: integrity check, orphans, expired captures. Throws if the file is corrupt. */
   startup(): StartupReport {
     const integrity = (this.db.pragma("integrity_check", { simple: true }) as string) ?? "unknown";
-    if (integrity !== "ok") throw new AgentError("LEDGER_OPEN_FAILED", `${this.db.name} failed its integrity check (${integrity.split("\n")[0]}); ${recoveryHint(this.db.name)}`);
+    if (integrity !== "ok")
+      throw new AgentError("LEDGER_OPEN_FAILED", `${this.db.name} failed its integrity check (${integrity.split("\n")[0]}); ${recoveryHint(this.db.name)}`);
     const o = this.captures.removeOrphans();
     unlinkAll(o.exportFiles, this.o.log);
     const purged = this.purge("start").count + this.enforceCap().count;
     // What was just purged at start is not a change of retention to react to again.
     this.#lastLimitMs = this.limitMs();
-    if (o.keys || o.audio || o.exportFiles.length) this.audit.append(this.wallClock.now(), "repair", { orphanKeys: o.keys, orphanAudio: o.audio, orphanFiles: o.exportFiles.length });
+    if (o.keys || o.audio || o.exportFiles.length)
+      this.audit.append(this.wallClock.now(), "repair", { orphanKeys: o.keys, orphanAudio: o.audio, orphanFiles: o.exportFiles.length });
     return { integrity, orphanKeys: o.keys, orphanAudio: o.audio, orphanFiles: o.exportFiles.length, purged };
   }
 
@@ -276,7 +284,12 @@ export class Ledger {
     const r = this.captures.purgeBeyond(cap, this.clock.wall(), (d) => {
       if (d.count === 0) return;
       try {
-        this.audit.append(this.wallClock.now(), "purge", { count: d.count, cause: "capture-cap" satisfies PurgeCause, maxCaptures: cap, deletionRequests: d.deletionRequests });
+        this.audit.append(this.wallClock.now(), "purge", {
+          count: d.count,
+          cause: "capture-cap" satisfies PurgeCause,
+          maxCaptures: cap,
+          deletionRequests: d.deletionRequests,
+        });
       } catch (e) {
         this.o.log.error("purge event not recorded; the purge stands", { error: toError(e).message, count: d.count });
       }

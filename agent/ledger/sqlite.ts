@@ -13,10 +13,34 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlit
 
 /** Primary result codes by number (https://sqlite.org/rescode.html). */
 const RESULT_NAMES: Record<number, string> = {
-  1: "ERROR", 2: "INTERNAL", 3: "PERM", 4: "ABORT", 5: "BUSY", 6: "LOCKED", 7: "NOMEM", 8: "READONLY",
-  9: "INTERRUPT", 10: "IOERR", 11: "CORRUPT", 12: "NOTFOUND", 13: "FULL", 14: "CANTOPEN", 15: "PROTOCOL",
-  16: "EMPTY", 17: "SCHEMA", 18: "TOOBIG", 19: "CONSTRAINT", 20: "MISMATCH", 21: "MISUSE", 22: "NOLFS",
-  23: "AUTH", 24: "FORMAT", 25: "RANGE", 26: "NOTADB", 27: "NOTICE", 28: "WARNING",
+  1: "ERROR",
+  2: "INTERNAL",
+  3: "PERM",
+  4: "ABORT",
+  5: "BUSY",
+  6: "LOCKED",
+  7: "NOMEM",
+  8: "READONLY",
+  9: "INTERRUPT",
+  10: "IOERR",
+  11: "CORRUPT",
+  12: "NOTFOUND",
+  13: "FULL",
+  14: "CANTOPEN",
+  15: "PROTOCOL",
+  16: "EMPTY",
+  17: "SCHEMA",
+  18: "TOOBIG",
+  19: "CONSTRAINT",
+  20: "MISMATCH",
+  21: "MISUSE",
+  22: "NOLFS",
+  23: "AUTH",
+  24: "FORMAT",
+  25: "RANGE",
+  26: "NOTADB",
+  27: "NOTICE",
+  28: "WARNING",
 };
 
 /** An error from node:sqlite with `code` set to SQLite's name for it; other errors unchanged. */

@@ -30,7 +30,10 @@ function encodeSlot(seq: number, json: string): Buffer {
   slot.writeUInt32BE(seq >>> 0, 4);
   slot.writeUInt16BE(body.length, 8);
   body.copy(slot, HEADER);
-  createHash("sha256").update(slot.subarray(0, HEADER + body.length)).digest().copy(slot, HEADER + body.length);
+  createHash("sha256")
+    .update(slot.subarray(0, HEADER + body.length))
+    .digest()
+    .copy(slot, HEADER + body.length);
   return slot;
 }
 
@@ -38,7 +41,9 @@ function decodeSlot(slot: Buffer): { seq: number; json: unknown } | null {
   if (slot.length < SLOT_BYTES || slot.readUInt32BE(0) !== MAGIC) return null;
   const len = slot.readUInt16BE(8);
   if (len > MAX_JSON) return null;
-  const digest = createHash("sha256").update(slot.subarray(0, HEADER + len)).digest();
+  const digest = createHash("sha256")
+    .update(slot.subarray(0, HEADER + len))
+    .digest();
   if (!digest.equals(slot.subarray(HEADER + len, HEADER + len + 32))) return null;
   try {
     return { seq: slot.readUInt32BE(4), json: JSON.parse(slot.subarray(HEADER, HEADER + len).toString("utf8")) };
@@ -48,7 +53,7 @@ function decodeSlot(slot: Buffer): { seq: number; json: unknown } | null {
 }
 
 /** Newer of two sequence numbers, allowing for wrap-around of the 32-bit counter. */
-const newer = (a: number, b: number): boolean => ((a - b) >>> 0) < 0x80000000 && a !== b;
+const newer = (a: number, b: number): boolean => (a - b) >>> 0 < 0x80000000 && a !== b;
 
 export class StateFile {
   #fd: number | null = null;
@@ -71,7 +76,9 @@ export class StateFile {
     try {
       const buf = Buffer.alloc(STATE_FILE_BYTES);
       const n = readSync(fd, buf, 0, STATE_FILE_BYTES, 0);
-      const slots = [decodeSlot(buf.subarray(0, Math.min(n, SLOT_BYTES))), n >= STATE_FILE_BYTES ? decodeSlot(buf.subarray(SLOT_BYTES)) : null].filter((s) => s !== null);
+      const slots = [decodeSlot(buf.subarray(0, Math.min(n, SLOT_BYTES))), n >= STATE_FILE_BYTES ? decodeSlot(buf.subarray(SLOT_BYTES)) : null].filter(
+        (s) => s !== null,
+      );
       if (slots.length === 0) return { kind: "unreadable", reason: n === 0 ? "the file is empty" : "no intact copy of the state in it" };
       const best = slots.length === 2 && newer(slots[1]!.seq, slots[0]!.seq) ? slots[1]! : slots[0]!;
       this.#seq = best.seq;

@@ -51,7 +51,8 @@ export function guard(p: Policy, h: HouseholdChoices): { code: RejectCode; messa
   if (!p.voiceModification && p.uploads) return { code: "VOICE_MOD_OFF_WHILE_UPLOADING", message: "voice modification cannot be off while uploads are on" };
   if (p.trainingUse === "allowed" && !h.trainingUse) return { code: "TRAINING_AGAINST_HOUSEHOLD", message: "the household has opted out of training use" };
   // An explicit α range must lie within the household's (uploads and the rest are intersected).
-  if (p.alpha && (p.alpha.min < h.alphaMin || p.alpha.max > h.alphaMax)) return { code: "ALPHA_OUTSIDE_HOUSEHOLD", message: `the α range must lie within the household's [${h.alphaMin}, ${h.alphaMax}]` };
+  if (p.alpha && (p.alpha.min < h.alphaMin || p.alpha.max > h.alphaMax))
+    return { code: "ALPHA_OUTSIDE_HOUSEHOLD", message: `the α range must lie within the household's [${h.alphaMin}, ${h.alphaMax}]` };
   return null;
 }
 
@@ -66,17 +67,11 @@ export class PolicyEngine {
   floor = 0;
 
   readonly o: {
-      trusted: ReadonlyMap<string, KeyObject>;
-      household: () => HouseholdChoices;
-      now: () => number;
-    };
-  constructor(
-    o: {
-      trusted: ReadonlyMap<string, KeyObject>;
-      household: () => HouseholdChoices;
-      now: () => number;
-    },
-  ) {
+    trusted: ReadonlyMap<string, KeyObject>;
+    household: () => HouseholdChoices;
+    now: () => number;
+  };
+  constructor(o: { trusted: ReadonlyMap<string, KeyObject>; household: () => HouseholdChoices; now: () => number }) {
     this.o = o;
   }
 
@@ -93,7 +88,10 @@ export class PolicyEngine {
     return r;
   }
 
-  check(raw: unknown): ({ ok: true; envelope: Envelope; policy: Policy; version: number; hash: string }) | { ok: false; code: RejectCode; message: string; version: number | null } {
+  check(
+    raw: unknown,
+  ):
+    { ok: true; envelope: Envelope; policy: Policy; version: number; hash: string } | { ok: false; code: RejectCode; message: string; version: number | null } {
     return this.#check(raw, true);
   }
 
@@ -101,7 +99,11 @@ export class PolicyEngine {
    * One verification path. `arriving`: a policy offered now passes every check; a stored one
    * (restore) only its integrity checks — key, signature, schema.
    */
-  #check(raw: unknown, arriving: boolean): ({ ok: true; envelope: Envelope; policy: Policy; version: number; hash: string }) | { ok: false; code: RejectCode; message: string; version: number | null } {
+  #check(
+    raw: unknown,
+    arriving: boolean,
+  ):
+    { ok: true; envelope: Envelope; policy: Policy; version: number; hash: string } | { ok: false; code: RejectCode; message: string; version: number | null } {
     let value = raw;
     if (typeof raw === "string" || Buffer.isBuffer(raw)) {
       try {
@@ -111,24 +113,29 @@ export class PolicyEngine {
       }
     }
     const env = EnvelopeSchema.safeParse(value);
-    const version = typeof (value as { version?: unknown } | null)?.version === "number" ? ((value as { version: number }).version) : null;
-    if (!env.success) return { ok: false, code: "MALFORMED", message: `envelope: ${env.error.issues[0]?.path.join(".")}: ${env.error.issues[0]?.message}`, version };
+    const version = typeof (value as { version?: unknown } | null)?.version === "number" ? (value as { version: number }).version : null;
+    if (!env.success)
+      return { ok: false, code: "MALFORMED", message: `envelope: ${env.error.issues[0]?.path.join(".")}: ${env.error.issues[0]?.message}`, version };
     const e = env.data;
     const key = this.o.trusted.get(e.keyId);
     if (!key) return { ok: false, code: "UNKNOWN_KEY", message: `key ${e.keyId} is not trusted here`, version: e.version };
     if (!verifyEnvelope(e, key)) return { ok: false, code: "BAD_SIGNATURE", message: "the signature does not match", version: e.version };
     if (arriving) {
       const applied = Math.max(this.applied?.version ?? 0, this.floor);
-      if (e.version <= applied) return { ok: false, code: "NOT_NEWER", message: `version ${e.version} is not above the applied ${applied}`, version: e.version };
-      if (Date.parse(e.issuedAt) > this.o.now() + MAX_FUTURE_MS) return { ok: false, code: "FROM_THE_FUTURE", message: `issued at ${e.issuedAt}, after now`, version: e.version };
+      if (e.version <= applied)
+        return { ok: false, code: "NOT_NEWER", message: `version ${e.version} is not above the applied ${applied}`, version: e.version };
+      if (Date.parse(e.issuedAt) > this.o.now() + MAX_FUTURE_MS)
+        return { ok: false, code: "FROM_THE_FUTURE", message: `issued at ${e.issuedAt}, after now`, version: e.version };
       const rd = e.policy.retentionDays;
-      if (typeof rd === "number" && rd > RETENTION_CAP_DAYS) return { ok: false, code: "RETENTION_ABOVE_CAP", message: `retention ${rd} days exceeds the ${RETENTION_CAP_DAYS}-day cap`, version: e.version };
+      if (typeof rd === "number" && rd > RETENTION_CAP_DAYS)
+        return { ok: false, code: "RETENTION_ABOVE_CAP", message: `retention ${rd} days exceeds the ${RETENTION_CAP_DAYS}-day cap`, version: e.version };
       // forceMute can only be switched on; "false" is an attempt to unmute (a later policy without
       // it lifts the fleet's own mute, never the household's).
       if (e.policy.forceMute === false) return { ok: false, code: "UNMUTE_ATTEMPT", message: "a policy can force mute on, never unmute", version: e.version };
     }
     const p = PolicySchema.safeParse(e.policy);
-    if (!p.success) return { ok: false, code: "SCHEMA_INVALID", message: `${p.error.issues[0]?.path.join(".")}: ${p.error.issues[0]?.message}`, version: e.version };
+    if (!p.success)
+      return { ok: false, code: "SCHEMA_INVALID", message: `${p.error.issues[0]?.path.join(".")}: ${p.error.issues[0]?.message}`, version: e.version };
     if (arriving) {
       const g = guard(p.data, this.o.household());
       if (g) return { ok: false, ...g, version: e.version };

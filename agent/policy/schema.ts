@@ -40,7 +40,10 @@ export const EnvelopeSchema = z
     version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
     issuedAt: z.string().datetime({ offset: true }),
     keyId: z.string().regex(/^[0-9a-f]{16}$/),
-    sig: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).max(200),
+    sig: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/)
+      .max(200),
   })
   .strict();
 export type Envelope = z.infer<typeof EnvelopeSchema>;

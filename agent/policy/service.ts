@@ -117,8 +117,7 @@ export class PolicyService {
     if (r.ok) {
       this.status = "applied";
       this.appliedFrom = stored.source ?? "device";
-    }
-    else this.o.log.warn("the stored policy no longer verifies (key rotated?); household settings apply until a newer policy arrives", { code: r.code });
+    } else this.o.log.warn("the stored policy no longer verifies (key rotated?); household settings apply until a newer policy arrives", { code: r.code });
   }
 
   /** One envelope from a topic: decide, persist, audit, apply, report. */

@@ -10,7 +10,10 @@ export function signedBytes(e: Omit<Envelope, "sig">): Buffer {
 
 /** A key's id: the first 16 hex digits of SHA-256 over its public key (SPKI DER). */
 export function keyIdOf(pub: KeyObject): string {
-  return createHash("sha256").update(pub.export({ type: "spki", format: "der" })).digest("hex").slice(0, 16);
+  return createHash("sha256")
+    .update(pub.export({ type: "spki", format: "der" }))
+    .digest("hex")
+    .slice(0, 16);
 }
 
 export function generateKeys(): { privatePem: string; publicPem: string; keyId: string } {

@@ -104,8 +104,12 @@ export function polyRoots(a: Float64Array, maxIter = 200, start?: readonly Compl
     let moved = 0;
     for (let i = 0; i < p; i++) {
       // Horner for P(z) and P'(z).
-      let pr = 1, pi = 0, dr = 0, di = 0;
-      const zr = re[i]!, zi = im[i]!;
+      let pr = 1,
+        pi = 0,
+        dr = 0,
+        di = 0;
+      const zr = re[i]!,
+        zi = im[i]!;
       for (let k = 1; k <= p; k++) {
         const ndr = dr * zr - di * zi + pr;
         const ndi = dr * zi + di * zr + pi;
@@ -128,10 +132,12 @@ export function polyRoots(a: Float64Array, maxIter = 200, start?: readonly Compl
         ri = (pi * dr - pr * di) / dd;
       }
       // Sum over other roots of 1/(z_i - z_j).
-      let sr = 0, si = 0;
+      let sr = 0,
+        si = 0;
       for (let j = 0; j < p; j++) {
         if (j === i) continue;
-        const xr = zr - re[j]!, xi = zi - im[j]!;
+        const xr = zr - re[j]!,
+          xi = zi - im[j]!;
         const xx = xr * xr + xi * xi || 1e-300;
         sr += xr / xx;
         si -= xi / xx;

@@ -90,7 +90,15 @@ export class VoiceSink implements SessionSink {
       const birth = this.o.birth(session.startedAt);
       const anonymization = { method: MCADAMS.method, version: MCADAMS.version };
       const envelope = this.o.uploadsOn()
-        ? makeEnvelope({ capturedAt: session.startedAt, durationMs, trigger: session.trigger, locale: this.o.locale, trainingAllowed: this.o.trainingAllowed(), anonymization, policyVersion })
+        ? makeEnvelope({
+            capturedAt: session.startedAt,
+            durationMs,
+            trigger: session.trigger,
+            locale: this.o.locale,
+            trainingAllowed: this.o.trainingAllowed(),
+            anonymization,
+            policyVersion,
+          })
         : null;
       this.o.store.insert(
         {
@@ -107,7 +115,13 @@ export class VoiceSink implements SessionSink {
         },
         modified,
         // A random send delay: the receiver must not learn the capture time from the arrival time.
-        envelope ? { uploadId: envelope.uploadId, envelope: JSON.stringify(envelope), at: session.endedAt + (this.o.sendDelayMaxMs ? Math.round(this.o.sendDelayMaxMs * this.o.random()) : 0) } : null,
+        envelope
+          ? {
+              uploadId: envelope.uploadId,
+              envelope: JSON.stringify(envelope),
+              at: session.endedAt + (this.o.sendDelayMaxMs ? Math.round(this.o.sendDelayMaxMs * this.o.random()) : 0),
+            }
+          : null,
       );
       this.counters.stored++;
       this.o.onStored?.();

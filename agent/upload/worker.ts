@@ -161,8 +161,20 @@ export class UploadWorker {
   readonly o: UploadWorkerOptions;
   constructor(o: UploadWorkerOptions) {
     this.o = o;
-    this.#deletions = new Lane("upstream deletion", o.clock, o.log, () => this.#deletionStep(), () => o.store.nextDeletionDue());
-    this.#uploads = new Lane("upload", o.clock, o.log, () => this.#uploadStep(), () => o.store.nextUploadDue());
+    this.#deletions = new Lane(
+      "upstream deletion",
+      o.clock,
+      o.log,
+      () => this.#deletionStep(),
+      () => o.store.nextDeletionDue(),
+    );
+    this.#uploads = new Lane(
+      "upload",
+      o.clock,
+      o.log,
+      () => this.#uploadStep(),
+      () => o.store.nextUploadDue(),
+    );
   }
 
   start(): void {

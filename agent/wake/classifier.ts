@@ -78,7 +78,12 @@ export function parseWakeModel(raw: unknown, source = "wake model"): WakeModel {
   if (!r.success) throw new AgentError("WAKE_MODEL_INVALID", `${source}: ${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message}`);
   const m = r.data;
   const inputs = m.window * m.dim;
-  const ok = m.mean.length === m.dim && m.std.length === m.dim && m.w1.length === m.hidden * inputs && m.b1.length === m.hidden && m.heads.every((h) => h.w2.length === m.hidden);
+  const ok =
+    m.mean.length === m.dim &&
+    m.std.length === m.dim &&
+    m.w1.length === m.hidden * inputs &&
+    m.b1.length === m.hidden &&
+    m.heads.every((h) => h.w2.length === m.hidden);
   if (!ok) throw new AgentError("WAKE_MODEL_INVALID", `${source}: weight shapes do not match window ${m.window}, hidden ${m.hidden}`);
   return m;
 }

@@ -62,10 +62,7 @@ export class TwoStageDecider implements EmbeddingDecider {
   #pending: { hit: TimedHit; left: number } | null = null;
   readonly first: WakeDecider;
   readonly second: TemplateDecider;
-  constructor(
-    first: WakeDecider,
-    second: TemplateDecider,
-  ) {
+  constructor(first: WakeDecider, second: TemplateDecider) {
     this.first = first;
     this.second = second;
   }
@@ -113,11 +110,7 @@ export class EmbeddingWakeEngine implements WakeEngine {
 
   readonly name: "trained" | "trained+template" | "template";
   private readonly embedder: SpeechEmbedder;
-  private constructor(
-    name: "trained" | "trained+template" | "template",
-    embedder: SpeechEmbedder,
-    decider: EmbeddingDecider,
-  ) {
+  private constructor(name: "trained" | "trained+template" | "template", embedder: SpeechEmbedder, decider: EmbeddingDecider) {
     this.name = name;
     this.embedder = embedder;
     this.#decider = decider;
@@ -137,7 +130,8 @@ export class EmbeddingWakeEngine implements WakeEngine {
     const model = loadWakeModel(modelPath);
     const first = new WakeDecider(model);
     const embedder = await SpeechEmbedder.load();
-    if (secondStage) return new EmbeddingWakeEngine("trained+template", embedder, new TwoStageDecider(first, new TemplateDecider(secondStage, model.refractoryMs)));
+    if (secondStage)
+      return new EmbeddingWakeEngine("trained+template", embedder, new TwoStageDecider(first, new TemplateDecider(secondStage, model.refractoryMs)));
     return new EmbeddingWakeEngine("trained", embedder, first);
   }
 

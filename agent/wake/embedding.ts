@@ -35,10 +35,7 @@ export const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { intraOpNum
 export class SpeechEmbedder {
   private readonly mel: ort.InferenceSession;
   private readonly emb: ort.InferenceSession;
-  private constructor(
-    mel: ort.InferenceSession,
-    emb: ort.InferenceSession,
-  ) {
+  private constructor(mel: ort.InferenceSession, emb: ort.InferenceSession) {
     this.mel = mel;
     this.emb = emb;
   }
@@ -88,7 +85,11 @@ export class SpeechEmbedder {
   async embedClip(samples: Int16Array): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
     let failure: Error | null = null;
-    const s = new StreamingEmbedder(this, (e) => out.push(e), (e) => (failure = e));
+    const s = new StreamingEmbedder(
+      this,
+      (e) => out.push(e),
+      (e) => (failure = e),
+    );
     s.push(samples);
     await s.drain();
     if (failure) throw failure;
@@ -118,11 +119,7 @@ export class StreamingEmbedder {
   private readonly embedder: SpeechEmbedder;
   private readonly onEmbedding: (e: Float32Array) => void;
   private readonly onError: (e: Error) => void;
-  constructor(
-    embedder: SpeechEmbedder,
-    onEmbedding: (e: Float32Array) => void,
-    onError: (e: Error) => void,
-  ) {
+  constructor(embedder: SpeechEmbedder, onEmbedding: (e: Float32Array) => void, onError: (e: Error) => void) {
     this.embedder = embedder;
     this.onEmbedding = onEmbedding;
     this.onError = onError;

@@ -48,7 +48,10 @@ function phraseOf(vad: Vad, clip: Clip): Int16Array {
   if (!span) throw new AgentError("ENROLL_REJECTED", `${clip.name}: no speech found; record the phrase closer to the speaker`);
   const seconds = ((span.last - span.first + 1) * FRAME_MS) / 1000;
   if (seconds < MIN_SPEECH_S || seconds > MAX_SPEECH_S) {
-    throw new AgentError("ENROLL_REJECTED", `${clip.name}: ${seconds.toFixed(2)} s of speech after trimming; a wake phrase takes ${MIN_SPEECH_S}–${MAX_SPEECH_S} s`);
+    throw new AgentError(
+      "ENROLL_REJECTED",
+      `${clip.name}: ${seconds.toFixed(2)} s of speech after trimming; a wake phrase takes ${MIN_SPEECH_S}–${MAX_SPEECH_S} s`,
+    );
   }
   return clip.samples.subarray(span.first * FRAME_SAMPLES, (span.last + 1) * FRAME_SAMPLES);
 }

@@ -47,7 +47,9 @@ export function readAccessKey(env: Record<string, string | undefined>, keyFile: 
 
 /** The real package, loaded only when this engine is chosen. */
 async function realFactory(): Promise<PorcupineFactory> {
-  const mod = (await import("@picovoice/porcupine-node")) as unknown as { Porcupine: new (k: string, kw: string[], s: number[], o?: { modelPath?: string }) => PorcupineLike };
+  const mod = (await import("@picovoice/porcupine-node")) as unknown as {
+    Porcupine: new (k: string, kw: string[], s: number[], o?: { modelPath?: string }) => PorcupineLike;
+  };
   return (key, kw, s, modelPath) => new mod.Porcupine(key, kw, s, modelPath ? { modelPath } : {});
 }
 
@@ -57,10 +59,7 @@ export class PorcupineWakeEngine implements WakeEngine {
 
   private readonly porcupine: PorcupineLike;
   private readonly keywords: Keyword[];
-  private constructor(
-    porcupine: PorcupineLike,
-    keywords: Keyword[],
-  ) {
+  private constructor(porcupine: PorcupineLike, keywords: Keyword[]) {
     this.porcupine = porcupine;
     this.keywords = keywords;
     this.frameLength = porcupine.frameLength;
@@ -73,7 +72,12 @@ export class PorcupineWakeEngine implements WakeEngine {
     registerSecret(key);
     let p: PorcupineLike;
     try {
-      p = (factory ?? (await realFactory()))(key, keywords.map(([, path]) => path!), keywords.map(() => s.sensitivity), s.modelPath ?? undefined);
+      p = (factory ?? (await realFactory()))(
+        key,
+        keywords.map(([, path]) => path!),
+        keywords.map(() => s.sensitivity),
+        s.modelPath ?? undefined,
+      );
     } catch (e) {
       const msg = toError(e).message.split(key).join("[redacted]");
       throw new AgentError("WAKE_ENGINE_UNAVAILABLE", `porcupine failed to initialise: ${msg.replace(/\s+/g, " ").trim()}`);

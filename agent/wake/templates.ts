@@ -158,10 +158,7 @@ export class TemplateDecider {
 
   readonly templates: Templates;
   readonly refractoryMs: number;
-  constructor(
-    templates: Templates,
-    refractoryMs = 2000,
-  ) {
+  constructor(templates: Templates, refractoryMs = 2000) {
     this.templates = templates;
     this.refractoryMs = refractoryMs;
     const longest = Math.max(1, ...Object.values(templates).flatMap((k) => k!.templates.map((t) => t.length)));

@@ -29,7 +29,13 @@ export function decodeLine(line: string): Decoded {
   const id = salvageId(raw);
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { ok: false, id, code: "BAD_MESSAGE", message: "message must be a JSON object" };
   const o = raw as Record<string, unknown>;
-  if (o.v !== PROTOCOL_VERSION) return { ok: false, id, code: "BAD_VERSION", message: `unsupported protocol version ${JSON.stringify(o.v) ?? "(missing)"}; this agent speaks v${PROTOCOL_VERSION}` };
+  if (o.v !== PROTOCOL_VERSION)
+    return {
+      ok: false,
+      id,
+      code: "BAD_VERSION",
+      message: `unsupported protocol version ${JSON.stringify(o.v) ?? "(missing)"}; this agent speaks v${PROTOCOL_VERSION}`,
+    };
   if (typeof o.type !== "string" || !TYPES.has(o.type)) {
     return { ok: false, id, code: "UNKNOWN_TYPE", message: `unknown type ${JSON.stringify(o.type) ?? "(missing)"}; known: ${[...TYPES].join(", ")}` };
   }
@@ -41,4 +47,3 @@ export function decodeLine(line: string): Decoded {
   }
   return { ok: true, msg: r.data };
 }
-

@@ -19,7 +19,10 @@ export const Request = z.discriminatedUnion("type", [
   req("hello", {
     model: z.string().min(1).max(64),
     firmware: z.string().max(64).optional(),
-    capabilities: z.array(z.enum(["led", "talk-button", "mute-button", "mute-switch", "speaker"])).max(16).default([]),
+    capabilities: z
+      .array(z.enum(["led", "talk-button", "mute-button", "mute-switch", "speaker"]))
+      .max(16)
+      .default([]),
     /** Position of the hardware mute switch at connect time, if the device has one. */
     muteSwitch: z.enum(["on", "off"]).optional(),
   }),
@@ -28,7 +31,12 @@ export const Request = z.discriminatedUnion("type", [
   /** `seq` echoes the led command being acknowledged. */
   req("led-ack", { pattern: LedPatternSchema, seq: z.number().int().min(0) }),
   // At least one second: a positive number as small as 1e-300 would be a mute of 0 ms.
-  req("mute-for", { minutes: z.number().min(1 / 60, "minutes must be at least 1/60 (one second)").max(10080) }),
+  req("mute-for", {
+    minutes: z
+      .number()
+      .min(1 / 60, "minutes must be at least 1/60 (one second)")
+      .max(10080),
+  }),
   req("mute", {}),
   req("unmute", {}),
   req("mode", { mode: z.enum(["far", "near"]) }),

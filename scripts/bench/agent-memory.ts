@@ -79,13 +79,32 @@ export async function agentMemoryBench(seconds = 60): Promise<AgentMemoryBench> 
       globalThis.s = [await ort.InferenceSession.create(dir + "/melspectrogram.onnx", o), await ort.InferenceSession.create(dir + "/embedding_model.onnx", o)];
       setInterval(() => {}, 1000);`;
     const sessions = await sample(["--input-type=module", "-e", ort], 3, 4);
-    const agentArgs = [...startFlags(), "bin/spa.mjs", "start", "--config", "config/default.json", "--set", `dataDir=${dir}`, "--set", `bridge.socketPath=${join(dir, "bridge.sock")}`, "--set", "status.enabled=false"];
+    const agentArgs = [
+      ...startFlags(),
+      "bin/spa.mjs",
+      "start",
+      "--config",
+      "config/default.json",
+      "--set",
+      `dataDir=${dir}`,
+      "--set",
+      `bridge.socketPath=${join(dir, "bridge.sock")}`,
+      "--set",
+      "status.enabled=false",
+    ];
     // A first run fills Node's compile cache (as the first boot of a device does), so the measured
     // run starts without the type stripper, like every later boot.
     await sample(agentArgs, 0, 8);
     // The first 10 s hold start-up (module loading, model loading); the rest is the steady state.
     const agent = await sample(agentArgs, Math.min(10, seconds / 2), seconds);
-    return { seconds, steadyMb: median(agent.rss), peakMb: agent.hwm, bareNodeMb: median(bare.rss), typeStripMb: median(strip.rss), embeddingSessionsMb: median(sessions.rss) };
+    return {
+      seconds,
+      steadyMb: median(agent.rss),
+      peakMb: agent.hwm,
+      bareNodeMb: median(bare.rss),
+      typeStripMb: median(strip.rss),
+      embeddingSessionsMb: median(sessions.rss),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -40,11 +40,28 @@ export async function cliBench(runs = 10): Promise<CliBench> {
   const dir = mkdtempSync(join(tmpdir(), "spa-bench-cli-"));
   const socket = join(dir, "bridge.sock");
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SPA_")));
-  const agent = spawn(process.execPath, ["bin/spa.mjs", "start", "--config", "config/default.json", "--set", `dataDir=${dir}`, "--set", `bridge.socketPath=${socket}`, "--set", "status.enabled=false", "--set", "simulator.enabled=false"], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const agent = spawn(
+    process.execPath,
+    [
+      "bin/spa.mjs",
+      "start",
+      "--config",
+      "config/default.json",
+      "--set",
+      `dataDir=${dir}`,
+      "--set",
+      `bridge.socketPath=${socket}`,
+      "--set",
+      "status.enabled=false",
+      "--set",
+      "simulator.enabled=false",
+    ],
+    {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   try {
     await new Promise<void>((ok, fail) => {
       let out = "";
@@ -56,7 +73,9 @@ export async function cliBench(runs = 10): Promise<CliBench> {
     });
     const commands: Array<{ args: string[]; targeted: boolean }> = [
       { args: ["--help"], targeted: true },
-      ...[...Object.keys(HELP), ...Object.keys(LEDGER_HELP), ...Object.keys(POLICY_HELP)].filter((c) => c !== "main").map((c) => ({ args: [c, "--help"], targeted: true })),
+      ...[...Object.keys(HELP), ...Object.keys(LEDGER_HELP), ...Object.keys(POLICY_HELP)]
+        .filter((c) => c !== "main")
+        .map((c) => ({ args: [c, "--help"], targeted: true })),
       { args: ["bridge", "status", "--socket", socket], targeted: true },
       { args: ["bridge", "mute", "--socket", socket], targeted: true },
       { args: ["bridge", "unmute", "--socket", socket], targeted: true },
@@ -76,7 +95,12 @@ export async function cliBench(runs = 10): Promise<CliBench> {
     return {
       runs,
       nodeMs: median(node),
-      rows: commands.map((c, i) => ({ command: `spa ${c.args.map((a) => (a === socket ? "SOCKET" : a)).join(" ")}`, medianMs: median(times.get(i)!), maxMs: Math.max(...times.get(i)!), targeted: c.targeted })),
+      rows: commands.map((c, i) => ({
+        command: `spa ${c.args.map((a) => (a === socket ? "SOCKET" : a)).join(" ")}`,
+        medianMs: median(times.get(i)!),
+        maxMs: Math.max(...times.get(i)!),
+        targeted: c.targeted,
+      })),
     };
   } finally {
     agent.kill("SIGTERM");

@@ -38,7 +38,11 @@ function refuse(message: string): never {
 
 const { values: opts, positionals: sections } = (() => {
   try {
-    return parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { model: { type: "string" }, "human-speaker": { type: "string" }, corpus: { type: "string" }, help: { type: "boolean", short: "h" } } });
+    return parseArgs({
+      args: process.argv.slice(2),
+      allowPositionals: true,
+      options: { model: { type: "string" }, "human-speaker": { type: "string" }, corpus: { type: "string" }, help: { type: "boolean", short: "h" } },
+    });
   } catch (e) {
     return refuse((e as Error).message.split(". ")[0]!);
   }
@@ -73,7 +77,14 @@ if (want("cli")) {
       ["command", "median (ms)", "max (ms)", "× node -e 0", "target", "result"],
       [
         ["node -e 0", f(c.nodeMs), "", "1.0", "", ""],
-        ...c.rows.map((r) => [r.command, f(r.medianMs), f(r.maxMs), (r.medianMs / c.nodeMs).toFixed(1), r.targeted ? "<= 300" : "", r.targeted ? (r.medianMs <= 300 ? "met" : "MISSED") : ""]),
+        ...c.rows.map((r) => [
+          r.command,
+          f(r.medianMs),
+          f(r.maxMs),
+          (r.medianMs / c.nodeMs).toFixed(1),
+          r.targeted ? "<= 300" : "",
+          r.targeted ? (r.medianMs <= 300 ? "met" : "MISSED") : "",
+        ]),
       ],
     ),
   );
@@ -84,7 +95,14 @@ if (want("mute")) {
   process.stdout.write(`\nmute latency: ${trials} trials with the real arecord...\n\n`);
   const m = await muteLatency(trials);
   const rows: string[][] = [
-    ["mute written → recorder gone (ms)", f(quantile(m.exitMs, 0.5)), f(quantile(m.exitMs, 0.95)), f(Math.max(...m.exitMs)), "< 50 median", quantile(m.exitMs, 0.5) < 50 ? "met" : "MISSED"],
+    [
+      "mute written → recorder gone (ms)",
+      f(quantile(m.exitMs, 0.5)),
+      f(quantile(m.exitMs, 0.95)),
+      f(Math.max(...m.exitMs)),
+      "< 50 median",
+      quantile(m.exitMs, 0.5) < 50 ? "met" : "MISSED",
+    ],
     ["mute written → ack received (ms)", f(quantile(m.ackMs, 0.5)), f(quantile(m.ackMs, 0.95)), f(Math.max(...m.ackMs)), "", ""],
     ["frames accepted after mute processed", String(m.acceptedAfterMute), "", "", "0", m.acceptedAfterMute === 0 ? "met" : "MISSED"],
     ["late frames dropped while closing", String(m.lateFramesDropped), "", "", "", ""],
@@ -168,13 +186,17 @@ if (opts.corpus) {
   // A vendor's recordings: only their table (the synthetic and human sets are the other sections' work).
   process.stdout.write(`\nwake word on the corpus ${opts.corpus}: scoring...\n\n`);
   const c = await corpusBench(opts.corpus, opts.model);
-  process.stdout.write(`model: ${c.model}; speakers scored: ${c.speakers.join(", ")}${c.skipped.length ? `; left out (the model trained or validated on them): ${c.skipped.join(", ")}` : ""}; ${c.scenes} scenes\n`);
+  process.stdout.write(
+    `model: ${c.model}; speakers scored: ${c.speakers.join(", ")}${c.skipped.length ? `; left out (the model trained or validated on them): ${c.skipped.join(", ")}` : ""}; ${c.scenes} scenes\n`,
+  );
   printHeldOut(c.report, "as recorded");
 } else if (want("wake") || want("wake-human")) {
   // "wake-human": only the human speaker's table (and the engine's speed), without the synthetic sets.
   const synthetic = want("wake");
   const scale = Number(process.env.SPA_BENCH_WAKE_SCALE ?? 2);
-  process.stdout.write(`\nwake word: building the held-out evaluation sets${synthetic ? ` (synthetic scale ${scale})` : " (human only)"} and scoring them...\n\n`);
+  process.stdout.write(
+    `\nwake word: building the held-out evaluation sets${synthetic ? ` (synthetic scale ${scale})` : " (human only)"} and scoring them...\n\n`,
+  );
   const households = Number(process.env.SPA_BENCH_HOUSEHOLDS ?? 6);
   const everydayMinutes = Number(process.env.SPA_BENCH_WAKE_EVERYDAY_MIN ?? 120);
   const w = await wakeBench(scale, households, everydayMinutes, {
@@ -196,7 +218,9 @@ if (opts.corpus) {
   );
   if (w.synthetic) printSynthetic(w.synthetic);
   if (w.human) {
-    process.stdout.write(`\nwake word on a HUMAN speaker never trained on: ${w.human.licence}; ${w.human.scenes} scenes (phrases joined from recorded syllables, many made-up people by pitch and vocal-tract scaling)\n\n`);
+    process.stdout.write(
+      `\nwake word on a HUMAN speaker never trained on: ${w.human.licence}; ${w.human.scenes} scenes (phrases joined from recorded syllables, many made-up people by pitch and vocal-tract scaling)\n\n`,
+    );
     printHeldOut(w.human.report, "in quiet");
   }
 }
@@ -210,8 +234,18 @@ function printSynthetic(w: NonNullable<Awaited<ReturnType<typeof wakeBench>>["sy
     ...Object.entries(r.byCondition).map(([c, v]) => [`detection in ${c} (%)`, String(v), "", ""]),
     ["wrong-keyword detections", String(r.wrongKeyword), "0", r.wrongKeyword === 0 ? "met" : "MISSED"],
     [`false wakes per hour (${r.falseWakes} in ${(hours * 60).toFixed(1)} min)`, String(r.falseWakesPerHour), "", ""],
-    [`  of which on everyday audio (${(r.everydayHours * 60).toFixed(1)} min: sentences, conversations, English, noise, music)`, String(r.everydayFalseWakesPerHour), "<= 0.5", r.everydayFalseWakesPerHour <= 0.5 ? "met" : "MISSED"],
-    [`false wakes on near-miss phrases (all; of which one-syllable substitutions never trained on)`, `${r.nearMissFalseWakes} / ${r.nearMissScenes}; ${r.substitutionFalseWakes} / ${r.substitutionScenes}`, "", ""],
+    [
+      `  of which on everyday audio (${(r.everydayHours * 60).toFixed(1)} min: sentences, conversations, English, noise, music)`,
+      String(r.everydayFalseWakesPerHour),
+      "<= 0.5",
+      r.everydayFalseWakesPerHour <= 0.5 ? "met" : "MISSED",
+    ],
+    [
+      `false wakes on near-miss phrases (all; of which one-syllable substitutions never trained on)`,
+      `${r.nearMissFalseWakes} / ${r.nearMissScenes}; ${r.substitutionFalseWakes} / ${r.substitutionScenes}`,
+      "",
+      "",
+    ],
   ];
   const ss = w.secondStage;
   const det = (r: typeof ss.trained): number => {
@@ -222,7 +256,12 @@ function printSynthetic(w: NonNullable<Awaited<ReturnType<typeof wakeBench>>["sy
   rows.push(
     [`households with templates (one held-out voice each)`, String(ss.households), "", ""],
     [`  trained alone: detection (%) / false wakes per hour`, `${det(ss.trained).toFixed(1)} / ${ss.trained.falseWakesPerHour}`, "", ""],
-    [`  + templates as second stage`, `${det(ss.twoStage).toFixed(1)} / ${ss.twoStage.falseWakesPerHour}`, "fewer false wakes, <= 2 pt detection", ss.twoStage.falseWakesPerHour <= ss.trained.falseWakesPerHour && drop <= 2 ? "met" : "MISSED"],
+    [
+      `  + templates as second stage`,
+      `${det(ss.twoStage).toFixed(1)} / ${ss.twoStage.falseWakesPerHour}`,
+      "fewer false wakes, <= 2 pt detection",
+      ss.twoStage.falseWakesPerHour <= ss.trained.falseWakesPerHour && drop <= 2 ? "met" : "MISSED",
+    ],
     ...ss.looser.map((l) => [`  + templates, thresholds × ${l.factor}`, `${det(l.report).toFixed(1)} / ${l.report.falseWakesPerHour}`, "", ""]),
   );
   process.stdout.write(`\nSYNTHETIC voices (espeak-ng) held out of training: ${w.scenes} scenes\n`);
@@ -246,15 +285,30 @@ function printHeldOut(r: Report, quiet: string): void {
     ["detection at 5 dB SNR (%)", String(level("5 dB")), "", ""],
     ...Object.entries(r.byCondition).map(([c, v]) => [`  ${c === "clean" ? quiet : `in ${c}`} (%)`, String(v), "", ""]),
     ["wrong-keyword detections", String(r.wrongKeyword), "0", r.wrongKeyword === 0 ? "met" : "MISSED"],
-    [`false wakes per hour on everyday speech (${r.falseWakes - r.nearMissFalseWakes} in ${(r.everydayHours * 60).toFixed(1)} min)`, String(r.everydayFalseWakesPerHour), "<= 1", r.everydayFalseWakesPerHour <= 1 ? "met" : "MISSED"],
+    [
+      `false wakes per hour on everyday speech (${r.falseWakes - r.nearMissFalseWakes} in ${(r.everydayHours * 60).toFixed(1)} min)`,
+      String(r.everydayFalseWakesPerHour),
+      "<= 1",
+      r.everydayFalseWakesPerHour <= 1 ? "met" : "MISSED",
+    ],
   ];
-  if (r.nearMissScenes) rows.push([`near-miss scenes that woke (listed phrases and one-syllable substitutions)`, `${Object.values(r.nearMissByPhrase).reduce((a, [w]) => a + w, 0)} / ${r.nearMissScenes}`, "", ""]);
+  if (r.nearMissScenes)
+    rows.push([
+      `near-miss scenes that woke (listed phrases and one-syllable substitutions)`,
+      `${Object.values(r.nearMissByPhrase).reduce((a, [w]) => a + w, 0)} / ${r.nearMissScenes}`,
+      "",
+      "",
+    ]);
   process.stdout.write(table(["measure", "value", "target", "result"], rows));
   if (r.nearMissScenes) printNearMisses(r);
 }
 
 function printNearMisses(r: Report): void {
-  const woke = Object.entries(r.nearMissByPhrase).filter(([, [w]]) => w > 0).sort((a, b) => b[1][0] - a[1][0]);
-  process.stdout.write(`\nnear-miss phrases that woke it (scenes woken / said; ${woke.length} of ${Object.keys(r.nearMissByPhrase).length} phrases): ${woke.length ? woke.map(([t, [w, n]]) => `${t} ${w}/${n}`).join(", ") : "none"}\n`);
+  const woke = Object.entries(r.nearMissByPhrase)
+    .filter(([, [w]]) => w > 0)
+    .sort((a, b) => b[1][0] - a[1][0]);
+  process.stdout.write(
+    `\nnear-miss phrases that woke it (scenes woken / said; ${woke.length} of ${Object.keys(r.nearMissByPhrase).length} phrases): ${woke.length ? woke.map(([t, [w, n]]) => `${t} ${w}/${n}`).join(", ") : "none"}\n`,
+  );
 }
 process.exitCode = failed ? 1 : 0;

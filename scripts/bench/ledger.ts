@@ -46,7 +46,18 @@ export function ledgerBench(count = 100_000): LedgerBench {
       for (let i = 0; i < n; i++) {
         const at = base + i;
         store.insert(
-          { trigger: "wake", keyword: "天猫精灵", startedAt: at, endedAt: at + 1000, durationMs: 1000, endReason: "silence", policyVersion: 0, anonymization: "mcadams-b2/1", capturedWall: at, capturedUptime: 0 },
+          {
+            trigger: "wake",
+            keyword: "天猫精灵",
+            startedAt: at,
+            endedAt: at + 1000,
+            durationMs: 1000,
+            endReason: "silence",
+            policyVersion: 0,
+            anonymization: "mcadams-b2/1",
+            capturedWall: at,
+            capturedUptime: 0,
+          },
           audio,
           i % 2 ? { uploadId: `00000000-0000-4000-8000-${String(base + i).padStart(12, "0")}`, envelope: "{}", at } : null,
         );

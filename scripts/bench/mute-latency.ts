@@ -55,12 +55,16 @@ export async function muteLatency(trials: number): Promise<MuteLatencyResult> {
       await fw.talk("down");
       let pid: number | null = null;
       let accepted0 = 0;
-      await until(async () => {
-        const c = await counters(fw);
-        pid = c.micPid;
-        if (accepted0 === 0) accepted0 = c.framesAccepted || -1;
-        return pid !== null && c.framesAccepted > Math.max(accepted0, 0) + 3;
-      }, 10_000, "audio flowing into the session");
+      await until(
+        async () => {
+          const c = await counters(fw);
+          pid = c.micPid;
+          if (accepted0 === 0) accepted0 = c.framesAccepted || -1;
+          return pid !== null && c.framesAccepted > Math.max(accepted0, 0) + 3;
+        },
+        10_000,
+        "audio flowing into the session",
+      );
       const t0 = performance.now();
       const ack = fw.mute();
       let ackAt = 0;

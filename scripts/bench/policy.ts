@@ -51,7 +51,17 @@ export async function policyBench(n = 200): Promise<PolicyBench> {
         compliance: () => ({ capturesKept: 0, oldestKeptDays: null, purged: 0, falseWakes: 0 }),
         now: () => Date.now(),
       });
-      s.connect({ url: broker.url, protocolVersion: 5, caFile: null, username: broker.username, passwordFile: pw, certFile: null, keyFile: null, reconnectMinMs: 500, reconnectMaxMs: 5000 });
+      s.connect({
+        url: broker.url,
+        protocolVersion: 5,
+        caFile: null,
+        username: broker.username,
+        passwordFile: pw,
+        certFile: null,
+        keyFile: null,
+        reconnectMinMs: 500,
+        reconnectMaxMs: 5000,
+      });
       services.push(s);
     }
     const t0 = Date.now();
@@ -67,7 +77,8 @@ export async function policyBench(n = 200): Promise<PolicyBench> {
     const seen = new Map<string, number>();
     op.on("message", (topic, payload) => {
       const m = /device\/(bench-\d+)\/state$/.exec(topic);
-      if (m && payload.length && (JSON.parse(payload.toString()) as { appliedVersion: number }).appliedVersion === 1 && !seen.has(m[1]!)) seen.set(m[1]!, Date.now());
+      if (m && payload.length && (JSON.parse(payload.toString()) as { appliedVersion: number }).appliedVersion === 1 && !seen.has(m[1]!))
+        seen.set(m[1]!, Date.now());
     });
     await op.subscribeAsync("spa/v1/device/+/state", { qos: 1 });
     await new Promise((r) => setTimeout(r, 300));

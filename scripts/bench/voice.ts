@@ -35,13 +35,35 @@ async function pipeline(pcm: Int16Array, seconds: number): Promise<number> {
   const db = openAgentDb(join(dir, "agent.db"));
   try {
     const store = new CaptureStore(db);
-    const sink = new VoiceSink({ store, log: silentLogger, random: cryptoUniform, alphaRange: () => [0.5, 0.9], uploadsOn: () => true, trainingAllowed: () => true, policyVersion: () => 0, locale: "zh-CN", queueMax: 500, birth: (t) => ({ wall: t, uptime: 0 }) });
+    const sink = new VoiceSink({
+      store,
+      log: silentLogger,
+      random: cryptoUniform,
+      alphaRange: () => [0.5, 0.9],
+      uploadsOn: () => true,
+      trainingAllowed: () => true,
+      policyVersion: () => 0,
+      locale: "zh-CN",
+      queueMax: 500,
+      birth: (t) => ({ wall: t, uptime: 0 }),
+    });
     const times: number[] = [];
     for (let run = 0; run < 5; run++) {
       const audio = new Int16Array(16000 * seconds);
       for (let i = 0; i < audio.length; i++) audio[i] = pcm[(i + run * 777) % pcm.length]!;
       const t0 = performance.now();
-      await sink.keep({ id: run, trigger: "wake", keyword: "天猫精灵", startedAt: Timestamp(Date.now()), endedAt: Timestamp(Date.now()), frames: Math.round((seconds * 1000) / 32), endReason: "silence" }, audio);
+      await sink.keep(
+        {
+          id: run,
+          trigger: "wake",
+          keyword: "天猫精灵",
+          startedAt: Timestamp(Date.now()),
+          endedAt: Timestamp(Date.now()),
+          frames: Math.round((seconds * 1000) / 32),
+          endReason: "silence",
+        },
+        audio,
+      );
       times.push(performance.now() - t0);
     }
     return median(times);

@@ -51,7 +51,15 @@ export interface SecondStage {
  * misses), where the second stage only matters where the trained engine fired, so only those
  * scenes are replayed through the two-stage decider.
  */
-async function secondStageBench(model: WakeModel, scenes: Scene[], embedder: SpeechEmbedder, voices: string[], seed: number, cache: SceneCache, babbleTexts: readonly string[]): Promise<SecondStage> {
+async function secondStageBench(
+  model: WakeModel,
+  scenes: Scene[],
+  embedder: SpeechEmbedder,
+  voices: string[],
+  seed: number,
+  cache: SceneCache,
+  babbleTexts: readonly string[],
+): Promise<SecondStage> {
   const vad = await createWebRtcVad(2);
   const none: EmbeddingDecider = { push: () => null, reset: () => undefined };
   const r = rng(seed + 77);
@@ -66,7 +74,13 @@ async function secondStageBench(model: WakeModel, scenes: Scene[], embedder: Spe
   const looser: EmbeddingDecider[][] = factors.map(() => []);
   const conditions = ["clean", "white", "pink", "babble", "music", "reverb"] as const;
   for (const v of voices) {
-    const person = { lang: "cmn" as const, variant: v, speed: Math.round(uniform(r, 140, 210)), pitch: Math.round(uniform(r, 25, 75)), formant: Math.round(uniform(r, 0.9, 1.1) * 1000) / 1000 };
+    const person = {
+      lang: "cmn" as const,
+      variant: v,
+      speed: Math.round(uniform(r, 140, 210)),
+      pitch: Math.round(uniform(r, 25, 75)),
+      formant: Math.round(uniform(r, 0.9, 1.1) * 1000) / 1000,
+    };
     const take = () => ({ ...person, speed: Math.round(person.speed * uniform(r, 0.9, 1.1)), pitch: Math.round(person.pitch + uniform(r, -5, 5)) });
     const templates: Templates = {};
     const own: Scene[] = [];
@@ -80,7 +94,14 @@ async function secondStageBench(model: WakeModel, scenes: Scene[], embedder: Spe
       }
       templates[k] = await enrollKeyword(embedder, vad, clips);
       for (const condition of conditions)
-        for (let n = 0; n < 2; n++) own.push(await cache.scene({ kind: "positive", keyword: k, text: KEYWORD_TEXT[k], voice: take(), condition, seed: Math.floor(r() * 2 ** 31) }, embedder, babbleTexts));
+        for (let n = 0; n < 2; n++)
+          own.push(
+            await cache.scene(
+              { kind: "positive", keyword: k, text: KEYWORD_TEXT[k], voice: take(), condition, seed: Math.floor(r() * 2 ** 31) },
+              embedder,
+              babbleTexts,
+            ),
+          );
     }
     const household = [...own, ...firedOn];
     mine.push(...household);
@@ -148,13 +169,30 @@ function humanTraining(model: WakeModel): { trainedOn?: string; trainSpeaker?: H
   return (model.trainedOn?.human ?? null) as ReturnType<typeof humanTraining>;
 }
 
-async function syntheticBench(model: WakeModel, pool: ScenePool, held: string[], scale: number, households: number, everydayMinutes: number, seed: number): Promise<WakeBench["synthetic"]> {
+async function syntheticBench(
+  model: WakeModel,
+  pool: ScenePool,
+  held: string[],
+  scale: number,
+  households: number,
+  everydayMinutes: number,
+  seed: number,
+): Promise<WakeBench["synthetic"]> {
   const sentences = split(SENTENCES).held;
   const english = split(ENGLISH).held;
-  const sceneSpecs = specs(held, { sentences, english, nearMisses: NEAR_MISSES, substitutions: substitutionSplit().held }, rng(seed), scale, ["clean", "white", "pink", "babble", "music", "reverb"]);
+  const sceneSpecs = specs(held, { sentences, english, nearMisses: NEAR_MISSES, substitutions: substitutionSplit().held }, rng(seed), scale, [
+    "clean",
+    "white",
+    "pink",
+    "babble",
+    "music",
+    "reverb",
+  ]);
   // Extra everyday audio (held-out sentences in long conversations), so that a false-wake rate
   // near the 0.5 per hour target is measured on hours of speech, not minutes.
-  sceneSpecs.push(...conversations(held, sentences, rng(seed + 9), Math.round((everydayMinutes * 60) / 13), ["clean", "white", "pink", "babble", "music", "reverb"]));
+  sceneSpecs.push(
+    ...conversations(held, sentences, rng(seed + 9), Math.round((everydayMinutes * 60) / 13), ["clean", "white", "pink", "babble", "music", "reverb"]),
+  );
   const scenes = await pool.build(sceneSpecs, sentences);
   const report = evaluate(model, scenes, scoresOf(model, scenes));
   const embedder = await SpeechEmbedder.load();
@@ -179,7 +217,12 @@ async function humanBench(model: WakeModel, pool: ScenePool, heldVoices: string[
   if (trained?.trainSpeaker === speaker) throw new Error(`the model was trained on human speaker ${speaker}: score it on the other one`);
   const sentences = split(SENTENCES).held;
   const minutes = o.humanEverydayMinutes ?? 60;
-  const sceneSpecs = humanSpecs(speaker, { sentences, nearMisses: NEAR_MISSES, substitutions: substitutionNearMisses() }, rng(seed + 31), HUMAN_EVAL(persons, Math.round((minutes * 60) / 11), heldVoices));
+  const sceneSpecs = humanSpecs(
+    speaker,
+    { sentences, nearMisses: NEAR_MISSES, substitutions: substitutionNearMisses() },
+    rng(seed + 31),
+    HUMAN_EVAL(persons, Math.round((minutes * 60) / 11), heldVoices),
+  );
   const scenes = await pool.build(sceneSpecs, sentences);
   return { speaker, licence: HUMAN_LICENCE[speaker], scenes: scenes.length, report: evaluate(model, scenes, scoresOf(model, scenes)) };
 }
@@ -208,13 +251,20 @@ export async function corpusBench(dir: string, modelPath = BUNDLED_WAKE_MODEL, s
   const used = (model.trainedOn?.corpus ?? null) as { train?: string[]; validation?: string[] } | null;
   const seen = new Set([...(used?.train ?? []), ...(used?.validation ?? [])]);
   const speakers = corpus.speakers.filter((sp) => !seen.has(sp));
-  if (speakers.length === 0) throw new Error(`corpus ${dir}: the model was trained or validated on every speaker in it (${corpus.speakers.join(", ")}); nothing left to score`);
+  if (speakers.length === 0)
+    throw new Error(`corpus ${dir}: the model was trained or validated on every speaker in it (${corpus.speakers.join(", ")}); nothing left to score`);
   const held = listVariants().filter(isHeldOut);
   const sceneSpecs = corpusSpecs(corpus, speakers, rng(seed + 53), { ...HUMAN_LEVELS, negativeNoisy: false, babble: held });
   const pool = await ScenePool.start(benchCacheDir());
   try {
     const scenes = await pool.build(sceneSpecs, split(SENTENCES).held);
-    return { report: evaluate(model, scenes, scoresOf(model, scenes)), scenes: scenes.length, speakers, skipped: corpus.speakers.filter((sp) => seen.has(sp)), model: modelPath };
+    return {
+      report: evaluate(model, scenes, scoresOf(model, scenes)),
+      scenes: scenes.length,
+      speakers,
+      skipped: corpus.speakers.filter((sp) => seen.has(sp)),
+      model: modelPath,
+    };
   } finally {
     await pool.close();
   }

@@ -20,7 +20,13 @@ export function whiteNoise(n: number, r: Rng): Float32Array {
 /** Pink (1/f) noise by Paul Kellet's filter over white noise. */
 export function pinkNoise(n: number, r: Rng): Float32Array {
   const out = new Float32Array(n);
-  let b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0;
+  let b0 = 0,
+    b1 = 0,
+    b2 = 0,
+    b3 = 0,
+    b4 = 0,
+    b5 = 0,
+    b6 = 0;
   for (let i = 0; i < n; i++) {
     const w = gauss(r);
     b0 = 0.99886 * b0 + w * 0.0555179;
@@ -104,7 +110,10 @@ function biquad(x: Float32Array, b: [number, number, number], a: [number, number
   const [b0, b1, b2] = b.map((v) => v / a[0]) as [number, number, number];
   const a1 = a[1] / a[0];
   const a2 = a[2] / a[0];
-  let x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+  let x1 = 0,
+    x2 = 0,
+    y1 = 0,
+    y2 = 0;
   for (let i = 0; i < x.length; i++) {
     const x0 = x[i]!;
     const y0 = b0 * x0 + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
@@ -143,7 +152,7 @@ export function channel(input: Float32Array, r: Rng, sampleRate = 16000): Float3
 export function toInt16(x: Float32Array, peakDb: number, clip: boolean): Int16Array {
   let peak = 1e-9;
   for (const v of x) peak = Math.max(peak, Math.abs(v));
-  const g = (32767 * 10 ** (peakDb / 20)) / peak * (clip ? 2.5 : 1);
+  const g = ((32767 * 10 ** (peakDb / 20)) / peak) * (clip ? 2.5 : 1);
   const out = new Int16Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = Math.max(-32768, Math.min(32767, Math.round(x[i]! * g)));
   return out;

@@ -12,7 +12,18 @@ import type { SpeechEmbedder } from "../../agent/wake/embedding.ts";
 import { EMBED_DIM } from "../../agent/wake/embedding.ts";
 import { buildScene, type Scene, type SceneSpec } from "./dataset.ts";
 
-const SOURCES = ["./synth.ts", "./augment.ts", "./dataset.ts", "./human.ts", "./pinyin.ts", "../../agent/privacy/mcadams.ts", "../../agent/privacy/lpc.ts", "../../agent/audio/convert.ts", "../../agent/wake/embedding.ts", "../../agent/adapters/seeded-random.ts"].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+const SOURCES = [
+  "./synth.ts",
+  "./augment.ts",
+  "./dataset.ts",
+  "./human.ts",
+  "./pinyin.ts",
+  "../../agent/privacy/mcadams.ts",
+  "../../agent/privacy/lpc.ts",
+  "../../agent/audio/convert.ts",
+  "../../agent/wake/embedding.ts",
+  "../../agent/adapters/seeded-random.ts",
+].map((p) => fileURLToPath(new URL(p, import.meta.url)));
 const codeHash = createHash("sha256")
   .update(SOURCES.map((f) => readFileSync(f, "utf8")).join("\0"))
   .digest("hex")

@@ -89,7 +89,9 @@ export function babbleVoices(speaker: string): readonly string[] {
 async function babble(n: number, texts: readonly string[], voices: readonly string[], r: Rng): Promise<Float32Array> {
   const out = new Float32Array(n);
   for (let k = 0; k < 3; k++) {
-    const s = toFloat(await synth(pick(r, texts), { lang: "cmn", variant: pick(r, voices), speed: Math.round(uniform(r, 140, 220)), pitch: Math.round(uniform(r, 20, 80)) }));
+    const s = toFloat(
+      await synth(pick(r, texts), { lang: "cmn", variant: pick(r, voices), speed: Math.round(uniform(r, 140, 220)), pitch: Math.round(uniform(r, 20, 80)) }),
+    );
     const off = Math.floor(uniform(r, 0, 8000));
     for (let i = 0; i < n; i++) out[i] = out[i]! + s[(i + off) % s.length]! * 0.6;
   }
@@ -100,7 +102,8 @@ export async function buildScene(spec: SceneSpec, embedder: SpeechEmbedder, babb
   const r = rng(spec.seed);
   const sr = 16000;
   const lead = spec.leadText ? toFloat(await speak(spec.leadText, { ...spec.voice, speed: Math.round(uniform(r, 150, 220)) }, 1)) : new Float32Array(0);
-  const speech = spec.kind === "noise" || spec.kind === "music" ? new Float32Array(Math.floor(uniform(r, 1.0, 2.5) * sr)) : toFloat(await speak(spec.text, spec.voice, 0));
+  const speech =
+    spec.kind === "noise" || spec.kind === "music" ? new Float32Array(Math.floor(uniform(r, 1.0, 2.5) * sr)) : toFloat(await speak(spec.text, spec.voice, 0));
   const pre = Math.floor(uniform(r, 0.9, 1.8) * sr);
   const gap = lead.length ? Math.floor(uniform(r, 0.15, 0.5) * sr) : 0;
   const tail = spec.tailText ? toFloat(await speak(spec.tailText, { ...spec.voice, speed: Math.round(uniform(r, 150, 220)) }, 2)) : new Float32Array(0);

@@ -60,14 +60,18 @@ export function specs(voices: string[], texts: Texts, r: () => number, scale: nu
       out.push(spec);
     }
   const random = randomVoices.length ? 1 + randomVoices.length / Math.max(1, voices.length) / (scale * 2) : 1;
-  for (const t of texts.sentences) for (let n = 0; n < Math.round((scale + 2) * random); n++) out.push({ kind: "sentence", text: t, voice: voice(), condition: cond(), seed: s() });
-  for (const t of texts.nearMisses) for (let n = 0; n < Math.round(scale * 3 * random); n++) out.push({ kind: "near-miss", text: t, voice: voice(), condition: cond(), seed: s() });
-  for (const t of texts.english) for (let n = 0; n < Math.max(1, scale); n++) out.push({ kind: "english", text: t, voice: voice("en"), condition: cond(), seed: s() });
+  for (const t of texts.sentences)
+    for (let n = 0; n < Math.round((scale + 2) * random); n++) out.push({ kind: "sentence", text: t, voice: voice(), condition: cond(), seed: s() });
+  for (const t of texts.nearMisses)
+    for (let n = 0; n < Math.round(scale * 3 * random); n++) out.push({ kind: "near-miss", text: t, voice: voice(), condition: cond(), seed: s() });
+  for (const t of texts.english)
+    for (let n = 0; n < Math.max(1, scale); n++) out.push({ kind: "english", text: t, voice: voice("en"), condition: cond(), seed: s() });
   for (let n = 0; n < scale * 8; n++) out.push({ kind: pick(r, ["noise", "music"] as const), text: "", voice: voice(), condition: "clean", seed: s() });
   out.push(...conversations(speakers, texts.sentences, r, scale * 15, conditions));
   for (const t of syllableStrings(texts.sentences, scale * 30, r)) out.push({ kind: "sentence", text: t, voice: voice(), condition: cond(), seed: s() });
   // Last, so that data sets with and without them share every other scene (and the cache).
-  for (const t of texts.substitutions) for (let n = 0; n < scale * 3; n++) out.push({ kind: "near-miss", text: t, voice: voice(), condition: cond(), seed: s() });
+  for (const t of texts.substitutions)
+    for (let n = 0; n < scale * 3; n++) out.push({ kind: "near-miss", text: t, voice: voice(), condition: cond(), seed: s() });
   return out;
 }
 
@@ -120,7 +124,8 @@ export function humanSpecs(speaker: HumanSpeaker, texts: Omit<Texts, "english">,
       else out.push(phrase(base()));
     }
   const sentenceVoice = (): Voice => humanVoice(r, speaker, [3.5, 5.5]);
-  for (const t of [...texts.nearMisses, ...texts.substitutions]) for (let n = 0; n < o.nearMissTakes; n++) out.push({ kind: "near-miss", text: t, voice: humanVoice(r, speaker), ...base() });
+  for (const t of [...texts.nearMisses, ...texts.substitutions])
+    for (let n = 0; n < o.nearMissTakes; n++) out.push({ kind: "near-miss", text: t, voice: humanVoice(r, speaker), ...base() });
   for (const t of texts.sentences) for (let n = 0; n < o.sentenceTakes; n++) out.push({ kind: "sentence", text: t, voice: sentenceVoice(), ...base() });
   for (let n = 0; n < o.conversations; n++) {
     const said = Array.from({ length: 6 }, () => pick(r, texts.sentences));
@@ -136,7 +141,10 @@ export function humanSpecs(speaker: HumanSpeaker, texts: Omit<Texts, "english">,
  * twice, every sentence three times, `conversations` conversations (about 11 s each) and 200
  * syllable strings; babble behind them by the given (held-out) espeak-ng voices.
  */
-export const HUMAN_LEVELS: { conditions: Condition[]; snrs: number[] } = { conditions: ["clean", "white", "pink", "babble", "music", "reverb"], snrs: [15, 10, 5] };
+export const HUMAN_LEVELS: { conditions: Condition[]; snrs: number[] } = {
+  conditions: ["clean", "white", "pink", "babble", "music", "reverb"],
+  snrs: [15, 10, 5],
+};
 export const HUMAN_EVAL = (persons: number, conversations: number, babble: string[]): HumanSetOptions => ({
   persons,
   ...HUMAN_LEVELS,
@@ -151,7 +159,13 @@ export const HUMAN_EVAL = (persons: number, conversations: number, babble: strin
 export function conversations(voices: string[], sentences: string[], r: () => number, count: number, conditions: Condition[]): SceneSpec[] {
   return Array.from({ length: count }, () => {
     const said = Array.from({ length: 6 }, () => pick(r, sentences));
-    return { kind: "sentence" as const, text: said.join("。"), voice: take(r, pick(r, voices)), condition: pick(r, conditions), seed: Math.floor(r() * 2 ** 31) };
+    return {
+      kind: "sentence" as const,
+      text: said.join("。"),
+      voice: take(r, pick(r, voices)),
+      condition: pick(r, conditions),
+      seed: Math.floor(r() * 2 ** 31),
+    };
   });
 }
 
@@ -213,7 +227,10 @@ export function evaluate(m: WakeModel, scenes: Scene[], scores: number[][][]): R
 }
 
 /** Evaluates any embedding decider (e.g. with a second stage) on the scenes' embeddings. */
-export function evaluateWith(scenes: Scene[], decider: (sceneIndex: number) => { push(e: Float32Array, atMs: number): { keyword: Keyword; atMs: number } | null }): Report {
+export function evaluateWith(
+  scenes: Scene[],
+  decider: (sceneIndex: number) => { push(e: Float32Array, atMs: number): { keyword: Keyword; atMs: number } | null },
+): Report {
   return tally(scenes, (s, si) => {
     const d = decider(si);
     const hits: Array<{ keyword: Keyword; atMs: number }> = [];
@@ -273,7 +290,8 @@ function tally(scenes: Scene[], hitsOf: (s: Scene, si: number) => Array<{ keywor
       }
     }
   });
-  const pct = (o: Record<string, [number, number]>): Record<string, number> => Object.fromEntries(Object.entries(o).map(([k, [a, b]]) => [k, Math.round((1000 * a) / b) / 10]));
+  const pct = (o: Record<string, [number, number]>): Record<string, number> =>
+    Object.fromEntries(Object.entries(o).map(([k, [a, b]]) => [k, Math.round((1000 * a) / b) / 10]));
   return {
     detection: pct(det),
     byCondition: pct(cond),

@@ -159,7 +159,10 @@ export function wsola(x: Float32Array, outLen: number): Float32Array {
 
 /** A stable seed from a text and a take: the same words by the same take sound the same. */
 function seedOf(text: string, take: HumanTake, salt: number): number {
-  return createHash("sha256").update(`${text}\0${JSON.stringify(take)}\0${salt}`).digest().readUInt32LE(0);
+  return createHash("sha256")
+    .update(`${text}\0${JSON.stringify(take)}\0${salt}`)
+    .digest()
+    .readUInt32LE(0);
 }
 
 /**

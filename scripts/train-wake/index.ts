@@ -56,12 +56,29 @@ const OPTIONS: Record<string, Option> = {
   substitutions: { help: "also train on half of the one-syllable substitutions of the keywords" },
   "random-voices": { arg: "N", help: "made-up espeak speakers", default: "1200", ...int(0) },
   conversations: { arg: "N", help: "extra conversation scenes, six sentences each", default: "600", ...int(0) },
-  "human-speaker": { arg: "3|5", help: "gcin-voice speaker trained on; the other is held out for evaluation (5 is CC-BY-3.0, the only one the shipped weights may learn from)", default: "5" },
-  "human-persons": { arg: "N", help: "made-up people (pitch, vocal tract, rate) saying each keyword in the human speaker's recorded syllables, with human negatives; 0 (the shipped model, for now): no human speech; 1200 was tried", default: "0", ...int(0) },
+  "human-speaker": {
+    arg: "3|5",
+    help: "gcin-voice speaker trained on; the other is held out for evaluation (5 is CC-BY-3.0, the only one the shipped weights may learn from)",
+    default: "5",
+  },
+  "human-persons": {
+    arg: "N",
+    help: "made-up people (pitch, vocal tract, rate) saying each keyword in the human speaker's recorded syllables, with human negatives; 0 (the shipped model, for now): no human speech; 1200 was tried",
+    default: "0",
+    ...int(0),
+  },
   "human-weight": { arg: "X", help: "loss weight of human-voice windows relative to synthetic ones", default: "2", min: 0 },
-  corpus: { arg: "DIR", help: "a vendor's recordings (DIR/<speaker>/{天猫精灵,你好天猫,negative}/*.wav) added to training; speakers split train/validation/test, never a speaker in two" },
+  corpus: {
+    arg: "DIR",
+    help: "a vendor's recordings (DIR/<speaker>/{天猫精灵,你好天猫,negative}/*.wav) added to training; speakers split train/validation/test, never a speaker in two",
+  },
   "corpus-only": { help: "train on the corpus alone (no synthetic or gcin-voice material; needs --corpus)" },
-  threads: { arg: "N", help: "worker threads for building scenes and training members; the weights do not depend on it", default: String(availableParallelism()), ...int(1) },
+  threads: {
+    arg: "N",
+    help: "worker threads for building scenes and training members; the weights do not depend on it",
+    default: String(availableParallelism()),
+    ...int(1),
+  },
   help: { help: "this text" },
 };
 
@@ -82,7 +99,12 @@ function fail(message: string): never {
 
 let parsed: Record<string, string | boolean | undefined>;
 try {
-  const options = Object.fromEntries(Object.entries(OPTIONS).map(([name, o]) => [name, o.arg ? { type: "string" as const, ...(o.default !== undefined ? { default: o.default } : {}) } : { type: "boolean" as const, default: false }]));
+  const options = Object.fromEntries(
+    Object.entries(OPTIONS).map(([name, o]) => [
+      name,
+      o.arg ? { type: "string" as const, ...(o.default !== undefined ? { default: o.default } : {}) } : { type: "boolean" as const, default: false },
+    ]),
+  );
   parsed = parseArgs({ args: process.argv.slice(2), options }).values;
 } catch (e) {
   fail(`${(e as Error).message}\n${USAGE}`);
@@ -127,7 +149,9 @@ const sentences = split(SENTENCES);
 const english = split(ENGLISH);
 const subs = substitutionSplit();
 const trainTexts = { sentences: sentences.train, english: english.train, nearMisses: NEAR_MISSES, substitutions: substitutions ? subs.train : [] };
-log(`voices: ${trainVoices.length} (and ${values["random-voices"]} made-up speakers) for training, ${validationVoices.length} for validation, ${heldVoices.length} held out (${heldVoices.join(" ")})`);
+log(
+  `voices: ${trainVoices.length} (and ${values["random-voices"]} made-up speakers) for training, ${validationVoices.length} for validation, ${heldVoices.length} held out (${heldVoices.join(" ")})`,
+);
 
 const humanPersons = !synthetic ? 0 : quick ? Math.min(20, Number(values["human-persons"])) : Number(values["human-persons"]);
 const humanTrain = values["human-speaker"] as HumanSpeaker;
@@ -144,40 +168,92 @@ const trainSpecs = synthetic ? specs(trainVoices, trainTexts, rng(seed), quick ?
 // Hours of ordinary conversation: the bulk of what a speaker hears, and where false wakes per
 // hour are counted. Training samples a bounded number of negatives per epoch (half of them the
 // currently hardest), so more of them costs building time, not training time.
-if (synthetic) trainSpecs.push(...conversations([...trainVoices, ...randomVoices], sentences.train, rng(seed + 7), quick ? 10 : Number(values.conversations), ["random"]));
+if (synthetic)
+  trainSpecs.push(...conversations([...trainVoices, ...randomVoices], sentences.train, rng(seed + 7), quick ? 10 : Number(values.conversations), ["random"]));
 // Human speech (human.ts): the keywords, near-misses, sentences, conversations and syllable
 // strings in one recorded person's syllables, said by many made-up people.
 const humanTexts = { sentences: sentences.train, nearMisses: NEAR_MISSES, substitutions: subs.train };
 if (humanPersons > 0)
-  trainSpecs.push(...humanSpecs(humanTrain, humanTexts, rng(seed + 2000), { persons: humanPersons, conditions: ["random"], nearMissTakes: quick ? 1 : 6, sentenceTakes: quick ? 1 : 6, conversations: quick ? 5 : 300, syllableStrings: quick ? 20 : 600, babble: [...TRAINING_BABBLE_VOICES] }));
+  trainSpecs.push(
+    ...humanSpecs(humanTrain, humanTexts, rng(seed + 2000), {
+      persons: humanPersons,
+      conditions: ["random"],
+      nearMissTakes: quick ? 1 : 6,
+      sentenceTakes: quick ? 1 : 6,
+      conversations: quick ? 5 : 300,
+      syllableStrings: quick ? 20 : 600,
+      babble: [...TRAINING_BABBLE_VOICES],
+    }),
+  );
 // A vendor's corpus: every keyword take three times (as recorded and twice in a random room),
 // every negative as recorded and once in a random room; its validation and test speakers apart.
 const corpusSplit = corpus ? splitSpeakers(corpus.speakers) : null;
 if (corpus && corpusSplit) {
-  log(`corpus ${corpus.dir}: ${corpus.clips.length} recordings; speakers for training ${corpusSplit.train.join(" ")}; validation ${corpusSplit.validation.join(" ") || "none"}; test ${corpusSplit.test.join(" ")}`);
-  trainSpecs.push(...corpusSpecs(corpus, corpusSplit.train, rng(seed + 4000), { conditions: ["clean", "random", "random"], negativeNoisy: true, babble: [...TRAINING_BABBLE_VOICES] }));
+  log(
+    `corpus ${corpus.dir}: ${corpus.clips.length} recordings; speakers for training ${corpusSplit.train.join(" ")}; validation ${corpusSplit.validation.join(" ") || "none"}; test ${corpusSplit.test.join(" ")}`,
+  );
+  trainSpecs.push(
+    ...corpusSpecs(corpus, corpusSplit.train, rng(seed + 4000), {
+      conditions: ["clean", "random", "random"],
+      negativeNoisy: true,
+      babble: [...TRAINING_BABBLE_VOICES],
+    }),
+  );
 }
 log(`training scenes: ${trainSpecs.length}`);
 const trainScenes = await pool.build(trainSpecs, sentences.train, (d) => log(`  built ${d}/${trainSpecs.length} (${((Date.now() - t0) / 1000).toFixed(0)} s)`));
 const valSpecs = synthetic ? specs(validationVoices, trainTexts, rng(seed + 500), quick ? 1 : 2, ["random"]) : [];
 // Other made-up people in the trained human voice: the thresholds see human speech too.
-if (humanPersons > 0) valSpecs.push(...humanSpecs(humanTrain, humanTexts, rng(seed + 2500), { persons: Math.max(4, Math.round(humanPersons / 20)), conditions: ["random"], nearMissTakes: 1, sentenceTakes: 1, conversations: quick ? 5 : 40, syllableStrings: quick ? 10 : 60, babble: [...TRAINING_BABBLE_VOICES] }));
-if (corpus && corpusSplit) valSpecs.push(...corpusSpecs(corpus, corpusSplit.validation, rng(seed + 4500), { conditions: ["random"], negativeNoisy: true, babble: [...TRAINING_BABBLE_VOICES] }));
+if (humanPersons > 0)
+  valSpecs.push(
+    ...humanSpecs(humanTrain, humanTexts, rng(seed + 2500), {
+      persons: Math.max(4, Math.round(humanPersons / 20)),
+      conditions: ["random"],
+      nearMissTakes: 1,
+      sentenceTakes: 1,
+      conversations: quick ? 5 : 40,
+      syllableStrings: quick ? 10 : 60,
+      babble: [...TRAINING_BABBLE_VOICES],
+    }),
+  );
+if (corpus && corpusSplit)
+  valSpecs.push(
+    ...corpusSpecs(corpus, corpusSplit.validation, rng(seed + 4500), { conditions: ["random"], negativeNoisy: true, babble: [...TRAINING_BABBLE_VOICES] }),
+  );
 log(`validation scenes: ${valSpecs.length}`);
 const valScenes = await pool.build(valSpecs, sentences.train, (d) => log(`  built ${d}/${valSpecs.length}`));
-const evalSpecs = !synthetic ? [] : specs(heldVoices, { sentences: sentences.held, english: english.held, nearMisses: NEAR_MISSES, substitutions: subs.held }, rng(seed + 1000), quick ? 1 : 2, ["clean", "pink", "babble", "music", "reverb", "white"]);
+const evalSpecs = !synthetic
+  ? []
+  : specs(
+      heldVoices,
+      { sentences: sentences.held, english: english.held, nearMisses: NEAR_MISSES, substitutions: subs.held },
+      rng(seed + 1000),
+      quick ? 1 : 2,
+      ["clean", "pink", "babble", "music", "reverb", "white"],
+    );
 log(`evaluation scenes (held-out voices and sentences): ${evalSpecs.length}`);
 const evalScenes = await pool.build(evalSpecs, sentences.held, (d) => log(`  built ${d}/${evalSpecs.length}`));
 
 // The human speaker never trained on, in quiet and at 15, 10 and 5 dB SNR, on held-out sentences.
-const humanEvalSpecs = humanPersons > 0 ? humanSpecs(humanTest, { sentences: sentences.held, nearMisses: NEAR_MISSES, substitutions: subs.held }, rng(seed + 3000), HUMAN_EVAL(quick ? 2 : 12, quick ? 10 : 120, heldVoices)) : [];
+const humanEvalSpecs =
+  humanPersons > 0
+    ? humanSpecs(
+        humanTest,
+        { sentences: sentences.held, nearMisses: NEAR_MISSES, substitutions: subs.held },
+        rng(seed + 3000),
+        HUMAN_EVAL(quick ? 2 : 12, quick ? 10 : 120, heldVoices),
+      )
+    : [];
 log(`evaluation scenes (held-out human speaker ${humanTest}): ${humanEvalSpecs.length}`);
 const humanEvalScenes = await pool.build(humanEvalSpecs, sentences.held, (d) => log(`  built ${d}/${humanEvalSpecs.length}`));
-const corpusEvalSpecs = corpus && corpusSplit ? corpusSpecs(corpus, corpusSplit.test, rng(seed + 5000), { ...HUMAN_LEVELS, negativeNoisy: false, babble: heldVoices }) : [];
+const corpusEvalSpecs =
+  corpus && corpusSplit ? corpusSpecs(corpus, corpusSplit.test, rng(seed + 5000), { ...HUMAN_LEVELS, negativeNoisy: false, babble: heldVoices }) : [];
 if (corpus) log(`evaluation scenes (held-out corpus speakers): ${corpusEvalSpecs.length}`);
 const corpusEvalScenes = await pool.build(corpusEvalSpecs, sentences.held, (d) => log(`  built ${d}/${corpusEvalSpecs.length}`));
 await pool.close();
-log(`scene cache: ${pool.hits} reused, ${pool.misses} built; human syllables ${pool.human.syllables}, said with another tone ${pool.human.fallbacks}, missing ${pool.human.missing}`);
+log(
+  `scene cache: ${pool.hits} reused, ${pool.misses} built; human syllables ${pool.human.syllables}, said with another tone ${pool.human.fallbacks}, missing ${pool.human.missing}`,
+);
 const WINDOW = Number(values.window);
 // The operating point when validation cannot show the false-wake target met: a strict one,
 // since a false wake records the household without intent (0.95 before; on held-out voices
@@ -185,7 +261,17 @@ const WINDOW = Number(values.window);
 const DEFAULT_THRESHOLD = 0.98;
 const samples = samplesOf(trainScenes, WINDOW, Number(values["near-weight"]), Number(values["human-weight"]));
 log(`windows: ${samples.length} (${samples.filter((s) => s.y.includes(1)).length} positive)`);
-const memberOptions = Array.from({ length: Number(values.ensemble) }, (_, i) => ({ window: WINDOW, hidden: Number(values.hidden), epochs: quick ? 4 : Number(values.epochs), seed: seed + i, lr: 1e-3, l2: 1e-4, dropout: Number(values.dropout), inputNoise: 0.1, project: Number(values.project) }));
+const memberOptions = Array.from({ length: Number(values.ensemble) }, (_, i) => ({
+  window: WINDOW,
+  hidden: Number(values.hidden),
+  epochs: quick ? 4 : Number(values.epochs),
+  seed: seed + i,
+  lr: 1e-3,
+  l2: 1e-4,
+  dropout: Number(values.dropout),
+  inputNoise: 0.1,
+  project: Number(values.project),
+}));
 const members = await trainMembers(trainScenes, samples, memberOptions, Number(values.threads), log);
 const model = mergeEnsemble(members);
 
@@ -206,7 +292,9 @@ for (const [k, head] of model.heads.entries()) {
     }
   }
   head.threshold = chosen;
-  log(`threshold for ${head.keyword}: ${chosen}${valScenes.length === 0 ? " (no validation scenes: default operating point)" : chosen === DEFAULT_THRESHOLD ? " (target not met on validation: default operating point)" : ""}`);
+  log(
+    `threshold for ${head.keyword}: ${chosen}${valScenes.length === 0 ? " (no validation scenes: default operating point)" : chosen === DEFAULT_THRESHOLD ? " (target not met on validation: default operating point)" : ""}`,
+  );
 }
 // The trade-off, for the record (thresholds above were chosen on validation voices only).
 const evalScores = scoresOf(model, evalScenes);
@@ -233,9 +321,42 @@ const serial = {
     script: "scripts/train-wake/index.ts",
     seed,
     quick,
-    ...(humanPersons > 0 ? { human: { trainedOn: HUMAN_LICENCE[humanTrain], trainSpeaker: humanTrain, heldOutSpeaker: humanTest, persons: humanPersons, weight: Number(values["human-weight"]), heldOut: { ...humanReport!, nearMissByPhrase: undefined } } } : {}),
-    ...(corpus && corpusSplit ? { corpus: { recordings: corpus.clips.length, only: !synthetic, ...corpusSplit, heldOut: corpusReport ? { ...corpusReport, nearMissByPhrase: undefined } : null } } : {}),
-    hyper: { window: WINDOW, hidden: Number(values.hidden), ...(Number(values.project) > 0 ? { project: Number(values.project) } : {}), epochs: Number(values.epochs), nearWeight: Number(values["near-weight"]), dropout: Number(values.dropout), consecutive: Number(values.consecutive), ensemble: Number(values.ensemble), scale: Number(values.scale), randomVoices: randomVoices.length, conversations: Number(values.conversations), substitutions },
+    ...(humanPersons > 0
+      ? {
+          human: {
+            trainedOn: HUMAN_LICENCE[humanTrain],
+            trainSpeaker: humanTrain,
+            heldOutSpeaker: humanTest,
+            persons: humanPersons,
+            weight: Number(values["human-weight"]),
+            heldOut: { ...humanReport!, nearMissByPhrase: undefined },
+          },
+        }
+      : {}),
+    ...(corpus && corpusSplit
+      ? {
+          corpus: {
+            recordings: corpus.clips.length,
+            only: !synthetic,
+            ...corpusSplit,
+            heldOut: corpusReport ? { ...corpusReport, nearMissByPhrase: undefined } : null,
+          },
+        }
+      : {}),
+    hyper: {
+      window: WINDOW,
+      hidden: Number(values.hidden),
+      ...(Number(values.project) > 0 ? { project: Number(values.project) } : {}),
+      epochs: Number(values.epochs),
+      nearWeight: Number(values["near-weight"]),
+      dropout: Number(values.dropout),
+      consecutive: Number(values.consecutive),
+      ensemble: Number(values.ensemble),
+      scale: Number(values.scale),
+      randomVoices: randomVoices.length,
+      conversations: Number(values.conversations),
+      substitutions,
+    },
     trainVoices: trainVoices.length,
     validationVoices,
     validation: valReport,

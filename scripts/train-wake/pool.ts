@@ -8,7 +8,11 @@ import { Worker } from "node:worker_threads";
 import type { Scene, SceneSpec } from "./dataset.ts";
 import { removeEspeakScratch } from "./synth.ts";
 
-type Reply = { ready: true } | { id: number; scene: Scene } | { id: number; error: string } | { closed: true; hits: number; misses: number; human: { syllables: number; fallbacks: number; missing: number } };
+type Reply =
+  | { ready: true }
+  | { id: number; scene: Scene }
+  | { id: number; error: string }
+  | { closed: true; hits: number; misses: number; human: { syllables: number; fallbacks: number; missing: number } };
 
 export class ScenePool {
   hits = 0;
@@ -65,7 +69,7 @@ export class ScenePool {
           send();
         };
         const onError = (e: Error): void => {
-          if (!failed) (failed = true), finish(e);
+          if (!failed) ((failed = true), finish(e));
         };
         w.on("message", onMessage);
         w.on("error", onError);

@@ -47,11 +47,13 @@ export class CorpusError extends Error {
 
 /** Reads and checks a corpus folder; every WAV is decoded once here, so a bad file fails before any work. */
 export function loadCorpus(dir: string): Corpus {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CorpusError(`corpus ${dir}: no such folder (expected ${dir}/<speaker>/{${KEYWORDS.join(",")},${NEGATIVE_DIR}}/*.wav)`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new CorpusError(`corpus ${dir}: no such folder (expected ${dir}/<speaker>/{${KEYWORDS.join(",")},${NEGATIVE_DIR}}/*.wav)`);
   const speakers = readdirSync(dir)
     .filter((s) => !s.startsWith(".") && statSync(join(dir, s)).isDirectory())
     .sort();
-  if (speakers.length === 0) throw new CorpusError(`corpus ${dir}: no speaker folders (expected ${dir}/<speaker>/{${KEYWORDS.join(",")},${NEGATIVE_DIR}}/*.wav)`);
+  if (speakers.length === 0)
+    throw new CorpusError(`corpus ${dir}: no speaker folders (expected ${dir}/<speaker>/{${KEYWORDS.join(",")},${NEGATIVE_DIR}}/*.wav)`);
   const allowed = [...KEYWORDS, NEGATIVE_DIR] as string[];
   const clips: CorpusClip[] = [];
   for (const speaker of speakers) {
@@ -61,7 +63,9 @@ export function loadCorpus(dir: string): Corpus {
     const present = allowed.filter((s) => sub.includes(s));
     if (present.length === 0) throw new CorpusError(`corpus ${join(dir, speaker)}: none of the folders ${allowed.join(", ")}`);
     for (const kind of present) {
-      const files = readdirSync(join(dir, speaker, kind)).filter((f) => !f.startsWith(".")).sort();
+      const files = readdirSync(join(dir, speaker, kind))
+        .filter((f) => !f.startsWith("."))
+        .sort();
       for (const f of files) {
         const file = join(dir, speaker, kind, f);
         if (!/\.wav$/i.test(f)) throw new CorpusError(`corpus ${file}: not a .wav file (convert it: sox IN OUT.wav)`);
@@ -73,12 +77,21 @@ export function loadCorpus(dir: string): Corpus {
           throw new CorpusError(`corpus ${file}: unreadable: ${(e as Error).message}`);
         }
         if (seconds < 0.2) throw new CorpusError(`corpus ${file}: only ${seconds.toFixed(2)} s of audio`);
-        clips.push({ speaker, keyword: kind === NEGATIVE_DIR ? null : (kind as Keyword), file, hash: createHash("sha256").update(buf).digest("hex").slice(0, 16), seconds });
+        clips.push({
+          speaker,
+          keyword: kind === NEGATIVE_DIR ? null : (kind as Keyword),
+          file,
+          hash: createHash("sha256").update(buf).digest("hex").slice(0, 16),
+          seconds,
+        });
       }
     }
   }
   const voiced = new Set(clips.map((c) => c.speaker));
-  if (voiced.size < 2) throw new CorpusError(`corpus ${dir}: recordings of ${voiced.size === 1 ? `one speaker only (${[...voiced][0]})` : "no speaker"}; speaker-disjoint training and evaluation need at least two`);
+  if (voiced.size < 2)
+    throw new CorpusError(
+      `corpus ${dir}: recordings of ${voiced.size === 1 ? `one speaker only (${[...voiced][0]})` : "no speaker"}; speaker-disjoint training and evaluation need at least two`,
+    );
   if (!clips.some((c) => c.keyword)) throw new CorpusError(`corpus ${dir}: no keyword recordings (folders ${KEYWORDS.join(", ")})`);
   return { dir, speakers: [...voiced].sort(), clips };
 }
@@ -122,7 +135,12 @@ export function readClip(clip: NonNullable<Voice["clip"]>): Int16Array {
  * (with `snrs`, every noisy condition at each SNR, as the human bench), every negative once as
  * recorded and, with `negativeNoisy`, once more in a random condition.
  */
-export function corpusSpecs(corpus: Corpus, speakers: readonly string[], r: () => number, o: { conditions: Condition[]; snrs?: number[]; negativeNoisy: boolean; babble: string[] }): SceneSpec[] {
+export function corpusSpecs(
+  corpus: Corpus,
+  speakers: readonly string[],
+  r: () => number,
+  o: { conditions: Condition[]; snrs?: number[]; negativeNoisy: boolean; babble: string[] },
+): SceneSpec[] {
   const out: SceneSpec[] = [];
   const s = (): number => Math.floor(r() * 2 ** 31);
   const levels = levelsOf(o.conditions, o.snrs);

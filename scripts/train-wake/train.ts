@@ -291,7 +291,13 @@ export function mergeEnsemble(models: WakeModel[]): WakeModel {
  * Trains one member per option set, `threads` at a time in worker threads. Same weights as
  * training them one after another (each member's randomness is its own seed's).
  */
-export async function trainMembers(scenes: Scene[], samples: Sample[], options: TrainOptions[], threads: number, log: (l: string) => void): Promise<WakeModel[]> {
+export async function trainMembers(
+  scenes: Scene[],
+  samples: Sample[],
+  options: TrainOptions[],
+  threads: number,
+  log: (l: string) => void,
+): Promise<WakeModel[]> {
   const out: WakeModel[] = new Array(options.length);
   let next = 0;
   const one = (i: number): Promise<void> =>

@@ -16,8 +16,40 @@ const C = suite("spa CLI");
 C("--help lists every subcommand, and each has its own --help", () => {
   const main = spa("--help");
   assert.is(main.status, 0);
-  for (const cmd of ["start", "config check", "bridge", "wake detect", "wake enroll", "voice anonymize", "uploads", "history", "play", "delete", "export", "wipe", "audit", "policy", "fleet status"]) assert.match(main.stdout, cmd);
-  for (const cmd of [["start"], ["config"], ["bridge"], ["wake"], ["voice"], ["uploads"], ["history"], ["play"], ["delete"], ["export"], ["wipe"], ["audit"], ["policy"], ["fleet"]]) {
+  for (const cmd of [
+    "start",
+    "config check",
+    "bridge",
+    "wake detect",
+    "wake enroll",
+    "voice anonymize",
+    "uploads",
+    "history",
+    "play",
+    "delete",
+    "export",
+    "wipe",
+    "audit",
+    "policy",
+    "fleet status",
+  ])
+    assert.match(main.stdout, cmd);
+  for (const cmd of [
+    ["start"],
+    ["config"],
+    ["bridge"],
+    ["wake"],
+    ["voice"],
+    ["uploads"],
+    ["history"],
+    ["play"],
+    ["delete"],
+    ["export"],
+    ["wipe"],
+    ["audit"],
+    ["policy"],
+    ["fleet"],
+  ]) {
     const r = spa(...cmd, "--help");
     assert.is(r.status, 0, `${cmd.join(" ")} --help`);
     assert.match(r.stdout, /Usage: spa/);
@@ -95,7 +127,12 @@ C("spa voice anonymize: a seed makes it reproducible, α changes the output, the
   try {
     const out = (n: string): string => join(dir.path, n);
     const run = (...a: string[]) => spa("voice", "anonymize", "test/fixtures/audio/speech-16k.wav", ...a);
-    for (const [name, args] of [["s1a", ["--seed", "7"]], ["s1b", ["--seed", "7"]], ["s2", ["--seed", "8"]], ["a8", ["--alpha", "0.8"]]] as const) {
+    for (const [name, args] of [
+      ["s1a", ["--seed", "7"]],
+      ["s1b", ["--seed", "7"]],
+      ["s2", ["--seed", "8"]],
+      ["a8", ["--alpha", "0.8"]],
+    ] as const) {
       const r = run(out(`${name}.wav`), ...args);
       assert.is(r.status, 0, r.stderr);
       assert.match(r.stdout, /voice modified/);

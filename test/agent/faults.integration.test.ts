@@ -98,7 +98,9 @@ F("14.15: `spa history | head` ends quietly when the reader closes the pipe", ()
   try {
     const cfg = configFile(d.path);
     openAgentDb(join(d.path, "data", "agent.db")).close();
-    const r = spawnSync("bash", ["-c", `set -o pipefail; node ${JSON.stringify(SPA)} history --config ${JSON.stringify(cfg)} | head -c 0`], { encoding: "utf8" });
+    const r = spawnSync("bash", ["-c", `set -o pipefail; node ${JSON.stringify(SPA)} history --config ${JSON.stringify(cfg)} | head -c 0`], {
+      encoding: "utf8",
+    });
     assert.is(r.stderr, "", r.stderr);
     assert.is(r.status, 0);
   } finally {
@@ -196,7 +198,10 @@ F("14.12: a damaged ledger is refused in one line with the way out; an emptied o
     const dbPath = join(d.path, "data", "agent.db");
     mkdirSync(join(d.path, "data"), { recursive: true });
     writeFileSync(dbPath, Buffer.alloc(8192, 0x41));
-    for (const args of [["start", "--config", cfg], ["history", "--config", cfg]]) {
+    for (const args of [
+      ["start", "--config", cfg],
+      ["history", "--config", cfg],
+    ]) {
       const r = spawnSync(process.execPath, [SPA, ...args], { encoding: "utf8", timeout: 120_000 });
       assert.is(r.status, 1, `${args[0]}: ${r.stderr}`);
       assert.not.match(r.stderr, /\n\s+at /, "no stack trace");
@@ -219,9 +224,16 @@ F("14.12: a damaged ledger is refused in one line with the way out; an emptied o
       for (const f of ["agent.db-wal", "agent.db-shm"]) rmSync(join(d.path, "data", f), { force: true });
       ({ agent, out } = await boot());
       assert.is(agent.driver!.snapshot().muted, true, out.join("\n"));
-      assert.ok(out.some((l) => /agent\.db is (empty|missing) although this speaker has run before: starting muted/.test(l)), out.join("\n"));
+      assert.ok(
+        out.some((l) => /agent\.db is (empty|missing) although this speaker has run before: starting muted/.test(l)),
+        out.join("\n"),
+      );
       assert.is(agent.captures!.setting("trainingUse"), "false");
-      await until(() => agent.ledger!.audit.list(10).some((e) => e.type === "boot-muted" && e.data.reason === "ledger-missing"), 5000, "the boot-muted privacy event");
+      await until(
+        () => agent.ledger!.audit.list(10).some((e) => e.type === "boot-muted" && e.data.reason === "ledger-missing"),
+        5000,
+        "the boot-muted privacy event",
+      );
       await agent.stop();
     }
   } finally {
@@ -282,7 +294,8 @@ F("14.8: the data dir is 0700 and the ledger's files 0600, whatever the umask", 
     try {
       const data = a.config.dataDir;
       assert.is(statSync(data).mode & 0o777, 0o700);
-      for (const f of ["agent.db", "agent.db-wal", "agent.db-shm", "gate.state"]) if (existsSync(join(data, f))) assert.is(statSync(join(data, f)).mode & 0o777, 0o600, f);
+      for (const f of ["agent.db", "agent.db-wal", "agent.db-shm", "gate.state"])
+        if (existsSync(join(data, f))) assert.is(statSync(join(data, f)).mode & 0o777, 0o600, f);
     } finally {
       await a.stop();
     }

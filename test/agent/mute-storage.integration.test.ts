@@ -163,7 +163,10 @@ T("an unreadable mute state boots muted and says so", async () => {
       damage();
       const run = await boot(tmp.path, dataDir);
       assert.is(stateOf(await run.client.request({ type: "get-state" })).state, "muted");
-      assert.ok(run.out.some((l) => /mute state .*unreadable/i.test(l)), run.out.join("\n"));
+      assert.ok(
+        run.out.some((l) => /mute state .*unreadable/i.test(l)),
+        run.out.join("\n"),
+      );
       await shutdown(run);
     }
   } finally {

@@ -79,10 +79,29 @@ N("spa start under a notify socket: READY once the bridge accepts, watchdog ping
     let got = "";
     receiver.stdout!.on("data", (d) => (got += d));
     await until(() => got.includes("listening"), 10_000, "the notify socket");
-    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SPA_"))), NOTIFY_SOCKET: notifySocket, WATCHDOG_USEC: "400000" };
+    const env = {
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SPA_"))),
+      NOTIFY_SOCKET: notifySocket,
+      WATCHDOG_USEC: "400000",
+    };
     const agent = spawn(
       process.execPath,
-      ["bin/spa.mjs", "start", "--config", "config/default.json", "--set", `dataDir=${join(dir.path, "data")}`, "--set", `bridge.socketPath=${bridgeSocket}`, "--set", "status.enabled=false", "--set", "simulator.enabled=false", "--set", "upload.kind=off"],
+      [
+        "bin/spa.mjs",
+        "start",
+        "--config",
+        "config/default.json",
+        "--set",
+        `dataDir=${join(dir.path, "data")}`,
+        "--set",
+        `bridge.socketPath=${bridgeSocket}`,
+        "--set",
+        "status.enabled=false",
+        "--set",
+        "simulator.enabled=false",
+        "--set",
+        "upload.kind=off",
+      ],
       { env, stdio: ["ignore", "ignore", "pipe"] },
     );
     procs.push(agent);

@@ -43,7 +43,10 @@ async function talk(fw: FakeFirmware, ms = 600): Promise<void> {
   await fw.talk("up");
 }
 
-const outboxFiles = (a: InProcessAgent, ext: string): string[] => readdirSync(join(a.dir, "outbox")).filter((f) => f.endsWith(ext)).sort();
+const outboxFiles = (a: InProcessAgent, ext: string): string[] =>
+  readdirSync(join(a.dir, "outbox"))
+    .filter((f) => f.endsWith(ext))
+    .sort();
 
 V("a captured canary signal leaves no raw trace in the data dir, the outbox or the temp dir", async () => {
   const a = await agentWith();
@@ -59,7 +62,10 @@ V("a captured canary signal leaves no raw trace in the data dir, the outbox or t
   // The stored and uploaded audio is real audio (not silence), but not the raw signal.
   const stored = a.agent.captures!.audio(captures[0]!.id)!;
   assert.ok(stored.length > 16000 * 0.3, `stored ${stored.length} samples`);
-  assert.ok(stored.some((v) => Math.abs(v) > 1000), "the stored audio is not silence");
+  assert.ok(
+    stored.some((v) => Math.abs(v) > 1000),
+    "the stored audio is not silence",
+  );
   const uploaded = readPcm16(readFileSync(join(a.dir, "outbox", outboxFiles(a, ".wav")[0]!)));
   assert.ok(uploaded.some((v) => Math.abs(v) > 1000));
 
@@ -69,7 +75,11 @@ V("a captured canary signal leaves no raw trace in the data dir, the outbox or t
   // ... and nowhere the agent writes.
   assert.equal(scanFor(join(a.dir, "data"), needles), [], "raw audio in the data dir");
   assert.equal(scanFor(join(a.dir, "outbox"), needles), [], "raw audio in the outbox");
-  assert.equal(scanFor(tmpdir(), needles, (p) => p.startsWith(src.path) || /spa-canary-src-/.test(p)), [], "raw audio in the temp dir");
+  assert.equal(
+    scanFor(tmpdir(), needles, (p) => p.startsWith(src.path) || /spa-canary-src-/.test(p)),
+    [],
+    "raw audio in the temp dir",
+  );
 });
 
 V("the household's training-use choice is written into every upload from then on", async () => {
@@ -82,7 +92,9 @@ V("the household's training-use choice is written into every upload from then on
   await a.agent.driver!.settled();
   await until(() => outboxFiles(a, ".json").length === 2, 5000, "two uploads");
   fw.stop();
-  const envs = outboxFiles(a, ".json").map((f) => JSON.parse(readFileSync(join(a.dir, "outbox", f), "utf8")) as { trainingAllowed: boolean; capturedAt: string });
+  const envs = outboxFiles(a, ".json").map(
+    (f) => JSON.parse(readFileSync(join(a.dir, "outbox", f), "utf8")) as { trainingAllowed: boolean; capturedAt: string },
+  );
   const byTime = envs.map((e) => e.trainingAllowed).sort();
   assert.equal(byTime, [false, true]);
   assert.is(a.agent.captures!.setting("trainingUse"), "false");
@@ -97,7 +109,17 @@ V("training-use off in config holds for every upload", async () => {
   fw.stop();
   const env = JSON.parse(readFileSync(join(a.dir, "outbox", outboxFiles(a, ".json")[0]!), "utf8")) as Record<string, unknown>;
   assert.is(env.trainingAllowed, false);
-  assert.equal(Object.keys(env).sort(), ["anonymization", "capturedAt", "durationMs", "locale", "policyVersion", "trainingAllowed", "trigger", "uploadId", "v"]);
+  assert.equal(Object.keys(env).sort(), [
+    "anonymization",
+    "capturedAt",
+    "durationMs",
+    "locale",
+    "policyVersion",
+    "trainingAllowed",
+    "trigger",
+    "uploadId",
+    "v",
+  ]);
   assert.match(String(env.capturedAt), /:00Z$/);
 });
 

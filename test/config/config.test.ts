@@ -68,7 +68,10 @@ for (const leaf of configLeaves) {
       writeFileSync(file, JSON.stringify(raw));
       const problems = problemsOf(() => loadConfig({ file }));
       dir.remove();
-      assert.ok(problems.some((p) => p.path === path), `${JSON.stringify(bad)} for ${path}: ${JSON.stringify(problems)}`);
+      assert.ok(
+        problems.some((p) => p.path === path),
+        `${JSON.stringify(bad)} for ${path}: ${JSON.stringify(problems)}`,
+      );
       assert.ok(problems.every((p) => p.message.length > 5));
     }
   });

@@ -45,30 +45,40 @@ const VALID: Array<Record<string, unknown>> = [
 ];
 
 /** Lines that must each be refused: mutations of valid messages, truncations, garbage, oversize. */
-const badLine: fc.Arbitrary<string> = fc.oneof(
-  // wrong types and values in a known message
-  fc.record({ base: fc.constantFrom(...VALID), key: fc.constantFrom("v", "type", "id", "minutes", "button", "action", "mode", "scope", "pattern", "model"), value: fc.oneof(fc.string(), fc.integer(), fc.double(), fc.constant(null), fc.array(fc.integer()), fc.object()) }).map(({ base, key, value }) => JSON.stringify({ ...base, [key]: value })),
-  // field deletions
-  fc.record({ base: fc.constantFrom(...VALID), key: fc.constantFrom("v", "type", "id") }).map(({ base, key }) => {
-    const o = { ...base };
-    delete o[key];
-    return JSON.stringify(o);
-  }),
-  // extra fields
-  fc.record({ base: fc.constantFrom(...VALID), key: fc.string({ minLength: 1, maxLength: 8 }) }).map(({ base, key }) => JSON.stringify({ ...base, [`x-${key}`]: 1 })),
-  // truncations
-  fc.record({ base: fc.constantFrom(...VALID), cut: fc.nat() }).map(({ base, cut }) => {
-    const s = JSON.stringify(base);
-    return s.slice(0, 1 + (cut % (s.length - 1)));
-  }),
-  // unknown types, random JSON, random text and bytes
-  fc.string({ minLength: 1, maxLength: 20 }).map((t) => JSON.stringify({ v: 1, type: `zz-${t}`, id: 9 })),
-  fc.json(),
-  fc.string({ minLength: 1, maxLength: 200 }),
-  fc.uint8Array({ minLength: 1, maxLength: 300 }).map((b) => Buffer.from(b).toString("latin1")),
-  // oversized
-  fc.integer({ min: MAX_LINE_BYTES + 1, max: MAX_LINE_BYTES * 3 }).map((n) => JSON.stringify({ v: 1, type: "mute", id: 1, pad: "x".repeat(n) })),
-).map((l) => l.replace(/[\n]/g, " "));
+const badLine: fc.Arbitrary<string> = fc
+  .oneof(
+    // wrong types and values in a known message
+    fc
+      .record({
+        base: fc.constantFrom(...VALID),
+        key: fc.constantFrom("v", "type", "id", "minutes", "button", "action", "mode", "scope", "pattern", "model"),
+        value: fc.oneof(fc.string(), fc.integer(), fc.double(), fc.constant(null), fc.array(fc.integer()), fc.object()),
+      })
+      .map(({ base, key, value }) => JSON.stringify({ ...base, [key]: value })),
+    // field deletions
+    fc.record({ base: fc.constantFrom(...VALID), key: fc.constantFrom("v", "type", "id") }).map(({ base, key }) => {
+      const o = { ...base };
+      delete o[key];
+      return JSON.stringify(o);
+    }),
+    // extra fields
+    fc
+      .record({ base: fc.constantFrom(...VALID), key: fc.string({ minLength: 1, maxLength: 8 }) })
+      .map(({ base, key }) => JSON.stringify({ ...base, [`x-${key}`]: 1 })),
+    // truncations
+    fc.record({ base: fc.constantFrom(...VALID), cut: fc.nat() }).map(({ base, cut }) => {
+      const s = JSON.stringify(base);
+      return s.slice(0, 1 + (cut % (s.length - 1)));
+    }),
+    // unknown types, random JSON, random text and bytes
+    fc.string({ minLength: 1, maxLength: 20 }).map((t) => JSON.stringify({ v: 1, type: `zz-${t}`, id: 9 })),
+    fc.json(),
+    fc.string({ minLength: 1, maxLength: 200 }),
+    fc.uint8Array({ minLength: 1, maxLength: 300 }).map((b) => Buffer.from(b).toString("latin1")),
+    // oversized
+    fc.integer({ min: MAX_LINE_BYTES + 1, max: MAX_LINE_BYTES * 3 }).map((n) => JSON.stringify({ v: 1, type: "mute", id: 1, pad: "x".repeat(n) })),
+  )
+  .map((l) => l.replace(/[\n]/g, " "));
 
 B("2,000+ random, truncated, oversized and wrongly typed lines: each nacked, server keeps serving, gate unchanged", async () => {
   const lines = fc

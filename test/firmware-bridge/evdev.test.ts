@@ -36,7 +36,11 @@ E("reader: events written to the device file arrive in order", async () => {
   const dev = join(dir.path, "event0");
   execFileSync("mkfifo", [dev]);
   const got: KeyEvent[] = [];
-  const reader = new EvdevButtons(dev, (e) => got.push(e), () => undefined);
+  const reader = new EvdevButtons(
+    dev,
+    (e) => got.push(e),
+    () => undefined,
+  );
   // O_RDWR: a FIFO opened this way never blocks, whether or not the reader has opened it yet.
   const fd = openSync(dev, constants.O_RDWR);
   await reader.start();
@@ -45,7 +49,10 @@ E("reader: events written to the device file arrive in order", async () => {
   reader.stop();
   closeSync(fd);
   dir.remove();
-  assert.equal(got.map((e) => e.action), ["down", "up"]);
+  assert.equal(
+    got.map((e) => e.action),
+    ["down", "up"],
+  );
 });
 
 E("agent: the mute key mutes and the talk key captures", async () => {

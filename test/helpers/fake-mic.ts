@@ -30,10 +30,7 @@ export function createFakeMic(): FakeMic {
   const dir = tempDir("spa-mic-");
   const fifo = join(dir.path, "mic.fifo");
   execFileSync("mkfifo", [fifo]);
-  writeFileSync(
-    join(dir.path, ".asoundrc"),
-    `pcm.${FAKE_MIC_DEVICE} { type file; slave.pcm "null"; file "/dev/null"; infile "${fifo}"; format "raw" }\n`,
-  );
+  writeFileSync(join(dir.path, ".asoundrc"), `pcm.${FAKE_MIC_DEVICE} { type file; slave.pcm "null"; file "/dev/null"; infile "${fifo}"; format "raw" }\n`);
   // O_RDWR keeps the FIFO open for writing without blocking until a reader (arecord) opens it.
   const fd = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
   let timer: NodeJS.Timeout | null = null;
@@ -46,16 +43,19 @@ export function createFakeMic(): FakeMic {
       // arecord reads the file plugin in 4096-byte periods; a shorter write is padded with zeros.
       const chunk = opts.faithful ? 4096 : 1024;
       let pos = 0;
-      timer = setInterval(() => {
-        const piece = Buffer.alloc(chunk);
-        for (let i = 0; i < chunk; i++) piece[i] = bytes[(pos + i) % bytes.length]!;
-        pos = (pos + chunk) % bytes.length;
-        try {
-          writeSync(fd, piece);
-        } catch {
-          /* FIFO full (nobody reading): drop, as a real mic would */
-        }
-      }, (chunk / 1024) * 32);
+      timer = setInterval(
+        () => {
+          const piece = Buffer.alloc(chunk);
+          for (let i = 0; i < chunk; i++) piece[i] = bytes[(pos + i) % bytes.length]!;
+          pos = (pos + chunk) % bytes.length;
+          try {
+            writeSync(fd, piece);
+          } catch {
+            /* FIFO full (nobody reading): drop, as a real mic would */
+          }
+        },
+        (chunk / 1024) * 32,
+      );
     },
     stop(): void {
       if (timer) clearInterval(timer);

@@ -138,7 +138,17 @@ export async function runGate(cmds: Command[], opts: { initial?: PersistedGate |
     const { state } = initialState(persisted, clock.now(), { wakeAvailable: true, farFieldAllowed: true, defaultMode: "far" });
     // Session ids restart at boot; offset them so they stay unique across restarts in the trace.
     state.nextSessionId = nextSessionBase + 1;
-    const d = new GateDriver(state, { clock, mic: source, wake: new MarkerWake(), vad: new EnergyVad(), bridge, sink, store, log: silentLogger, config: GATE_CONFIG });
+    const d = new GateDriver(state, {
+      clock,
+      mic: source,
+      wake: new MarkerWake(),
+      vad: new EnergyVad(),
+      bridge,
+      sink,
+      store,
+      log: silentLogger,
+      config: GATE_CONFIG,
+    });
     d.start();
     return d;
   };

@@ -25,9 +25,22 @@ for (;;) {
     const b = l.clock.birth(rnd() < 0.5 ? 200 * DAY_MS : 0);
     const now = Date.now();
     l.captures.insert(
-      { trigger: "wake", keyword: "天猫精灵", startedAt: now, endedAt: now + 900, durationMs: 900, endReason: "silence", policyVersion: 0, anonymization: "mcadams-b2/1", capturedWall: b.wall, capturedUptime: b.uptime },
+      {
+        trigger: "wake",
+        keyword: "天猫精灵",
+        startedAt: now,
+        endedAt: now + 900,
+        durationMs: 900,
+        endReason: "silence",
+        policyVersion: 0,
+        anonymization: "mcadams-b2/1",
+        capturedWall: b.wall,
+        capturedUptime: b.uptime,
+      },
       Int16Array.from({ length: 800 + Math.floor(rnd() * 8000) }, (_, k) => (k * 31) % 2000),
-      rnd() < 0.5 ? { uploadId: `00000000-0000-4000-${String(Number(seedArg ?? 1) % 10000).padStart(4, "0")}-${String(++n).padStart(12, "0")}`, envelope: "{}", at: now } : null,
+      rnd() < 0.5
+        ? { uploadId: `00000000-0000-4000-${String(Number(seedArg ?? 1) % 10000).padStart(4, "0")}-${String(++n).padStart(12, "0")}`, envelope: "{}", at: now }
+        : null,
     );
     l.audit.append(now, "session-kept", { trigger: "wake" });
   }

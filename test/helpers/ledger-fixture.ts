@@ -12,7 +12,12 @@ export interface LedgerFixture {
   close(): void;
 }
 
-export function openLedgerAt(dir: string, clock: Clock, retention: { days: number; maxCaptures?: number } = { days: 180 }, purgeIntervalMs = 3_600_000): LedgerFixture {
+export function openLedgerAt(
+  dir: string,
+  clock: Clock,
+  retention: { days: number; maxCaptures?: number } = { days: 180 },
+  purgeIntervalMs = 3_600_000,
+): LedgerFixture {
   const make = (c: Clock): Ledger =>
     new Ledger(openAgentDb(join(dir, "agent.db")), c, {
       retentionDays: () => retention.days,

@@ -22,9 +22,15 @@ U("notify type with a watchdog; sandboxed; a dedicated user in the audio group",
   assert.ok(Number(directive("WatchdogSec")[0]) > 0);
   assert.equal(directive("User"), ["spa"]);
   assert.equal(directive("Group"), ["audio"]);
-  for (const [k, v] of [["ProtectSystem", "strict"], ["NoNewPrivileges", "yes"], ["PrivateTmp", "yes"]]) assert.equal(directive(k!), [v], k);
+  for (const [k, v] of [
+    ["ProtectSystem", "strict"],
+    ["NoNewPrivileges", "yes"],
+    ["PrivateTmp", "yes"],
+  ])
+    assert.equal(directive(k!), [v], k);
   const rw = directive("ReadWritePaths").join(" ").split(/\s+/);
-  for (const d of ["/var/lib/speaker-privacy-agent", "/run/speaker-privacy-agent", "/var/cache/speaker-privacy-agent"]) assert.ok(rw.includes(d), `ReadWritePaths has ${d}`);
+  for (const d of ["/var/lib/speaker-privacy-agent", "/run/speaker-privacy-agent", "/var/cache/speaker-privacy-agent"])
+    assert.ok(rw.includes(d), `ReadWritePaths has ${d}`);
 });
 
 U("ExecStart runs spa start with npm start's Node flags, and stops within TimeoutStopSec", () => {

@@ -12,7 +12,14 @@ const C = suite("wake training scene cache");
 C("a cached scene equals the freshly built one; the second read is a hit", async () => {
   const dir = tempDir();
   const embedder = await SpeechEmbedder.load();
-  const spec: SceneSpec = { kind: "positive", keyword: "天猫精灵", text: "天猫精灵", voice: { lang: "cmn", variant: "m3", speed: 170, pitch: 50 }, condition: "pink", seed: 7 };
+  const spec: SceneSpec = {
+    kind: "positive",
+    keyword: "天猫精灵",
+    text: "天猫精灵",
+    voice: { lang: "cmn", variant: "m3", speed: 170, pitch: 50 },
+    condition: "pink",
+    seed: 7,
+  };
   const cache = new SceneCache(dir.path);
   const built = await cache.scene(spec, embedder, ["今天天气真不错"]);
   const again = await cache.scene(spec, embedder, ["今天天气真不错"]);
@@ -29,8 +36,24 @@ C("the scene pool's worker threads build exactly what building in line gives, in
   const embedder = await SpeechEmbedder.load();
   const specs: SceneSpec[] = [
     { kind: "positive", keyword: "你好天猫", text: "你好天猫", voice: { lang: "cmn", variant: "f2", speed: 160, pitch: 40 }, condition: "babble", seed: 3 },
-    { kind: "positive", keyword: "天猫精灵", text: "天猫精灵", voice: { lang: "cmn", variant: "gcin-5", speed: 175, pitch: 50, human: { speaker: "5", pitch: 1.1, tract: 0.95, rate: 3.6 } }, condition: "reverb", snrDb: 10, seed: 4 },
-    { kind: "near-miss", text: "天猫精品", voice: { lang: "cmn", variant: "gcin-3", speed: 175, pitch: 50, human: { speaker: "3", pitch: 0.9, tract: 1.05, rate: 4 } }, condition: "music", snrDb: 5, babble: ["m1"], seed: 5 },
+    {
+      kind: "positive",
+      keyword: "天猫精灵",
+      text: "天猫精灵",
+      voice: { lang: "cmn", variant: "gcin-5", speed: 175, pitch: 50, human: { speaker: "5", pitch: 1.1, tract: 0.95, rate: 3.6 } },
+      condition: "reverb",
+      snrDb: 10,
+      seed: 4,
+    },
+    {
+      kind: "near-miss",
+      text: "天猫精品",
+      voice: { lang: "cmn", variant: "gcin-3", speed: 175, pitch: 50, human: { speaker: "3", pitch: 0.9, tract: 1.05, rate: 4 } },
+      condition: "music",
+      snrDb: 5,
+      babble: ["m1"],
+      seed: 5,
+    },
   ];
   const inline: Scene[] = [];
   for (const sp of specs) inline.push(await buildScene(sp, embedder, ["今天天气真不错"]));
@@ -41,7 +64,10 @@ C("the scene pool's worker threads build exactly what building in line gives, in
   assert.ok(pool.human.syllables >= 8, `human syllables counted: ${pool.human.syllables}`);
   pooled.forEach((p, i) => {
     assert.equal({ ...p, embeddings: [] }, { ...inline[i]!, embeddings: [] });
-    assert.ok(p.embeddings.every((e, k) => e.every((v, d) => v === inline[i]!.embeddings[k]![d])), `scene ${i} embeddings`);
+    assert.ok(
+      p.embeddings.every((e, k) => e.every((v, d) => v === inline[i]!.embeddings[k]![d])),
+      `scene ${i} embeddings`,
+    );
   });
   assert.is(pooled[1]!.snrDb, 10);
   assert.is(pooled[1]!.voice.startsWith("gcin-5"), true);

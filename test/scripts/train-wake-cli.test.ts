@@ -9,7 +9,8 @@ const run = (...args: string[]) => spawnSync(process.execPath, ["scripts/train-w
 T("--help lists every option and exits 0 without loading anything", () => {
   const r = run("--help");
   assert.is(r.status, 0, r.stderr);
-  for (const o of ["--out", "--seed", "--window", "--project", "--ensemble", "--random-voices", "--substitutions", "--threads"]) assert.ok(r.stdout.includes(o), `help mentions ${o}`);
+  for (const o of ["--out", "--seed", "--window", "--project", "--ensemble", "--random-voices", "--substitutions", "--threads"])
+    assert.ok(r.stdout.includes(o), `help mentions ${o}`);
   assert.not.ok(r.stdout.includes("voices:"), "no training started");
 });
 

@@ -12,7 +12,8 @@ import { tempDir } from "../helpers/tmp.ts";
 import { makeCorpus } from "../helpers/wake-corpus.ts";
 
 const C = suite("wake corpus: train and bench from the command line");
-const node = (args: string[], timeout = 300_000) => spawnSync(process.execPath, [...args], { encoding: "utf8", timeout, env: { ...process.env, SPA_BENCH_NO_CACHE: "1" } });
+const node = (args: string[], timeout = 300_000) =>
+  spawnSync(process.execPath, [...args], { encoding: "utf8", timeout, env: { ...process.env, SPA_BENCH_NO_CACHE: "1" } });
 const train = (...args: string[]) => node(["scripts/train-wake/index.ts", ...args]);
 
 C("a bad corpus is refused before any work, naming the file", async () => {
@@ -43,7 +44,11 @@ C("--corpus-only trains on the corpus with speaker-disjoint splits; the bench sc
     const r = train("--corpus", corpus, "--corpus-only", "--ensemble", "1", "--epochs", "2", "--no-cache", "--threads", "1", "--out", out);
     assert.is(r.status, 0, r.stderr + r.stdout.slice(-2000));
     assert.match(r.stdout, /HELD-OUT corpus speakers/);
-    const file = JSON.parse(readFileSync(out, "utf8")) as { trainedOn: { corpus: { train: string[]; validation: string[]; test: string[]; recordings: number; only: boolean; heldOut: { detection: Record<string, number> } } } };
+    const file = JSON.parse(readFileSync(out, "utf8")) as {
+      trainedOn: {
+        corpus: { train: string[]; validation: string[]; test: string[]; recordings: number; only: boolean; heldOut: { detection: Record<string, number> } };
+      };
+    };
     parseWakeModel(file);
     const c = file.trainedOn.corpus;
     assert.is(c.recordings, 12);
@@ -56,7 +61,8 @@ C("--corpus-only trains on the corpus with speaker-disjoint splits; the bench sc
     const b = node(["scripts/bench/index.ts", "wake", "--corpus", corpus, "--model", out]);
     assert.is(b.status, 0, b.stderr);
     assert.match(b.stdout, new RegExp(`speakers scored: ${c.test[0]}; left out \\(the model trained or validated on them\\): ${c.train[0]}`));
-    for (const row of ["detection as recorded (%)", "detection at 10 dB SNR (%)", "in babble 5 dB (%)", "false wakes per hour on everyday speech"]) assert.ok(b.stdout.includes(row), `bench prints "${row}"\n${b.stdout}`);
+    for (const row of ["detection as recorded (%)", "detection at 10 dB SNR (%)", "in babble 5 dB (%)", "false wakes per hour on everyday speech"])
+      assert.ok(b.stdout.includes(row), `bench prints "${row}"\n${b.stdout}`);
   } finally {
     d.remove();
   }

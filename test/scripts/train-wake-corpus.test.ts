@@ -3,7 +3,16 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { KEYWORDS } from "../../agent/ports/wake-engine.ts";
 import { seededRandom } from "../../agent/adapters/seeded-random.ts";
-import { ENGLISH, KEYWORD_TEXT, NEAR_MISSES, SENTENCES, split, substitutionNearMisses, substitutionSplit, syllableStrings } from "../../scripts/train-wake/corpus.ts";
+import {
+  ENGLISH,
+  KEYWORD_TEXT,
+  NEAR_MISSES,
+  SENTENCES,
+  split,
+  substitutionNearMisses,
+  substitutionSplit,
+  syllableStrings,
+} from "../../scripts/train-wake/corpus.ts";
 import { isHeldOut } from "../../scripts/train-wake/synth.ts";
 
 const C = suite("wake training corpus");

@@ -19,7 +19,10 @@ T("babble behind a held-out speaker is spoken only by other held-out voices", ()
 
 T("babble behind a training speaker (espeak's or made-up) never uses a held-out voice", () => {
   const all = new Set(listVariants());
-  assert.ok(TRAINING_BABBLE_VOICES.every((v) => all.has(v) && !isHeldOut(v)), "the training babble voices exist and are training-side");
+  assert.ok(
+    TRAINING_BABBLE_VOICES.every((v) => all.has(v) && !isHeldOut(v)),
+    "the training babble voices exist and are training-side",
+  );
   const train = [...all].filter((v) => !isHeldOut(v));
   // Made-up speakers are training-side even when their name would hash into the held-out quarter.
   const madeUp = Array.from({ length: 40 }, (_, i) => `${RANDOM_VOICE_PREFIX}${i}`);

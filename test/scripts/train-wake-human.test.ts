@@ -15,9 +15,35 @@ const H = suite("wake training: human speech");
 
 H("pinyin becomes the zhuyin gcin-voice names its folders by (initials, finals, y/w spellings, ü after j/q/x, bare zhi/chi/shi)", () => {
   const cases: Record<string, string> = {
-    tian: "ㄊㄧㄢ", mao: "ㄇㄠ", jing: "ㄐㄧㄥ", ling: "ㄌㄧㄥ", ni: "ㄋㄧ", hao: "ㄏㄠ", zhi: "ㄓ", shi: "ㄕ", si: "ㄙ", ri: "ㄖ",
-    yi: "ㄧ", wu: "ㄨ", yu: "ㄩ", yue: "ㄩㄝ", yuan: "ㄩㄢ", ju: "ㄐㄩ", xue: "ㄒㄩㄝ", qun: "ㄑㄩㄣ", lv: "ㄌㄩ", nve: "ㄋㄩㄝ",
-    xiong: "ㄒㄩㄥ", zhuang: "ㄓㄨㄤ", gui: "ㄍㄨㄟ", dun: "ㄉㄨㄣ", liu: "ㄌㄧㄡ", er: "ㄦ", weng: "ㄨㄥ", you: "ㄧㄡ", chong: "ㄔㄨㄥ",
+    tian: "ㄊㄧㄢ",
+    mao: "ㄇㄠ",
+    jing: "ㄐㄧㄥ",
+    ling: "ㄌㄧㄥ",
+    ni: "ㄋㄧ",
+    hao: "ㄏㄠ",
+    zhi: "ㄓ",
+    shi: "ㄕ",
+    si: "ㄙ",
+    ri: "ㄖ",
+    yi: "ㄧ",
+    wu: "ㄨ",
+    yu: "ㄩ",
+    yue: "ㄩㄝ",
+    yuan: "ㄩㄢ",
+    ju: "ㄐㄩ",
+    xue: "ㄒㄩㄝ",
+    qun: "ㄑㄩㄣ",
+    lv: "ㄌㄩ",
+    nve: "ㄋㄩㄝ",
+    xiong: "ㄒㄩㄥ",
+    zhuang: "ㄓㄨㄤ",
+    gui: "ㄍㄨㄟ",
+    dun: "ㄉㄨㄣ",
+    liu: "ㄌㄧㄡ",
+    er: "ㄦ",
+    weng: "ㄨㄥ",
+    you: "ㄧㄡ",
+    chong: "ㄔㄨㄥ",
   };
   for (const [p, z] of Object.entries(cases)) assert.is(zhuyinOf(p), z, p);
   assert.is(zhuyinOf("xyz"), null);
@@ -28,8 +54,18 @@ H("pinyin becomes the zhuyin gcin-voice names its folders by (initials, finals, 
 
 H("texts become toned syllables with third-tone sandhi (你好 = ní hǎo) and phrase breaks at punctuation", () => {
   const s = syllablesOf("你好天猫。天猫精灵");
-  assert.equal(s.map((x) => (x ? `${x.base}${x.tone}` : "|")), ["ni2", "hao3", "tian1", "mao1", "|", "tian1", "mao1", "jing1", "ling2"]);
-  assert.equal(sandhi([{ base: "wo", tone: 3 }, { base: "hen", tone: 3 }, { base: "hao", tone: 3 }]).map((x) => x.tone), [2, 2, 3]);
+  assert.equal(
+    s.map((x) => (x ? `${x.base}${x.tone}` : "|")),
+    ["ni2", "hao3", "tian1", "mao1", "|", "tian1", "mao1", "jing1", "ling2"],
+  );
+  assert.equal(
+    sandhi([
+      { base: "wo", tone: 3 },
+      { base: "hen", tone: 3 },
+      { base: "hao", tone: 3 },
+    ]).map((x) => x.tone),
+    [2, 2, 3],
+  );
   assert.equal(syllablesOf("ok 天猫!").filter(Boolean).length, 2, "non-Chinese characters are skipped");
 });
 
@@ -59,7 +95,8 @@ H("without gcin-voice the training script is told what to install", () => {
 
 H("gcin-voice has both speakers' recordings of every syllable of both keywords (CI installs it)", () => {
   assert.ok(haveVoices, humanVoicesMissing() ?? "");
-  for (const name of ["ㄊㄧㄢ", "ㄇㄠ", "ㄐㄧㄥ", "ㄌㄧㄥ2", "ㄋㄧ2", "ㄏㄠ3"]) for (const sp of ["3", "5"]) assert.ok(existsSync(join(gcinDir(), name, `${sp}.ogg`)), `${name}/${sp}.ogg`);
+  for (const name of ["ㄊㄧㄢ", "ㄇㄠ", "ㄐㄧㄥ", "ㄌㄧㄥ2", "ㄋㄧ2", "ㄏㄠ3"])
+    for (const sp of ["3", "5"]) assert.ok(existsSync(join(gcinDir(), name, `${sp}.ogg`)), `${name}/${sp}.ogg`);
 });
 
 H("a keyword said by a made-up person lasts 0.8–1.5 s at a wake-phrase rate, is the same for the same take, and differs between people", async () => {

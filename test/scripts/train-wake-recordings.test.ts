@@ -17,7 +17,10 @@ R("a good corpus loads: every file, any WAV format, speakers sorted", async () =
     const c = loadCorpus(d.path);
     assert.equal(c.speakers, ["alice", "bob"]);
     assert.is(c.clips.length, 6);
-    assert.equal(c.clips.filter((x) => x.keyword === "天猫精灵").map((x) => x.speaker), ["alice", "bob"]);
+    assert.equal(
+      c.clips.filter((x) => x.keyword === "天猫精灵").map((x) => x.speaker),
+      ["alice", "bob"],
+    );
     for (const clip of c.clips) {
       const pcm = readClip({ file: clip.file, hash: clip.hash, trim: clip.keyword !== null });
       assert.ok(pcm.length > 0.3 * 16000, `${clip.file}: ${pcm.length} samples`);
@@ -84,7 +87,15 @@ R("scenes: every keyword take at every level, negatives as recorded; only the gi
     assert.ok(specs.every((s) => s.voice.variant === "corpus:bob"));
     assert.is(specs.filter((s) => s.kind === "positive").length, 2 * 7);
     assert.is(specs.filter((s) => s.kind !== "positive").length, 1);
-    assert.equal([...new Set(specs.filter((s) => s.kind === "positive").map((s) => `${s.condition}${s.snrDb ?? ""}`))].sort(), ["babble10", "babble15", "babble5", "clean", "pink10", "pink15", "pink5"]);
+    assert.equal([...new Set(specs.filter((s) => s.kind === "positive").map((s) => `${s.condition}${s.snrDb ?? ""}`))].sort(), [
+      "babble10",
+      "babble15",
+      "babble5",
+      "clean",
+      "pink10",
+      "pink15",
+      "pink5",
+    ]);
   } finally {
     d.remove();
   }

@@ -14,7 +14,9 @@ function scenes(n: number, bumpAfter = 20): Scene[] {
   const r = seededRandom(5);
   return Array.from({ length: n }, (_, i) => {
     const positive = i % 2 === 0;
-    const embeddings = Array.from({ length: 30 }, (_, t) => Float32Array.from({ length: EMBED_DIM }, (_, d) => r() + (positive && t > bumpAfter && d < 8 ? 2 : 0)));
+    const embeddings = Array.from({ length: 30 }, (_, t) =>
+      Float32Array.from({ length: EMBED_DIM }, (_, d) => r() + (positive && t > bumpAfter && d < 8 ? 2 : 0)),
+    );
     const s: Scene = { kind: positive ? "positive" : "sentence", text: "", voice: "v", condition: "clean", seconds: 3.2, embeddings };
     if (positive) Object.assign(s, { keyword: i % 4 === 0 ? "天猫精灵" : "你好天猫", kwStart: 1.0, kwEnd: 2.2 });
     return s;
@@ -31,7 +33,10 @@ T("worker threads give the same weights as training one after another, and the m
   threaded.forEach((m, i) => {
     assert.equal([...m.w1], [...inline[i]!.w1]);
     assert.equal([...m.b1], [...inline[i]!.b1]);
-    assert.equal(m.heads.map((h) => [...h.w2, h.b2]), inline[i]!.heads.map((h) => [...h.w2, h.b2]));
+    assert.equal(
+      m.heads.map((h) => [...h.w2, h.b2]),
+      inline[i]!.heads.map((h) => [...h.w2, h.b2]),
+    );
   });
   assert.not.equal([...threaded[0]!.w1], [...threaded[1]!.w1]);
 });

@@ -27,9 +27,12 @@ function similarity(a: Int16Array, b: Int16Array): number {
   let best = -1;
   const n = Math.min(a.length, b.length) - 8;
   for (let lag = -3; lag <= 3; lag++) {
-    let ab = 0, aa = 0, bb = 0;
+    let ab = 0,
+      aa = 0,
+      bb = 0;
     for (let i = 4; i < n; i++) {
-      const x = a[i]!, y = b[i + lag]!;
+      const x = a[i]!,
+        y = b[i + lag]!;
       ab += x * y;
       aa += x * x;
       bb += y * y;

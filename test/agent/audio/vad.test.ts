@@ -27,7 +27,10 @@ function vadContract(name: string, make: () => Promise<Vad>): void {
     const fs = frames(speech);
     const flags = fs.map((f) => vad.isSpeech(f));
     // The fixture has 0.3 s of silence (9 frames) before the speech.
-    assert.ok(flags.slice(0, 8).every((x) => !x), "leading silence");
+    assert.ok(
+      flags.slice(0, 8).every((x) => !x),
+      "leading silence",
+    );
     const mid = flags.slice(12, fs.length - 20);
     const ratio = mid.filter(Boolean).length / mid.length;
     assert.ok(ratio > 0.5, `speech ratio ${ratio.toFixed(2)}`);

@@ -54,7 +54,11 @@ W("FrameChunker cuts any chunking of a byte stream into the same 512-sample fram
 W("Rechunker turns 512-sample frames into 480-sample blocks without losing samples", () => {
   const r = new Rechunker(480);
   const got: number[] = [];
-  for (let f = 0; f < 15; f++) r.push(Int16Array.from({ length: 512 }, (_, i) => f * 512 + i), (b) => got.push(...b));
+  for (let f = 0; f < 15; f++)
+    r.push(
+      Int16Array.from({ length: 512 }, (_, i) => f * 512 + i),
+      (b) => got.push(...b),
+    );
   assert.is(got.length, Math.floor((15 * 512) / 480) * 480);
   assert.ok(got.every((v, i) => v === i));
 });

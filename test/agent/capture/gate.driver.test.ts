@@ -63,7 +63,11 @@ D("far-field: wake, LED ack, speech, silence → one kept session with exactly t
   assert.is(k.meta.frames, 3 + GATE_CONFIG.trailingSilenceFrames);
   assert.is(k.audio[1], 1000);
   assert.is(k.audio[FRAME_SAMPLES + 1], 2000);
-  for (const f of frames) assert.ok(f.every((x) => x === 0), "delivered frame buffers are zero-filled after use");
+  for (const f of frames)
+    assert.ok(
+      f.every((x) => x === 0),
+      "delivered frame buffers are zero-filled after use",
+    );
   assert.is(driver.state.phase.kind, "armed");
 });
 
@@ -85,7 +89,10 @@ D("mute during a capture: mic closed first, session discarded, nothing kept", as
   assert.not.ok(mic.isOpen);
   assert.is(sink.kept.length, 0);
   assert.is(driver.counters.framesDropped, 1);
-  assert.ok(late.every((x) => x === 0), "a dropped frame is zero-filled");
+  assert.ok(
+    late.every((x) => x === 0),
+    "a dropped frame is zero-filled",
+  );
   assert.equal(bridge.leds.at(-1), "muted");
   assert.equal(bridge.micPowers.at(-1), false);
   assert.ok(events.includes("session-discarded") && events.includes("mute"));

@@ -99,7 +99,14 @@ const EXPECT: Record<string, Partial<Record<keyof typeof INPUTS, Kind>>> = {
     "mic-error": "failed",
   },
   "standby-near": { "talk-down": "capturing", ...MUTES, "mode-far": "armed" },
-  "standby-no-engine": { "talk-down": "capturing", "mute-button": "muted", mute: "muted", "mute-for": "muted", "switch-on": "muted", "policy-force-mute": "muted" },
+  "standby-no-engine": {
+    "talk-down": "capturing",
+    "mute-button": "muted",
+    mute: "muted",
+    "mute-for": "muted",
+    "switch-on": "muted",
+    "policy-force-mute": "muted",
+  },
   "capturing-wake": {
     ...MUTES,
     "timer-led-ack": "failed",
@@ -146,7 +153,11 @@ for (const [sName, state] of Object.entries(STATES)) {
       if (has(effects, "open-mic")) assert.is(idx(effects, "open-mic"), effects.length - 1, "open-mic comes last");
       // The LED follows the phase: listening exactly while capturing.
       const led = effects.filter((e): e is Extract<GateEffect, { kind: "led" }> => e.kind === "led");
-      if (ledOf(state.phase) !== ledOf(after.phase)) assert.equal(led.map((e) => e.pattern), [ledOf(after.phase)]);
+      if (ledOf(state.phase) !== ledOf(after.phase))
+        assert.equal(
+          led.map((e) => e.pattern),
+          [ledOf(after.phase)],
+        );
       else assert.is(led.length, 0);
       // Never open or accept anything while muted.
       if (isMuted(after)) {
@@ -262,7 +273,11 @@ Rules("boot: a timed mute that ran out while the agent was down is over", () => 
 
 Rules("boot: muted stays muted, mic closed, deadline timer re-armed", () => {
   const until = Timestamp(T0 + 5000);
-  const { state } = initialState({ mode: "near", hwSwitch: false, fleetMute: false, userMute: { until } }, T0, { wakeAvailable: true, farFieldAllowed: true, defaultMode: "far" });
+  const { state } = initialState({ mode: "near", hwSwitch: false, fleetMute: false, userMute: { until } }, T0, {
+    wakeAvailable: true,
+    farFieldAllowed: true,
+    defaultMode: "far",
+  });
   assert.is(state.phase.kind, "muted");
   assert.is(state.mode, "near");
   const fx = bootEffects(state);

@@ -11,11 +11,25 @@ import { GATE_CONFIG, isComposite, runGate, type Command, type Trace } from "../
 
 const RUNS = Math.max(5000, Number(process.env.SPA_PROPERTY_RUNS ?? 0));
 
-const interrupt = fc.constantFrom(null, null, null, "mute-button" as const, "mute" as const, "mute-for" as const, "switch-on" as const, "mode" as const, "mic-error" as const, "force-mute" as const);
+const interrupt = fc.constantFrom(
+  null,
+  null,
+  null,
+  "mute-button" as const,
+  "mute" as const,
+  "mute-for" as const,
+  "switch-on" as const,
+  "mode" as const,
+  "mic-error" as const,
+  "force-mute" as const,
+);
 const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 12, arbitrary: fc.record({ t: fc.constant("frame" as const), speech: fc.boolean(), wake: fc.boolean(), dt: fc.integer({ min: 0, max: 100 }) }) },
   { weight: 6, arbitrary: fc.record({ t: fc.constant("frames" as const), n: fc.integer({ min: 1, max: 45 }), speech: fc.boolean() }) },
-  { weight: 4, arbitrary: fc.record({ t: fc.constant("advance" as const), ms: fc.oneof(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 900_000 })) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ t: fc.constant("advance" as const), ms: fc.oneof(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 900_000 })) }),
+  },
   { weight: 3, arbitrary: fc.record({ t: fc.constant("to-deadline" as const), offset: fc.constantFrom(-1 as const, 0 as const, 1 as const) }) },
   { weight: 5, arbitrary: fc.record({ t: fc.constant("talk" as const), action: fc.constantFrom("down" as const, "up" as const) }) },
   { weight: 3, arbitrary: fc.constant({ t: "mute-button" as const }) },
@@ -30,7 +44,13 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ t: "restart" as const }) },
   {
     weight: 6,
-    arbitrary: fc.record({ t: fc.constant("say" as const), ack: fc.boolean(), speech: fc.integer({ min: 0, max: 20 }), silence: fc.integer({ min: 0, max: 12 }), interrupt }),
+    arbitrary: fc.record({
+      t: fc.constant("say" as const),
+      ack: fc.boolean(),
+      speech: fc.integer({ min: 0, max: 20 }),
+      silence: fc.integer({ min: 0, max: 12 }),
+      interrupt,
+    }),
   },
   { weight: 5, arbitrary: fc.record({ t: fc.constant("press-talk" as const), ack: fc.boolean(), frames: fc.integer({ min: 0, max: 40 }), interrupt }) },
 );
@@ -96,7 +116,8 @@ P("while muted the mic is closed and no frame is accepted", async () => {
       // between are legitimately captured, now that the mic opens as soon as it is wanted.
       const timedOnly = s.before.userMute?.until !== undefined && !s.before.hwSwitch && !s.before.fleetMute;
       const mutedThroughout = !(timedOnly && s.before.userMute!.until! <= s.atAfter);
-      if (isMuted(s.before) && isMuted(s.after) && mutedThroughout && s.cmd.t !== "restart") assert.is(s.acceptedDelta, 0, `no frame accepted during ${s.cmd.t} while muted`);
+      if (isMuted(s.before) && isMuted(s.after) && mutedThroughout && s.cmd.t !== "restart")
+        assert.is(s.acceptedDelta, 0, `no frame accepted during ${s.cmd.t} while muted`);
     }
     for (const f of t.frames) {
       assert.not.ok(f.muted && f.accepted, `frame ${f.tag} accepted while muted`);
@@ -154,7 +175,12 @@ P("a timed mute ends at its deadline, not a frame before", async () => {
     for (const s of t.steps) {
       const until = s.before.userMute?.until;
       if (until === undefined || !isMuted(s.before)) continue;
-      const explicit = s.cmd.t === "unmute" || s.cmd.t === "mute-button" || s.cmd.t === "mute" || s.cmd.t === "mute-for" || (isComposite(s.cmd) && "interrupt" in s.cmd && s.cmd.interrupt !== null);
+      const explicit =
+        s.cmd.t === "unmute" ||
+        s.cmd.t === "mute-button" ||
+        s.cmd.t === "mute" ||
+        s.cmd.t === "mute-for" ||
+        (isComposite(s.cmd) && "interrupt" in s.cmd && s.cmd.interrupt !== null);
       if (!explicit && s.atAfter < until) assert.ok(isMuted(s.after), `still muted at ${until - s.atAfter} ms before the deadline`);
       const onlyTimer = !s.after.hwSwitch && !s.after.fleetMute && !explicit;
       if (onlyTimer && s.atAfter >= until) {

@@ -65,7 +65,10 @@ A("an event stamped by a clock reset to 1970 cannot make pruning take newer even
   log.append(0, "mute", { cause: "button" }); // seq 11, clock at 1970
   log.append(1020, "unmute", { cause: "button" }); // seq 12
   assert.is(log.prune(1005), 5, "only the prefix before the first event at or after the cutoff");
-  assert.equal(log.list(100).map((e) => e.seq), [6, 7, 8, 9, 10, 11, 12]);
+  assert.equal(
+    log.list(100).map((e) => e.seq),
+    [6, 7, 8, 9, 10, 11, 12],
+  );
   assert.ok(log.verify().ok);
 });
 
@@ -93,7 +96,8 @@ Mg("from an empty file, and from every earlier schema version, to the current on
     }
     old.pragma(`user_version = ${from}`);
     if (from >= 1) old.prepare("INSERT INTO events (at, type, json) VALUES (5, 'mute', '{\"cause\":\"button\"}')").run();
-    if (from === 1) old.prepare("INSERT INTO sessions (trigger, keyword, started_at, ended_at, frames, end_reason) VALUES ('talk', NULL, 10, 20, 3, 'talk-up')").run();
+    if (from === 1)
+      old.prepare("INSERT INTO sessions (trigger, keyword, started_at, ended_at, frames, end_reason) VALUES ('talk', NULL, 10, 20, 3, 'talk-up')").run();
     old.close();
     const db2 = openAgentDb(file);
     assert.is(db2.pragma("user_version", { simple: true }), MIGRATIONS.length, `from ${from}`);

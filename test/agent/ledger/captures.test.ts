@@ -93,7 +93,10 @@ C("delete last / today / all removes rows, keys, audio and queued uploads; nothi
   assert.is(store.delete("last", Timestamp(now)).count, 1);
   assert.is(store.count(), 2);
   assert.is(store.delete("today", Timestamp(now)).count, 1);
-  assert.equal(store.list().map((r) => r.startedAt), [yesterday]);
+  assert.equal(
+    store.list().map((r) => r.startedAt),
+    [yesterday],
+  );
   assert.is(store.delete("all", Timestamp(now)).count, 1);
   for (const t of ["captures", "capture_keys", "capture_audio", "upload_queue"]) {
     assert.is((db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n, 0, t);
@@ -104,9 +107,15 @@ C("delete last / today / all removes rows, keys, audio and queued uploads; nothi
 C("upload queue: due order, failure reschedules, sent marks the capture, retry makes all due", () => {
   const a = store.insert(meta(1000), canary(10), { uploadId: "ua", envelope: '{"a":1}', at: 100 });
   const b = store.insert(meta(2000), canary(10), { uploadId: "ub", envelope: '{"b":1}', at: 200 });
-  assert.equal(store.due(150, 10).map((q) => q.captureId), [a]);
+  assert.equal(
+    store.due(150, 10).map((q) => q.captureId),
+    [a],
+  );
   store.failed(a, 5000, "HTTP 503");
-  assert.equal(store.due(1000, 10).map((q) => q.captureId), [b]);
+  assert.equal(
+    store.due(1000, 10).map((q) => q.captureId),
+    [b],
+  );
   assert.is(store.nextDue(), 200);
   store.sent(b, "ub", 400);
   assert.is(store.list().find((r) => r.id === b)!.uploadState, "sent");
@@ -114,15 +123,28 @@ C("upload queue: due order, failure reschedules, sent marks the capture, retry m
   const [q] = store.queued();
   assert.equal([q!.attempts, q!.lastError], [1, "HTTP 503"]);
   assert.is(store.retryNow(300), 1);
-  assert.equal(store.due(300, 10).map((x) => x.captureId), [a]);
+  assert.equal(
+    store.due(300, 10).map((x) => x.captureId),
+    [a],
+  );
 });
 
 C("the queue is bounded: the oldest entries are dropped, their captures stay", () => {
   for (let i = 0; i < 5; i++) store.insert(meta(i * 1000), canary(10), { uploadId: `u${i}`, envelope: "{}", at: i * 1000 });
   assert.is(store.trimQueue(3), 2);
-  assert.equal(store.queued().map((q) => q.queuedAt), [2000, 3000, 4000]);
+  assert.equal(
+    store.queued().map((q) => q.queuedAt),
+    [2000, 3000, 4000],
+  );
   assert.is(store.count(), 5);
-  assert.equal(store.list().filter((r) => r.uploadState === "dropped").map((r) => r.uploadId).sort(), ["u0", "u1"]);
+  assert.equal(
+    store
+      .list()
+      .filter((r) => r.uploadState === "dropped")
+      .map((r) => r.uploadId)
+      .sort(),
+    ["u0", "u1"],
+  );
 });
 
 C("settings persist and update", () => {

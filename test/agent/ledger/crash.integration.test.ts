@@ -16,7 +16,7 @@ const ROUNDS = Number(process.env.SPA_CRASH_ROUNDS ?? 24);
 K(`${ROUNDS} kills at random points; each restart finds a consistent ledger`, async () => {
   const dir = tempDir("spa-crash-");
   let seed = 12345;
-  const rnd = (): number => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rnd = (): number => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   let captured = 0;
   try {
     for (let round = 0; round < ROUNDS; round++) {

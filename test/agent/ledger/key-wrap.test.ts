@@ -12,7 +12,18 @@ import { checkpoint, openAgentDb } from "../../../agent/ledger/agent-db.ts";
 import { CaptureStore } from "../../../agent/ledger/captures.ts";
 import { tempDir } from "../../helpers/tmp.ts";
 
-const meta = { trigger: "talk" as const, keyword: null, startedAt: 1, endedAt: 2, durationMs: 1, endReason: "talk-up", policyVersion: 0, anonymization: null, capturedWall: 1, capturedUptime: 1 };
+const meta = {
+  trigger: "talk" as const,
+  keyword: null,
+  startedAt: 1,
+  endedAt: 2,
+  durationMs: 1,
+  endReason: "talk-up",
+  policyVersion: 0,
+  anonymization: null,
+  capturedWall: 1,
+  capturedUptime: 1,
+};
 const tone = (): Int16Array => Int16Array.from({ length: 800 }, (_, i) => Math.round(4000 * Math.sin(i / 3)));
 
 const K = suite("capture keys wrapped by a key outside agent.db (issue 14.8)");
@@ -26,7 +37,9 @@ K("a copy of agent.db alone decrypts nothing; with its device key it does", () =
     const id = store.insert(meta, tone(), null);
     assert.equal(Array.from(store.audio(id)!.slice(0, 5)), Array.from(tone().slice(0, 5)));
     // The stored key column is not the key: decrypting with it fails.
-    const row = db.prepare("SELECT k.key AS key, a.iv AS iv, a.tag AS tag, a.ciphertext AS ct FROM capture_audio a JOIN capture_keys k USING (capture_id)").get() as { key: Buffer; iv: Buffer; tag: Buffer; ct: Buffer };
+    const row = db
+      .prepare("SELECT k.key AS key, a.iv AS iv, a.tag AS tag, a.ciphertext AS ct FROM capture_audio a JOIN capture_keys k USING (capture_id)")
+      .get() as { key: Buffer; iv: Buffer; tag: Buffer; ct: Buffer };
     const d = createDecipheriv("aes-256-gcm", row.key, row.iv);
     d.setAAD(Buffer.from(`spa-capture:${id}`));
     d.setAuthTag(row.tag);

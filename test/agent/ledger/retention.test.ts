@@ -154,7 +154,11 @@ R("one boot with the clock 74 years ahead dates nothing in 2100, prunes no histo
   assert.is(wallOf(later), start + 3 * DAY_MS);
   clock.advance(178 * DAY_MS);
   f.ledger.purge("schedule");
-  assert.equal(f.ledger.captures.list(10).map((c) => c.id), [later], "the two older ones expired on time, the young one stays");
+  assert.equal(
+    f.ledger.captures.list(10).map((c) => c.id),
+    [later],
+    "the two older ones expired on time, the young one stays",
+  );
 });
 
 R.run();
@@ -178,7 +182,12 @@ type Op =
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ k: "capture" as const }) },
   { weight: 5, arbitrary: fc.integer({ min: 1, max: 150 * DAY_MS }).map((ms) => ({ k: "advance" as const, ms })) },
-  { weight: 2, arbitrary: fc.oneof(fc.integer({ min: -3650 * DAY_MS, max: 200 * DAY_MS }), fc.integer({ min: 401 * DAY_MS, max: 80 * 365 * DAY_MS })).map((ms) => ({ k: "jump" as const, ms })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .oneof(fc.integer({ min: -3650 * DAY_MS, max: 200 * DAY_MS }), fc.integer({ min: 401 * DAY_MS, max: 80 * 365 * DAY_MS }))
+      .map((ms) => ({ k: "jump" as const, ms })),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 100 * DAY_MS }).map((ms) => ({ k: "poweroff" as const, ms })) },
   { weight: 1, arbitrary: fc.constant({ k: "restart" as const }) },
   { weight: 1, arbitrary: fc.constant({ k: "delete-last" as const }) },
@@ -292,15 +301,27 @@ P("retention.maxCaptures: each stored capture past the cap removes the oldest, r
       f.ledger.stored();
       clock.advance(1000);
     }
-    assert.equal(f.ledger.history().map((h) => h.id).sort((a, b) => a - b), ids.slice(2));
+    assert.equal(
+      f.ledger
+        .history()
+        .map((h) => h.id)
+        .sort((a, b) => a - b),
+      ids.slice(2),
+    );
     const purges = f.ledger.audit.list().filter((e) => e.type === "purge");
     assert.is(purges.length, 2);
-    assert.equal(purges.map((e) => (e.data as { cause: string; maxCaptures: number }).cause), ["capture-cap", "capture-cap"]);
+    assert.equal(
+      purges.map((e) => (e.data as { cause: string; maxCaptures: number }).cause),
+      ["capture-cap", "capture-cap"],
+    );
     assert.is(f.ledger.purgedTotal, 2);
     f.retention.maxCaptures = 1;
     f.reopen();
     assert.is(f.ledger.startup().purged, 2);
-    assert.equal(f.ledger.history().map((h) => h.id), [ids[4]]);
+    assert.equal(
+      f.ledger.history().map((h) => h.id),
+      [ids[4]],
+    );
   } finally {
     f.close();
     dir.remove();

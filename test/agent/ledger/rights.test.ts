@@ -42,7 +42,14 @@ H.before.each(() => {
   dir = tempDir("spa-rights-");
   data = join(dir.path, "data");
   cfg = join(dir.path, "config.json");
-  writeFileSync(cfg, JSON.stringify({ dataDir: data, bridge: { socketPath: join(dir.path, "run", "none.sock") }, upload: { kind: "outbox", outboxDir: join(dir.path, "outbox"), sendDelayMaxSeconds: 0, deletionGapMaxSeconds: 0 } }));
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      dataDir: data,
+      bridge: { socketPath: join(dir.path, "run", "none.sock") },
+      upload: { kind: "outbox", outboxDir: join(dir.path, "outbox"), sendDelayMaxSeconds: 0, deletionGapMaxSeconds: 0 },
+    }),
+  );
   const f = openLedgerAt(data, new SystemClock());
   for (let n = 1; n <= 3; n++) storeCapture(f.ledger, { audio: canaryAudio(n), endReason: `META-CANARY-${n}-end` });
   f.close();
@@ -62,7 +69,10 @@ H("history counts expiry from the retention in force: a stored fleet policy's sh
   const h = spa("history");
   assert.is(h.status, 0, h.stderr);
   assert.match(h.stdout, /3 captures kept \(at most 30 days each\)[\s\S]*expires in 29 days/);
-  const rows = spa("history", "--json").stdout.trim().split("\n").map((l) => JSON.parse(l) as { expiresInMs: number });
+  const rows = spa("history", "--json")
+    .stdout.trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { expiresInMs: number });
   assert.ok(rows.every((r) => r.expiresInMs > 29 * DAY_MS && r.expiresInMs <= 30 * DAY_MS));
 });
 
@@ -71,8 +81,14 @@ const everywhere = (needle: Buffer, extra: string[] = []): string[] => [data, ..
 H("history lists what is kept and when it expires; an export holds exactly that", () => {
   const h = spa("history", "--json");
   assert.is(h.status, 0, h.stderr);
-  const rows = h.stdout.trim().split("\n").map((l) => JSON.parse(l) as { id: number; expiresInMs: number; durationMs: number; trigger: string });
-  assert.equal(rows.map((r) => r.id), [3, 2, 1]);
+  const rows = h.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { id: number; expiresInMs: number; durationMs: number; trigger: string });
+  assert.equal(
+    rows.map((r) => r.id),
+    [3, 2, 1],
+  );
   assert.ok(rows.every((r) => r.expiresInMs > 179 * DAY_MS && r.expiresInMs <= 180 * DAY_MS));
   assert.match(spa("history").stdout, /3 captures kept \(at most 180 days each\)[\s\S]*expires in 179 days/);
 
@@ -80,7 +96,10 @@ H("history lists what is kept and when it expires; an export holds exactly that"
   const e = spa("export", "--out", out);
   assert.is(e.status, 0, e.stderr);
   const exported = JSON.parse(readFileSync(join(out, "captures.json"), "utf8")) as Array<{ id: number; audioFile: string }>;
-  assert.equal(exported.map((x) => x.id), rows.map((r) => r.id));
+  assert.equal(
+    exported.map((x) => x.id),
+    rows.map((r) => r.id),
+  );
   assert.equal(readdirSync(join(out, "audio")).sort(), ["capture-1.wav", "capture-2.wav", "capture-3.wav"]);
   assert.ok(readPcm16(readFileSync(join(out, exported[0]!.audioFile))).length > 0);
   assert.ok(JSON.parse(readFileSync(join(out, "audit.json"), "utf8")).length >= 0);
@@ -111,7 +130,10 @@ H("delete --id and --last remove every byte of those captures, exported copies i
   assert.equal(everywhere(metaNeedle(3), [out]), []);
   assert.equal(everywhere(audioNeedle(3), [out]), []);
   assert.ok(existsSync(join(out, "audio", "capture-1.wav")));
-  const h = spa("history", "--json").stdout.trim().split("\n").map((l) => (JSON.parse(l) as { id: number }).id);
+  const h = spa("history", "--json")
+    .stdout.trim()
+    .split("\n")
+    .map((l) => (JSON.parse(l) as { id: number }).id);
   assert.equal(h, [1]);
   assert.is(spa("delete", "--id", "2").status, 1, "deleting what is gone is a clear error");
   assert.is(spa("delete").status, 1);
@@ -135,8 +157,14 @@ H("wipe leaves nothing: no capture, setting, export copy, template, or old priva
   }
   assert.not.ok(existsSync(templates));
   assert.match(spa("history").stdout, /nothing is kept/);
-  const events = spa("audit", "--json").stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; seq: number });
-  assert.equal(events.map((e) => [e.seq, e.type]), [[1, "wipe"]]);
+  const events = spa("audit", "--json")
+    .stdout.trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { type: string; seq: number });
+  assert.equal(
+    events.map((e) => [e.seq, e.type]),
+    [[1, "wipe"]],
+  );
   assert.is(spa("audit", "verify").status, 0);
 });
 

@@ -103,7 +103,10 @@ S("a transaction commits, rolls back on a throw, nests with savepoints, and refu
       }
     })();
     assert.equal(
-      db.prepare("SELECT name FROM t ORDER BY id").all().map((r) => (r as { name: string }).name),
+      db
+        .prepare("SELECT name FROM t ORDER BY id")
+        .all()
+        .map((r) => (r as { name: string }).name),
       ["a", "b", "d"],
     );
     assert.not.ok(db.inTransaction);

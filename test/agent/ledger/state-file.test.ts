@@ -73,7 +73,13 @@ function withStore(fn: (x: { dir: string; db: Db; clock: FakeClock; health: Stor
   const clock = new FakeClock(1_700_000_000_000);
   const health = new StorageHealth();
   try {
-    fn({ dir: d.path, db, clock, health, store: () => new DurableGateStore(db, new StateFile(join(d.path, "gate.state")), { clock, log: silentLogger, health }) });
+    fn({
+      dir: d.path,
+      db,
+      clock,
+      health,
+      store: () => new DurableGateStore(db, new StateFile(join(d.path, "gate.state")), { clock, log: silentLogger, health }),
+    });
   } finally {
     db.close();
     d.remove();
@@ -83,7 +89,9 @@ function withStore(fn: (x: { dir: string; db: Db; clock: FakeClock; health: Stor
 S("the gate store: unreadable content boots muted indefinitely; an old ledger's row is taken over once", () => {
   withStore(({ dir, db, store }) => {
     assert.equal(store().load(), { state: null });
-    db.prepare("INSERT INTO gate_state (id, json, updated_at) VALUES (1, ?, 0)").run(JSON.stringify({ mode: "far", hwSwitch: true, fleetMute: false, userMute: null }));
+    db.prepare("INSERT INTO gate_state (id, json, updated_at) VALUES (1, ?, 0)").run(
+      JSON.stringify({ mode: "far", hwSwitch: true, fleetMute: false, userMute: null }),
+    );
     assert.equal(store().load().state, { mode: "far", hwSwitch: true, fleetMute: false, userMute: null });
     const s = store();
     s.open({ mode: "near", hwSwitch: false, fleetMute: false, userMute: { until: 5 as never } });
@@ -106,12 +114,20 @@ S("audit events wait in memory while the ledger refuses them, in order, and the 
     clock.advance(0);
     assert.is(health.failing, true);
     assert.is(health.report().pendingAudit, 2);
-    const line = formatStatus({ state: "muted", muted: true, mutedBy: "button", mode: "near", micOpen: false, led: "muted" } as never, { framesIn: 0, framesAccepted: 0, speechFrames: 0, sessionsKept: 0, sessionsDiscarded: 0, falseWakes: 0 } as never, { kept: 0, clients: 0, micPid: undefined, storage: health.report() }, new Date());
+    const line = formatStatus(
+      { state: "muted", muted: true, mutedBy: "button", mode: "near", micOpen: false, led: "muted" } as never,
+      { framesIn: 0, framesAccepted: 0, speechFrames: 0, sessionsKept: 0, sessionsDiscarded: 0, falseWakes: 0 } as never,
+      { kept: 0, clients: 0, micPid: undefined, storage: health.report() },
+      new Date(),
+    );
     assert.match(line, /STORAGE FAILING \(audit: .*2 privacy events held in memory\)/);
     db.exec("DROP TRIGGER refuse");
     clock.advance(5000);
     assert.is(health.failing, false);
-    assert.equal(s.events(10).map((e) => e.type), ["mute", "unmute"]);
+    assert.equal(
+      s.events(10).map((e) => e.type),
+      ["mute", "unmute"],
+    );
     s.close();
   });
 });

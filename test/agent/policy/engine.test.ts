@@ -9,11 +9,19 @@ import type { Envelope } from "../../../agent/policy/schema.ts";
 const keys = generateKeys();
 const other = generateKeys();
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
-const household: HouseholdChoices = { retentionDays: 180, uploads: true, trainingUse: false, alphaMin: 0.5, alphaMax: 0.9, wakeWords: ["天猫精灵", "你好天猫"] };
+const household: HouseholdChoices = {
+  retentionDays: 180,
+  uploads: true,
+  trainingUse: false,
+  alphaMin: 0.5,
+  alphaMax: 0.9,
+  wakeWords: ["天猫精灵", "你好天猫"],
+};
 
 const engine = (h: HouseholdChoices = household): PolicyEngine =>
   new PolicyEngine({ trusted: new Map([[keys.keyId, publicKeyFromPem(keys.publicPem)]]), household: () => h, now: () => NOW });
-const sign = (policy: Record<string, unknown>, version: number, pem = keys.privatePem, issuedAt = new Date(NOW - 1000).toISOString()): Envelope => signEnvelope(pem, { policy, version, issuedAt });
+const sign = (policy: Record<string, unknown>, version: number, pem = keys.privatePem, issuedAt = new Date(NOW - 1000).toISOString()): Envelope =>
+  signEnvelope(pem, { policy, version, issuedAt });
 
 const P = suite("policy engine");
 
@@ -109,7 +117,9 @@ P("fuzz: 2,500 mutations of a valid envelope; only unmodified valid ones apply",
   const text = JSON.stringify(base);
   const mutation = fc.oneof(
     // bit flips anywhere in the serialized envelope
-    fc.record({ at: fc.nat(text.length - 1), bit: fc.integer({ min: 0, max: 6 }) }).map(({ at, bit }) => text.slice(0, at) + String.fromCharCode(text.charCodeAt(at) ^ (1 << bit)) + text.slice(at + 1)),
+    fc
+      .record({ at: fc.nat(text.length - 1), bit: fc.integer({ min: 0, max: 6 }) })
+      .map(({ at, bit }) => text.slice(0, at) + String.fromCharCode(text.charCodeAt(at) ^ (1 << bit)) + text.slice(at + 1)),
     // signature bit flips
     fc.record({ at: fc.nat(85), bit: fc.integer({ min: 0, max: 7 }) }).map(({ at, bit }) => {
       const sig = Buffer.from(base.sig, "base64");
@@ -117,13 +127,32 @@ P("fuzz: 2,500 mutations of a valid envelope; only unmodified valid ones apply",
       return JSON.stringify({ ...base, sig: sig.toString("base64") });
     }),
     // field deletions, additions and type changes (envelope and policy)
-    fc.record({ key: fc.constantFrom("policy", "version", "issuedAt", "keyId", "sig"), value: fc.oneof(fc.constant(undefined), fc.string(), fc.integer(), fc.double(), fc.constant(null), fc.array(fc.nat()), fc.object()) }).map(({ key, value }) => JSON.stringify({ ...base, [key]: value })),
-    fc.record({ key: fc.constantFrom("retentionDays", "uploads", "alpha", "trainingUse", "forceMute", "wakeWords", "x"), value: fc.oneof(fc.constant(undefined), fc.string(), fc.integer({ min: -1e9, max: 1e9 }), fc.boolean(), fc.constant(null), fc.object()) }).map(({ key, value }) => JSON.stringify({ ...base, policy: { ...base.policy, [key]: value } })),
+    fc
+      .record({
+        key: fc.constantFrom("policy", "version", "issuedAt", "keyId", "sig"),
+        value: fc.oneof(fc.constant(undefined), fc.string(), fc.integer(), fc.double(), fc.constant(null), fc.array(fc.nat()), fc.object()),
+      })
+      .map(({ key, value }) => JSON.stringify({ ...base, [key]: value })),
+    fc
+      .record({
+        key: fc.constantFrom("retentionDays", "uploads", "alpha", "trainingUse", "forceMute", "wakeWords", "x"),
+        value: fc.oneof(fc.constant(undefined), fc.string(), fc.integer({ min: -1e9, max: 1e9 }), fc.boolean(), fc.constant(null), fc.object()),
+      })
+      .map(({ key, value }) => JSON.stringify({ ...base, policy: { ...base.policy, [key]: value } })),
     fc.string({ minLength: 1, maxLength: 8 }).map((k) => JSON.stringify({ ...base, [`extra-${k}`]: 1 })),
     // huge values
-    fc.constantFrom(JSON.stringify({ ...base, version: 1e300 }), JSON.stringify({ ...base, sig: "A".repeat(100_000) }), JSON.stringify({ ...base, policy: { ...base.policy, retentionDays: 1e12 } })),
+    fc.constantFrom(
+      JSON.stringify({ ...base, version: 1e300 }),
+      JSON.stringify({ ...base, sig: "A".repeat(100_000) }),
+      JSON.stringify({ ...base, policy: { ...base.policy, retentionDays: 1e12 } }),
+    ),
     // wrong key id, replayed versions
-    fc.constantFrom(JSON.stringify({ ...base, keyId: other.keyId }), JSON.stringify(sign({ retentionDays: 60 }, 9)), JSON.stringify(sign({ retentionDays: 60 }, 8)), text),
+    fc.constantFrom(
+      JSON.stringify({ ...base, keyId: other.keyId }),
+      JSON.stringify(sign({ retentionDays: 60 }, 9)),
+      JSON.stringify(sign({ retentionDays: 60 }, 8)),
+      text,
+    ),
   );
   let rejected = 0;
   let mutatedApplied = 0;

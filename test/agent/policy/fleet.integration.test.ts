@@ -46,7 +46,15 @@ F.before.each(async () => {
       device: { id: "dev1" },
       policy: {
         trustedKeys: [{ keyId: keys.keyId, publicKeyFile: join(dir.path, "op.pub.pem") }],
-        mqtt: { url: broker.url, fleet: "f1", caFile: broker.ca, username: broker.username, passwordFile: broker.passwordFile, reconnectMinMs: 200, reconnectMaxMs: 1000 },
+        mqtt: {
+          url: broker.url,
+          fleet: "f1",
+          caFile: broker.ca,
+          username: broker.username,
+          passwordFile: broker.passwordFile,
+          reconnectMinMs: 200,
+          reconnectMaxMs: 1000,
+        },
       },
     }),
   );
@@ -76,7 +84,8 @@ function agent(): ChildProcess {
   return p;
 }
 
-const envelope = (policy: Record<string, unknown>, version: number): string => JSON.stringify(signEnvelope(keys.privatePem, { policy, version, issuedAt: new Date().toISOString() }));
+const envelope = (policy: Record<string, unknown>, version: number): string =>
+  JSON.stringify(signEnvelope(keys.privatePem, { policy, version, issuedAt: new Date().toISOString() }));
 const publish = (topic: string, text: string): Promise<unknown> => op.publishAsync(`spa/v1/${topic}`, text, { qos: 1, retain: true });
 const applied = (): number => Number(states.get("dev1")?.appliedVersion ?? -1);
 const conn = (): string[] => ["--broker", broker.url, "--ca", broker.ca, "--username", broker.username, "--password-file", broker.passwordFile];
@@ -152,7 +161,11 @@ F("a shorter retention purges at once; broker outage: the gate works on, and a p
   storeCapture(f.ledger);
   f.close();
   agent();
-  await until(() => applied() === 0 && (states.get("dev1")!.compliance as { capturesKept: number }).capturesKept === 2, 20_000, "the agent online with two captures");
+  await until(
+    () => applied() === 0 && (states.get("dev1")!.compliance as { capturesKept: number }).capturesKept === 2,
+    20_000,
+    "the agent online with two captures",
+  );
   await publish("fleet/f1/policy", envelope({ retentionDays: 30 }, 1));
   await until(() => applied() === 1, 10_000, "retention 30 applied");
   const comp = states.get("dev1")!.compliance as { capturesKept: number; purged: number; oldestKeptDays: number };

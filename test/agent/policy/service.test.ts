@@ -11,7 +11,14 @@ import { generateKeys, publicKeyFromPem, signEnvelope } from "../../../agent/pol
 import { silentLogger } from "../../../agent/log.ts";
 
 const keys = generateKeys();
-const household = { retentionDays: 180, uploads: true, trainingUse: false, alphaMin: 0.5, alphaMax: 0.9, wakeWords: ["天猫精灵", "你好天猫"] as Array<"天猫精灵" | "你好天猫"> };
+const household = {
+  retentionDays: 180,
+  uploads: true,
+  trainingUse: false,
+  alphaMin: 0.5,
+  alphaMax: 0.9,
+  wakeWords: ["天猫精灵", "你好天猫"] as Array<"天猫精灵" | "你好天猫">,
+};
 
 function service(clock: { now: number }, timers: Array<{ ms: number; fn: () => void }> = []) {
   const engine = new PolicyEngine({ trusted: new Map([[keys.keyId, publicKeyFromPem(keys.publicPem)]]), household: () => household, now: () => clock.now });

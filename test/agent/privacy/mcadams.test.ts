@@ -36,7 +36,7 @@ function formantsOf(x: Float32Array, order = 8): number[] {
     .sort((a, b) => a - b);
 }
 
-const mapped = (f: number, alpha: number): number => ((((2 * Math.PI * f) / SR) ** alpha) * SR) / (2 * Math.PI);
+const mapped = (f: number, alpha: number): number => (((2 * Math.PI * f) / SR) ** alpha * SR) / (2 * Math.PI);
 
 M("the analysis finds the formants of the unmodified vowel (the estimator works)", () => {
   const f = formantsOf(vowel([500, 1500, 2500]));
@@ -64,7 +64,7 @@ M("scalePoles(1.15) moves 500/1500 Hz formants to about 575/1725 Hz with the pit
     for (let lag = 80; lag <= 200; lag++) {
       let c = 0;
       for (let i = 4000; i < 12000; i++) c += s[i]! * s[i + lag]!;
-      if (c > bestC) (bestC = c), (best = lag);
+      if (c > bestC) ((bestC = c), (best = lag));
     }
     return best;
   };
@@ -73,24 +73,35 @@ M("scalePoles(1.15) moves 500/1500 Hz formants to about 575/1725 Hz with the pit
 
 M("scalePoles keeps magnitudes, conjugate pairs and the order of angles, and never passes Nyquist", () => {
   fc.assert(
-    fc.property(fc.double({ min: 0.05, max: 3.1, noNaN: true }), fc.double({ min: 0.05, max: 3.1, noNaN: true }), fc.double({ min: 0.7, max: 1.4, noNaN: true }), (a, b, k) => {
-      const poles: Complex[] = [a, b].flatMap((th) => [[0.95 * Math.cos(th), 0.95 * Math.sin(th)] as Complex, [0.95 * Math.cos(th), -0.95 * Math.sin(th)] as Complex]);
-      const out = scalePoles(poles, k);
-      out.forEach(([re, im], i) => {
-        assert.ok(Math.abs(Math.hypot(re, im) - 0.95) < 1e-9);
-        assert.ok(Math.abs(Math.atan2(im, re)) < Math.PI);
-        if (i % 2 === 1) assert.ok(Math.abs(im + out[i - 1]![1]) < 1e-12 && Math.abs(re - out[i - 1]![0]) < 1e-12);
-      });
-      const ang = (i: number): number => Math.atan2(out[i]![1], out[i]![0]);
-      if (a < b) assert.ok(ang(0) <= ang(2));
-      else assert.ok(ang(0) >= ang(2));
-    }),
+    fc.property(
+      fc.double({ min: 0.05, max: 3.1, noNaN: true }),
+      fc.double({ min: 0.05, max: 3.1, noNaN: true }),
+      fc.double({ min: 0.7, max: 1.4, noNaN: true }),
+      (a, b, k) => {
+        const poles: Complex[] = [a, b].flatMap((th) => [
+          [0.95 * Math.cos(th), 0.95 * Math.sin(th)] as Complex,
+          [0.95 * Math.cos(th), -0.95 * Math.sin(th)] as Complex,
+        ]);
+        const out = scalePoles(poles, k);
+        out.forEach(([re, im], i) => {
+          assert.ok(Math.abs(Math.hypot(re, im) - 0.95) < 1e-9);
+          assert.ok(Math.abs(Math.atan2(im, re)) < Math.PI);
+          if (i % 2 === 1) assert.ok(Math.abs(im + out[i - 1]![1]) < 1e-12 && Math.abs(re - out[i - 1]![0]) < 1e-12);
+        });
+        const ang = (i: number): number => Math.atan2(out[i]![1], out[i]![0]);
+        if (a < b) assert.ok(ang(0) <= ang(2));
+        else assert.ok(ang(0) >= ang(2));
+      },
+    ),
     { numRuns: 500 },
   );
 });
 
 M("root finder: roots rebuild the polynomial, also with poles at radius 0.9999", () => {
-  const poles: Complex[] = [0.3, 0.9, 1.7, 2.9].flatMap((th) => [[0.9999 * Math.cos(th), 0.9999 * Math.sin(th)] as Complex, [0.9999 * Math.cos(th), -0.9999 * Math.sin(th)] as Complex]);
+  const poles: Complex[] = [0.3, 0.9, 1.7, 2.9].flatMap((th) => [
+    [0.9999 * Math.cos(th), 0.9999 * Math.sin(th)] as Complex,
+    [0.9999 * Math.cos(th), -0.9999 * Math.sin(th)] as Complex,
+  ]);
   poles.push([0.5, 0], [-0.7, 0]);
   const a = polyFromRoots(poles);
   const back = polyFromRoots(polyRoots(a)!);
@@ -101,7 +112,10 @@ M("LPC of digital silence is the identity filter, not NaN", () => {
   const a = burg(new Float64Array(320), 20);
   assert.equal(a[0], 1);
   assert.ok(a.every((v) => Number.isFinite(v)));
-  assert.equal(inverseFilter(a, new Float64Array(10)).every((v) => v === 0), true);
+  assert.equal(
+    inverseFilter(a, new Float64Array(10)).every((v) => v === 0),
+    true,
+  );
 });
 
 const arb = fc.record({
@@ -166,7 +180,15 @@ M("different α give different outputs", () => {
 });
 
 M("warpPoles keeps magnitudes and conjugate symmetry, leaves real poles alone", () => {
-  const out = warpPoles([[0.9, 0], [0.5, 0.5], [0.5, -0.5], [-0.8, 0]], 0.7);
+  const out = warpPoles(
+    [
+      [0.9, 0],
+      [0.5, 0.5],
+      [0.5, -0.5],
+      [-0.8, 0],
+    ],
+    0.7,
+  );
   assert.equal(out[0], [0.9, 0]);
   assert.equal(out[3], [-0.8, 0]);
   assert.ok(Math.abs(Math.hypot(...out[1]!) - Math.hypot(0.5, 0.5)) < 1e-12);

@@ -20,10 +20,30 @@ S.after.each(() => {
   db.close();
 });
 
-const session = (id: number): KeptSession => ({ id, trigger: "wake", keyword: "天猫精灵", startedAt: Timestamp(1_000_000), endedAt: Timestamp(1_003_000), frames: 94, endReason: "silence" });
+const session = (id: number): KeptSession => ({
+  id,
+  trigger: "wake",
+  keyword: "天猫精灵",
+  startedAt: Timestamp(1_000_000),
+  endedAt: Timestamp(1_003_000),
+  frames: 94,
+  endReason: "silence",
+});
 
 function sink(over: Partial<ConstructorParameters<typeof VoiceSink>[0]> = {}): VoiceSink {
-  return new VoiceSink({ store, log: silentLogger, random: () => 0.5, alphaRange: () => [0.7, 0.7], uploadsOn: () => true, trainingAllowed: () => false, policyVersion: () => 4, locale: "zh-CN", queueMax: 10, birth: (t) => ({ wall: t, uptime: 5 }), ...over });
+  return new VoiceSink({
+    store,
+    log: silentLogger,
+    random: () => 0.5,
+    alphaRange: () => [0.7, 0.7],
+    uploadsOn: () => true,
+    trainingAllowed: () => false,
+    policyVersion: () => 4,
+    locale: "zh-CN",
+    queueMax: 10,
+    birth: (t) => ({ wall: t, uptime: 5 }),
+    ...over,
+  });
 }
 
 S("keeps modified audio (same length, not the raw), zero-fills the raw buffer, queues the upload", async () => {
@@ -32,9 +52,15 @@ S("keeps modified audio (same length, not the raw), zero-fills the raw buffer, q
   let queued = 0;
   const s = sink({ onQueued: () => queued++ });
   await s.keep(session(1), raw);
-  assert.ok(raw.every((v) => v === 0), "raw buffer zero-filled");
+  assert.ok(
+    raw.every((v) => v === 0),
+    "raw buffer zero-filled",
+  );
   const [c] = store.list();
-  assert.equal([c!.trigger, c!.keyword, c!.durationMs, c!.policyVersion, c!.anonymization, c!.uploadState], ["wake", "天猫精灵", 3008, 4, "mcadams-b2/1", "queued"]);
+  assert.equal(
+    [c!.trigger, c!.keyword, c!.durationMs, c!.policyVersion, c!.anonymization, c!.uploadState],
+    ["wake", "天猫精灵", 3008, 4, "mcadams-b2/1", "queued"],
+  );
   const stored = store.audio(c!.id)!;
   assert.is(stored.length, copy.length);
   let same = 0;

@@ -41,7 +41,17 @@ function writeConfig(port: number, extra: Record<string, unknown> = {}): string 
       wake: { engine: "none" },
       status: { enabled: false },
       device: IDENTITY,
-      upload: { kind: "https", endpoint: `https://127.0.0.1:${port}/v1/uploads`, allowedHosts: ["127.0.0.1"], caFile: pem.cert, retryBaseMs: 200, retryMaxMs: 1000, timeoutMs: 3000, sendDelayMaxSeconds: 0, deletionGapMaxSeconds: 0 },
+      upload: {
+        kind: "https",
+        endpoint: `https://127.0.0.1:${port}/v1/uploads`,
+        allowedHosts: ["127.0.0.1"],
+        caFile: pem.cert,
+        retryBaseMs: 200,
+        retryMaxMs: 1000,
+        timeoutMs: 3000,
+        sendDelayMaxSeconds: 0,
+        deletionGapMaxSeconds: 0,
+      },
       ...extra,
     }),
   );
@@ -71,7 +81,12 @@ async function talk(fw: FakeFirmware, ms = 400): Promise<void> {
 function queued(config: string): Array<{ uploadId: string; attempts: number }> {
   const r = spawnSync(process.execPath, ["bin/spa.mjs", "uploads", "--json", "--config", config], { encoding: "utf8" });
   assert.is(r.status, 0, r.stderr);
-  return r.stdout.trim() ? r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { uploadId: string; attempts: number }) : [];
+  return r.stdout.trim()
+    ? r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { uploadId: string; attempts: number })
+    : [];
 }
 
 /** Every identifier of this device that an upload must not carry. */
@@ -130,7 +145,9 @@ U("server down: uploads queue; kill -9; restart; server back: each upload arrive
   await until(() => queued(config).length === 3 && queued(config).every((q) => q.attempts >= 1), 10_000, "three queued uploads that have failed once");
   first.kill("SIGKILL");
   await new Promise((r) => first.once("exit", r));
-  const ids = queued(config).map((q) => q.uploadId).sort();
+  const ids = queued(config)
+    .map((q) => q.uploadId)
+    .sort();
 
   const server = await HttpsReceiver.start(pem, port);
   const second = spawnAgent(config);

@@ -79,10 +79,26 @@ S("deletion requests go while an upload is stuck, and stop() does not wait for t
   const clock = new SystemClock();
   const f = openLedgerAt(d.path, clock);
   try {
-    const envelope = makeEnvelope({ capturedAt: clock.now(), durationMs: 1000, trigger: "talk", locale: "zh-CN", trainingAllowed: false, anonymization: { method: "mcadams-b2", version: 1 }, policyVersion: 0 });
+    const envelope = makeEnvelope({
+      capturedAt: clock.now(),
+      durationMs: 1000,
+      trigger: "talk",
+      locale: "zh-CN",
+      trainingAllowed: false,
+      anonymization: { method: "mcadams-b2", version: 1 },
+      policyVersion: 0,
+    });
     storeCapture(f.ledger, { upload: { uploadId: envelope.uploadId, envelope: JSON.stringify(envelope) } });
     const up = new HttpsUploader({ endpoint: rec.url, allowedHosts: ["127.0.0.1"], timeoutMs: 60_000 });
-    const w = new UploadWorker({ store: f.ledger.captures, uploader: up, clock, log: silentLogger, retryBaseMs: 1000, retryMaxMs: 60_000, random: Math.random });
+    const w = new UploadWorker({
+      store: f.ledger.captures,
+      uploader: up,
+      clock,
+      log: silentLogger,
+      retryBaseMs: 1000,
+      retryMaxMs: 60_000,
+      random: Math.random,
+    });
     w.start();
     await until(() => rec.posts === 1, 10_000, "the upload to start");
     // The household deletes something uploaded earlier, while the upload trickles.

@@ -13,7 +13,15 @@ import { FakeClock } from "../../fakes/fake-clock.ts";
 
 const E = suite("upload envelope and endpoint");
 
-const base = { capturedAt: Date.UTC(2026, 10, 26, 9, 41, 37, 512), durationMs: 2345, trigger: "wake" as const, locale: "zh-CN", trainingAllowed: true, anonymization: { method: "mcadams-b2" as const, version: 1 }, policyVersion: 3 };
+const base = {
+  capturedAt: Date.UTC(2026, 10, 26, 9, 41, 37, 512),
+  durationMs: 2345,
+  trigger: "wake" as const,
+  locale: "zh-CN",
+  trainingAllowed: true,
+  anonymization: { method: "mcadams-b2" as const, version: 1 },
+  policyVersion: 3,
+};
 
 E("capture time is coarsened to the minute, duration to 100 ms, ids are fresh per upload", () => {
   const a = makeEnvelope(base);
@@ -99,7 +107,22 @@ class FlakyUploader implements Uploader {
 
 function queueOne(at: number): string {
   const env = makeEnvelope({ ...base, capturedAt: at });
-  store.insert({ trigger: "wake", keyword: null, startedAt: at, endedAt: at + 2000, durationMs: 2000, endReason: "silence", policyVersion: 0, anonymization: "mcadams-b2/1", capturedWall: at, capturedUptime: 0 }, Int16Array.from({ length: 1600 }, (_, i) => i), { uploadId: env.uploadId, envelope: JSON.stringify(env), at });
+  store.insert(
+    {
+      trigger: "wake",
+      keyword: null,
+      startedAt: at,
+      endedAt: at + 2000,
+      durationMs: 2000,
+      endReason: "silence",
+      policyVersion: 0,
+      anonymization: "mcadams-b2/1",
+      capturedWall: at,
+      capturedUptime: 0,
+    },
+    Int16Array.from({ length: 1600 }, (_, i) => i),
+    { uploadId: env.uploadId, envelope: JSON.stringify(env), at },
+  );
   return env.uploadId;
 }
 
@@ -189,7 +212,10 @@ W("deleting a capture whose upload was attempted (reply lost) sends a deletion r
   const row = store.list()[0]!;
   store.failed(row.id, clock.now() + 1000, "timeout");
   store.delete("all", clock.now());
-  assert.equal(store.deletionRequests().map((d) => d.uploadId), [id]);
+  assert.equal(
+    store.deletionRequests().map((d) => d.uploadId),
+    [id],
+  );
 });
 
 W.run();

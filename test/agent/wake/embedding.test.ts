@@ -30,7 +30,11 @@ E("one finite 96-dim embedding per 80 ms once 76 mel frames exist", async () => 
 E("feeding 512-sample frames gives the same embeddings as one push of the whole clip", async () => {
   const offline = await embedder.embedClip(speech);
   const streamed: Float32Array[] = [];
-  const s = new StreamingEmbedder(embedder, (e) => streamed.push(e), (e) => assert.unreachable(e.message));
+  const s = new StreamingEmbedder(
+    embedder,
+    (e) => streamed.push(e),
+    (e) => assert.unreachable(e.message),
+  );
   for (let o = 0; o + FRAME_SAMPLES <= speech.length; o += FRAME_SAMPLES) s.push(speech.slice(o, o + FRAME_SAMPLES));
   await s.drain();
   assert.is(streamed.length, offline.length);
@@ -50,7 +54,11 @@ E("speech and silence give clearly different embeddings", async () => {
 
 E("reset() drops audio in flight: nothing from before it is emitted after", async () => {
   const got: Float32Array[] = [];
-  const s = new StreamingEmbedder(embedder, (e) => got.push(e), () => undefined);
+  const s = new StreamingEmbedder(
+    embedder,
+    (e) => got.push(e),
+    () => undefined,
+  );
   for (let o = 0; o + FRAME_SAMPLES <= speech.length; o += FRAME_SAMPLES) s.push(speech.slice(o, o + FRAME_SAMPLES));
   s.reset();
   await s.drain();

@@ -17,7 +17,12 @@ import { tempDir } from "../../helpers/tmp.ts";
 
 const P = suite("porcupine engine");
 const KEY = "Zm9vYmFyLWZha2Uta2V5LTEyMzQ1Njc4OTA=";
-const settings = { keywordPaths: { 天猫精灵: "/k/tianmao.ppn", 你好天猫: "/k/nihao.ppn" }, modelPath: "/k/porcupine_params_zh.pv", sensitivity: 0.6, accessKeyFile: null };
+const settings = {
+  keywordPaths: { 天猫精灵: "/k/tianmao.ppn", 你好天猫: "/k/nihao.ppn" },
+  modelPath: "/k/porcupine_params_zh.pv",
+  sensitivity: 0.6,
+  accessKeyFile: null,
+};
 
 P("keywords map in order; process() passes frames through; hits carry the keyword", async () => {
   const seen: unknown[] = [];
@@ -78,9 +83,15 @@ P("the agent falls back when Porcupine cannot start, says why, and logs no key",
     env: { [ACCESS_KEY_ENV]: KEY },
   });
   assert.is(engine, null);
-  assert.ok(lines.some((l) => /porcupine FAILED/.test(l)), lines.join("\n"));
+  assert.ok(
+    lines.some((l) => /porcupine FAILED/.test(l)),
+    lines.join("\n"),
+  );
   assert.ok(lines.some((l) => /far-field listening is off/.test(l)));
-  assert.not.ok([...lines, ...logs].some((l) => l.includes(KEY)), "the AccessKey leaked");
+  assert.not.ok(
+    [...lines, ...logs].some((l) => l.includes(KEY)),
+    "the AccessKey leaked",
+  );
 });
 
 P.run();

@@ -79,9 +79,29 @@ T("enrollment refuses bad clips with a clear reason", async () => {
   const vad = await createWebRtcVad(2);
   const good = await say("天猫精灵", 170);
   const cases: Array<[Clip[], RegExp]> = [
-    [[{ name: "a", samples: good }, { name: "b", samples: good }], /at least 3 clips/],
-    [[{ name: "silent.wav", samples: new Int16Array(16000 * 2) }, { name: "b", samples: good }, { name: "c", samples: good }], /silent\.wav: no speech/],
-    [[{ name: "long.wav", samples: await say("我们周末去公园玩然后去超市买菜再回家做饭", 120) }, { name: "b", samples: good }, { name: "c", samples: good }], /long\.wav: .* s of speech/],
+    [
+      [
+        { name: "a", samples: good },
+        { name: "b", samples: good },
+      ],
+      /at least 3 clips/,
+    ],
+    [
+      [
+        { name: "silent.wav", samples: new Int16Array(16000 * 2) },
+        { name: "b", samples: good },
+        { name: "c", samples: good },
+      ],
+      /silent\.wav: no speech/,
+    ],
+    [
+      [
+        { name: "long.wav", samples: await say("我们周末去公园玩然后去超市买菜再回家做饭", 120) },
+        { name: "b", samples: good },
+        { name: "c", samples: good },
+      ],
+      /long\.wav: .* s of speech/,
+    ],
   ];
   for (const [clips, why] of cases) {
     try {
@@ -112,7 +132,11 @@ T("spa wake enroll / detect --templates from the command line", async () => {
   const det = spawnSync(process.execPath, ["bin/spa.mjs", "wake", "detect", "--engine", "template", "--templates", out, probe], { encoding: "utf8" });
   assert.is(det.status, 0, det.stderr);
   assert.is(JSON.parse(det.stdout.trim()).keyword, "你好天猫");
-  const bad = spawnSync(process.execPath, ["bin/spa.mjs", "wake", "enroll", "--keyword", "你好天猫", "--out", out, "test/fixtures/audio/speech-44k-stereo.wav"], { encoding: "utf8" });
+  const bad = spawnSync(
+    process.execPath,
+    ["bin/spa.mjs", "wake", "enroll", "--keyword", "你好天猫", "--out", out, "test/fixtures/audio/speech-44k-stereo.wav"],
+    { encoding: "utf8" },
+  );
   assert.is(bad.status, 1);
   d.remove();
 });
@@ -129,7 +153,11 @@ T("spa wake enroll --mic records three takes through the real arecord and enroll
   const out = join(mic.home, "tpl");
   // Asynchronous: the fake microphone is fed from this process's event loop.
   const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const p = spawn(process.execPath, ["bin/spa.mjs", "wake", "enroll", "--mic", "--keyword", "天猫精灵", "--out", out, "--count", "3", "--seconds", "5.5", "--device", mic.device], { env: mic.env });
+    const p = spawn(
+      process.execPath,
+      ["bin/spa.mjs", "wake", "enroll", "--mic", "--keyword", "天猫精灵", "--out", out, "--count", "3", "--seconds", "5.5", "--device", mic.device],
+      { env: mic.env },
+    );
     let stdout = "";
     let stderr = "";
     p.stdout.on("data", (d) => (stdout += d));

@@ -60,7 +60,11 @@ W("a clip cut tight to the phrase (no silence around it) is still detected, with
     const s = tight(f);
     assert.ok(s.length < clip(f).length - 16000, `${f}: trimmed to ${s.length} samples`);
     const hits = await engine.detect(s);
-    assert.equal(hits.map((h) => h.keyword), [f.includes("tianmao") ? "天猫精灵" : "你好天猫"], f);
+    assert.equal(
+      hits.map((h) => h.keyword),
+      [f.includes("tianmao") ? "天猫精灵" : "你好天猫"],
+      f,
+    );
     assert.ok(hits[0]!.atMs >= 0 && hits[0]!.atMs <= (s.length / 16000) * 1000, `${f}: at ${hits[0]!.atMs} ms`);
   }
 });
@@ -80,7 +84,10 @@ W("streaming: a phrase said as soon as the microphone opens is still detected", 
   }
   got.push(...(await engine.drain()));
   engine.reset();
-  assert.equal(got.map((h) => h.keyword), [positives[0]!.includes("tianmao") ? "天猫精灵" : "你好天猫"]);
+  assert.equal(
+    got.map((h) => h.keyword),
+    [positives[0]!.includes("tianmao") ? "天猫精灵" : "你好天猫"],
+  );
 });
 
 W("ordinary speech does not wake", async () => {
@@ -170,9 +177,14 @@ W("live inference that falls behind drops its backlog instead of waking late", a
 });
 
 W("spa wake detect: one JSON line per detection; a bad file is a clear error", () => {
-  const ok = spawnSync(process.execPath, ["bin/spa.mjs", "wake", "detect", join(DIR, "pos-tianmao-f5.wav"), join(DIR, "neg-nihaoya-f1.wav")], { encoding: "utf8" });
+  const ok = spawnSync(process.execPath, ["bin/spa.mjs", "wake", "detect", join(DIR, "pos-tianmao-f5.wav"), join(DIR, "neg-nihaoya-f1.wav")], {
+    encoding: "utf8",
+  });
   assert.is(ok.status, 0, ok.stderr);
-  const lines = ok.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = ok.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.is(lines.length, 1);
   assert.equal(Object.keys(lines[0]!).sort(), ["atMs", "file", "keyword", "score"]);
   assert.is(lines[0]!.keyword, "天猫精灵");
@@ -194,12 +206,22 @@ W("spa wake detect converts other WAV layouts (44.1 kHz stereo here) and finds t
     const r = (f: string): Array<{ keyword: string; atMs: number }> => {
       const p = spawnSync(process.execPath, ["bin/spa.mjs", "wake", "detect", f], { encoding: "utf8" });
       assert.is(p.status, 0, p.stderr);
-      return p.stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { keyword: string; atMs: number });
+      return p.stdout
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { keyword: string; atMs: number });
     };
     const native = r(join(DIR, "pos-tianmao-f5.wav"));
     const converted = r(file);
-    assert.equal(converted.map((h) => h.keyword), native.map((h) => h.keyword));
-    assert.equal(converted.map((h) => h.keyword), ["天猫精灵"]);
+    assert.equal(
+      converted.map((h) => h.keyword),
+      native.map((h) => h.keyword),
+    );
+    assert.equal(
+      converted.map((h) => h.keyword),
+      ["天猫精灵"],
+    );
     assert.ok(Math.abs(converted[0]!.atMs - native[0]!.atMs) <= 160, `${converted[0]!.atMs} vs ${native[0]!.atMs} ms`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -207,7 +229,10 @@ W("spa wake detect converts other WAV layouts (44.1 kHz stereo here) and finds t
 });
 
 W("in the agent: far-field on the demo recording opens a wake session", async () => {
-  const a = await startAgent({ wake: { engine: "trained" }, audio: { source: "file", file: "agent/audio/demo-household.wav", pacing: "realtime", loop: false } });
+  const a = await startAgent({
+    wake: { engine: "trained" },
+    audio: { source: "file", file: "agent/audio/demo-household.wav", pacing: "realtime", loop: false },
+  });
   const fw = await FakeFirmware.start({ socketPath: a.socketPath, ackDelayMs: 0 });
   try {
     await fw.waitFor(() => fw.state?.state === "capturing" && fw.state.trigger === "wake", 20_000, "a wake session (the first phrase ends about 6 s in)");
