@@ -11,7 +11,8 @@ import mqtt, { type MqttClient } from "mqtt";
 import { AgentError, toError } from "./errors.ts";
 import { canonicalJson } from "./ledger/audit.ts";
 import { EnvelopeSchema, PolicySchema } from "./policy/schema.ts";
-import { mqttOptions, topics } from "./policy/service.ts";
+import { topics } from "./policy/service.ts";
+import { mqttOptions } from "./adapters/mqtt-transport.ts";
 import { generateKeys, signEnvelope } from "./policy/trust.ts";
 import { makeDirs } from "./fs-dirs.ts";
 
@@ -188,7 +189,7 @@ function safeJson(text: string): unknown {
  * a probe this client publishes to its own unique topic comes back, whatever was retained has
  * arrived.
  */
-async function retainedOn(c: MqttClient, topic: string): Promise<string | null> {
+export async function retainedOn(c: MqttClient, topic: string): Promise<string | null> {
   const probe = `${topic}/probe-${randomBytes(6).toString("hex")}`;
   let held: string | null = null;
   let onMessage: (t: string, payload: Buffer) => void = () => undefined;

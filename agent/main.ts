@@ -439,7 +439,8 @@ export class Agent {
     uploads?.start();
     const m = config.policy.mqtt;
     if (m.url) {
-      await policy.connect({
+      const { MqttTransport } = await import("./adapters/mqtt-transport.ts");
+      const settings = {
         url: m.url,
         protocolVersion: m.protocolVersion,
         caFile: m.caFile,
@@ -449,7 +450,8 @@ export class Agent {
         keyFile: m.keyFile,
         reconnectMinMs: m.reconnectMinMs,
         reconnectMaxMs: m.reconnectMaxMs,
-      });
+      };
+      policy.connect(new MqttTransport(settings, `spa-${config.device.id}`, log.child("policy")));
       io.out(`fleet policy: ${m.url} (fleet ${m.fleet}; applied version ${engine.effective().version})`);
     } else
       io.out(`fleet policy: off (no broker configured${engine.effective().version ? `; stored policy version ${engine.effective().version} in force` : ""})`);

@@ -84,6 +84,13 @@ Arch("raw audio has no path to disk: only the ledger, the outbox and WAV tools w
   }
 });
 
+Arch("the fleet logic reaches the broker only through the PolicyTransport port: mqtt.js only in its adapter and the operator tools", () => {
+  for (const f of files("agent")) {
+    if (f === "agent/adapters/mqtt-transport.ts" || f === "agent/cli-policy.ts") continue;
+    for (const i of imports(f)) assert.not.ok(i === "mqtt", `${f} imports mqtt`);
+  }
+});
+
 Arch("firmware message handlers are pure: they reach the agent only through their context (types, units, siblings)", () => {
   for (const f of files("agent/handlers")) {
     const src = readFileSync(f, "utf8");

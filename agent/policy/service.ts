@@ -6,8 +6,7 @@
  * Will "offline" on device/<id>/online. The agent works normally with the broker down.
  */
 import type { StorageReport } from "../ledger/storage-health.ts";
-import { readFileSync } from "node:fs";
-import type { IClientOptions, MqttClient } from "mqtt";
+import type { PolicyTransport } from "../ports/policy-transport.ts";
 import { toError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { PolicyEngine } from "./engine.ts";
@@ -41,35 +40,12 @@ export interface PolicyServiceOptions {
   after?: (ms: number, fn: () => void) => { cancel(): void };
 }
 
-export interface MqttSettings {
-  url: string;
-  protocolVersion: 4 | 5;
-  caFile: string | null;
-  username: string | null;
-  passwordFile: string | null;
-  certFile: string | null;
-  keyFile: string | null;
-  reconnectMinMs: number;
-  reconnectMaxMs: number;
-}
-
 export const topics = (prefix: string, fleet: string, id: string) => ({
   fleetPolicy: `${prefix}/fleet/${fleet}/policy`,
   devicePolicy: `${prefix}/device/${id}/policy`,
   state: `${prefix}/device/${id}/state`,
   online: `${prefix}/device/${id}/online`,
 });
-
-/** Connection options shared by the device and the operator tools. */
-export function mqttOptions(s: Omit<MqttSettings, "url" | "reconnectMinMs" | "reconnectMaxMs">): IClientOptions {
-  const o: IClientOptions = { protocolVersion: s.protocolVersion, clean: true, connectTimeout: 10_000 };
-  if (s.caFile) o.ca = readFileSync(s.caFile);
-  if (s.certFile) o.cert = readFileSync(s.certFile);
-  if (s.keyFile) o.key = readFileSync(s.keyFile);
-  if (s.username) o.username = s.username;
-  if (s.passwordFile) o.password = readFileSync(s.passwordFile, "utf8").trim();
-  return o;
-}
 
 /** Repeated rejections of one kind (topic and code) are folded into one audit event per window. */
 export const REJECTION_WINDOW_MS = 10 * 60_000;
@@ -84,8 +60,7 @@ interface Fold {
 }
 
 export class PolicyService {
-  #client: MqttClient | null = null;
-  #delay = 0;
+  #transport: PolicyTransport | null = null;
   /** The last rejection per topic (the state topic reports each). */
   readonly lastRejection: Record<Source, { code: string; version: number | null; at: string } | null> = { fleet: null, device: null };
   /** Per topic and code: rejections not yet audited, and when the window opened (issue 14.9). */
@@ -223,42 +198,35 @@ export class PolicyService {
   }
 
   publishState(): void {
-    if (!this.#client?.connected) return;
-    this.#client.publish(this.t.state, JSON.stringify(this.state()), { qos: 1, retain: true });
+    if (!this.#transport?.connected) return;
+    this.#transport.publishRetained(this.t.state, JSON.stringify(this.state()));
   }
 
-  /** Connects to the broker; mqtt.js is loaded here, so an agent without a broker never carries it. */
-  async connect(s: MqttSettings): Promise<void> {
-    const { default: mqtt } = await import("mqtt");
-    const opts: IClientOptions = {
-      ...mqttOptions(s),
-      clientId: `spa-${this.o.deviceId}`,
-      reconnectPeriod: s.reconnectMinMs,
-      will: { topic: this.t.online, payload: Buffer.from("offline"), qos: 1, retain: true },
-    };
-    this.#delay = s.reconnectMinMs;
-    const c = mqtt.connect(s.url, opts);
-    this.#client = c;
-    c.on("connect", () => {
-      this.connected = true;
-      this.#delay = s.reconnectMinMs;
-      c.options.reconnectPeriod = s.reconnectMinMs;
-      c.publish(this.t.online, "online", { qos: 1, retain: true });
-      c.subscribe([this.t.fleetPolicy, this.t.devicePolicy], { qos: 1 }, (err) => {
-        if (err) this.o.log.warn("policy subscription failed", { error: err.message });
-      });
-      this.publishState();
-      this.o.log.info("fleet broker connected");
-    });
-    c.on("message", (topic, payload) => this.handle(topic === this.t.devicePolicy ? "device" : "fleet", payload));
-    c.on("close", () => {
-      if (this.connected) this.o.log.warn("fleet broker connection lost; reconnecting with backoff");
-      this.connected = false;
-      // Exponential backoff: mqtt.js reads reconnectPeriod when it schedules the next attempt.
-      this.#delay = Math.min(s.reconnectMaxMs, this.#delay * 2);
-      c.options.reconnectPeriod = this.#delay;
-    });
-    c.on("error", (e) => this.o.log.warn("fleet broker error", { error: toError(e).message }));
+  /**
+   * Links the service to the fleet: birth "online" and Last Will "offline" on the online topic,
+   * the two policy topics subscribed, the state published on every connect.
+   */
+  connect(transport: PolicyTransport): void {
+    this.#transport = transport;
+    transport.start(
+      {
+        birth: { topic: this.t.online, payload: "online" },
+        will: { topic: this.t.online, payload: "offline" },
+        subscriptions: [this.t.fleetPolicy, this.t.devicePolicy],
+      },
+      {
+        connected: () => {
+          this.connected = true;
+          this.publishState();
+          this.o.log.info("fleet broker connected");
+        },
+        message: (topic, payload) => this.handle(topic === this.t.devicePolicy ? "device" : "fleet", payload),
+        disconnected: () => {
+          this.connected = false;
+          this.o.log.warn("fleet broker connection lost; reconnecting with backoff");
+        },
+      },
+    );
   }
 
   async stop(): Promise<void> {
@@ -269,11 +237,10 @@ export class PolicyService {
     } catch (e) {
       this.o.log.error("could not record folded policy rejections", { error: toError(e).message });
     }
-    const c = this.#client;
-    this.#client = null;
-    if (!c) return;
+    const t = this.#transport;
+    this.#transport = null;
+    this.connected = false;
     // A clean stop says so (the Last Will is for crashes).
-    if (c.connected) await new Promise<void>((r) => c.publish(this.t.online, "offline", { qos: 1, retain: true }, () => r()));
-    await new Promise<void>((r) => c.end(false, {}, () => r()));
+    await t?.stop({ topic: this.t.online, payload: "offline" });
   }
 }

@@ -4,6 +4,7 @@
  * from publish until each device's state topic reports it applied (median, max), and the memory
  * each device's policy client adds.
  */
+import { MqttTransport } from "../../agent/adapters/mqtt-transport.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -51,17 +52,23 @@ export async function policyBench(n = 200): Promise<PolicyBench> {
         compliance: () => ({ capturesKept: 0, oldestKeptDays: null, purged: 0, falseWakes: 0 }),
         now: () => Date.now(),
       });
-      s.connect({
-        url: broker.url,
-        protocolVersion: 5,
-        caFile: null,
-        username: broker.username,
-        passwordFile: pw,
-        certFile: null,
-        keyFile: null,
-        reconnectMinMs: 500,
-        reconnectMaxMs: 5000,
-      });
+      s.connect(
+        new MqttTransport(
+          {
+            url: broker.url,
+            protocolVersion: 5,
+            caFile: null,
+            username: broker.username,
+            passwordFile: pw,
+            certFile: null,
+            keyFile: null,
+            reconnectMinMs: 500,
+            reconnectMaxMs: 5000,
+          },
+          `spa-bench-${i}`,
+          silentLogger,
+        ),
+      );
       services.push(s);
     }
     const t0 = Date.now();

@@ -9,6 +9,8 @@ import { PolicyEngine } from "../../../agent/policy/engine.ts";
 import { PolicyService, REJECTION_WINDOW_MS } from "../../../agent/policy/service.ts";
 import { generateKeys, publicKeyFromPem, signEnvelope } from "../../../agent/policy/trust.ts";
 import { silentLogger } from "../../../agent/log.ts";
+import { MemoryBroker, MemoryTransport } from "../../fakes/memory-transport.ts";
+import { until } from "../../helpers/tmp.ts";
 
 const keys = generateKeys();
 const household = {
@@ -83,6 +85,34 @@ S("a policy refused as from the future applies once the clock is corrected, with
   assert.is(applied(), 1);
   assert.is(svc.lastRejection.fleet, null);
   assert.equal((svc.state().lastRejectionByTopic as Record<string, unknown>).fleet, null);
+});
+
+S("over a transport (the in-memory broker): a retained policy applies once, the state is published on every connect, stop says offline", async () => {
+  const clock = { now: Date.now() };
+  const { svc, audit, applied } = service(clock);
+  const broker = new MemoryBroker();
+  broker.publish(
+    "spa/v1/fleet/f1/policy",
+    JSON.stringify(signEnvelope(keys.privatePem, { policy: { retentionDays: 30 }, version: 4, issuedAt: new Date(clock.now - 1000).toISOString() })),
+    true,
+  );
+  svc.connect(new MemoryTransport(broker));
+  const state = (): { appliedVersion: number; status: string } | null => {
+    const s = broker.retained.get("spa/v1/device/d1/state");
+    return s ? (JSON.parse(s) as { appliedVersion: number; status: string }) : null;
+  };
+  await until(() => state()?.appliedVersion === 4, 5000, "version 4 applied and reported");
+  assert.is(broker.retained.get("spa/v1/device/d1/online"), "online");
+  assert.is(state()!.status, "applied");
+  broker.down();
+  broker.retained.delete("spa/v1/device/d1/state");
+  broker.back();
+  await until(() => state() !== null, 5000, "the state published again on reconnect");
+  assert.is(state()!.appliedVersion, 4);
+  assert.is(applied(), 1, "the retained copy delivered again is not applied again");
+  assert.is(audit.filter((a) => a.type === "policy-applied").length, 1);
+  await svc.stop();
+  assert.is(broker.retained.get("spa/v1/device/d1/online"), "offline");
 });
 
 S.run();
