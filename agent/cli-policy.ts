@@ -11,7 +11,7 @@ import mqtt, { type MqttClient } from "mqtt";
 import { AgentError, toError } from "./errors.ts";
 import { canonicalJson } from "./ledger/audit.ts";
 import { EnvelopeSchema, PolicySchema } from "./policy/schema.ts";
-import { topics } from "./policy/service.ts";
+import { DEFAULT_TOPIC_PREFIX, deviceTopic, DeviceStateSchema, OnlineSchema, topics, type DeviceState } from "./policy/topics.ts";
 import { mqttOptions } from "./adapters/mqtt-transport.ts";
 import { generateKeys, signEnvelope } from "./policy/trust.ts";
 import { makeDirs } from "./fs-dirs.ts";
@@ -55,7 +55,7 @@ async function connect(v: Record<string, unknown>): Promise<MqttClient> {
 }
 
 const prefixOf = (v: Record<string, unknown>): string => {
-  const p = (v.prefix as string | undefined) ?? "spa/v1";
+  const p = (v.prefix as string | undefined) ?? DEFAULT_TOPIC_PREFIX;
   if (!/^[A-Za-z0-9_/-]{1,64}$/.test(p)) usage("--prefix: letters, digits, _, - and /");
   return p;
 };
@@ -227,44 +227,50 @@ export async function cmdFleet(argv: string[], out: (s: string) => void): Promis
   if (!(wait >= 0 && wait <= 60_000)) usage("--wait must be 0-60000 ms");
   const prefix = prefixOf(values);
   const c = await connect(values);
-  const devices = new Map<string, { online?: string; state?: Record<string, unknown> }>();
+  // Each device's retained reports, checked against the topic catalogue (policy/topics.ts): a
+  // state that does not match is shown as such, never half-read.
+  const devices = new Map<string, { online?: string; state?: DeviceState; invalid?: boolean }>();
   c.on("message", (topic, payload) => {
-    const m = new RegExp(`^${prefix.replace(/[/]/g, "\\/")}/device/([^/]+)/(state|online)$`).exec(topic);
-    if (!m || payload.length === 0) return;
-    const d = devices.get(m[1]!) ?? {};
-    if (m[2] === "online") d.online = payload.toString();
+    const t = deviceTopic(prefix, topic);
+    if (!t || payload.length === 0) return;
+    const d = devices.get(t.device) ?? {};
+    if (t.kind === "online") d.online = OnlineSchema.safeParse(payload.toString()).data ?? "?";
     else {
+      let json: unknown = null;
       try {
-        d.state = JSON.parse(payload.toString()) as Record<string, unknown>;
+        json = JSON.parse(payload.toString());
       } catch {
-        /* not ours */
+        /* reported as invalid below */
       }
+      const r = DeviceStateSchema.safeParse(json);
+      if (r.success) d.state = r.data;
+      else d.invalid = true;
     }
-    devices.set(m[1]!, d);
+    devices.set(t.device, d);
   });
   await c.subscribeAsync([`${prefix}/device/+/state`, `${prefix}/device/+/online`], { qos: 1 });
   await new Promise((r) => setTimeout(r, wait));
   await c.endAsync();
   const rows = [...devices.entries()].filter(([, d]) => !values.fleet || d.state?.fleet === values.fleet).sort(([a], [b]) => a.localeCompare(b));
   if (values.json) {
-    for (const [id, d] of rows) out(JSON.stringify({ device: id, online: d.online ?? null, ...(d.state ?? {}) }) + "\n");
+    for (const [id, d] of rows)
+      out(JSON.stringify({ device: id, online: d.online ?? null, ...(d.invalid ? { invalidState: true } : {}), ...(d.state ?? {}) }) + "\n");
     return 0;
   }
   const head = ["device", "online", "version", "status", "last rejection", "kept", "oldest (d)", "purged", "false wakes"];
   const table = rows.map(([id, d]) => {
-    const s = d.state ?? {};
-    const comp = (s.compliance ?? {}) as Record<string, unknown>;
-    const rej = s.lastRejection as { code: string; version: number | null } | null | undefined;
+    const s = d.state;
+    const rej = s?.lastRejection;
     return [
       id,
       d.online ?? "?",
-      String(s.appliedVersion ?? "?"),
-      String(s.status ?? "?"),
+      s ? String(s.appliedVersion) : "?",
+      s ? s.status : d.invalid ? "INVALID STATE" : "?",
       rej ? `${rej.code} (v${rej.version ?? "?"})` : "-",
-      String(comp.capturesKept ?? "?"),
-      String(comp.oldestKeptDays ?? "-"),
-      String(comp.purged ?? "?"),
-      String(comp.falseWakes ?? "?"),
+      s ? String(s.compliance.capturesKept) : "?",
+      s?.compliance.oldestKeptDays != null ? String(s.compliance.oldestKeptDays) : "-",
+      s ? String(s.compliance.purged) : "?",
+      s ? String(s.compliance.falseWakes) : "?",
     ];
   });
   const w = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));

@@ -3,6 +3,7 @@
  * this zod schema (README's reference table is generated from it: `npm run config:docs`).
  * Objects are strict: an unknown key is an error, not silently ignored.
  */
+import { DEFAULT_TOPIC_PREFIX } from "../agent/policy/topics.ts";
 import { DEFAULT_SOCKET_PATH } from "./defaults.ts";
 import { resolve } from "node:path";
 import { z } from "zod";
@@ -152,7 +153,7 @@ export const PolicyConfig = z
         topicPrefix: z
           .string()
           .regex(/^[A-Za-z0-9_/-]{1,64}$/, "letters, digits, _, - and /")
-          .default("spa/v1")
+          .default(DEFAULT_TOPIC_PREFIX)
           .describe("topic prefix"),
         protocolVersion: z
           .union([z.literal(5), z.literal(4)])

@@ -7,6 +7,7 @@
  */
 import type { StorageReport } from "../ledger/storage-health.ts";
 import type { PolicyTransport } from "../ports/policy-transport.ts";
+import { topics, type DeviceState } from "./topics.ts";
 import { toError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { PolicyEngine } from "./engine.ts";
@@ -40,12 +41,7 @@ export interface PolicyServiceOptions {
   after?: (ms: number, fn: () => void) => { cancel(): void };
 }
 
-export const topics = (prefix: string, fleet: string, id: string) => ({
-  fleetPolicy: `${prefix}/fleet/${fleet}/policy`,
-  devicePolicy: `${prefix}/device/${id}/policy`,
-  state: `${prefix}/device/${id}/state`,
-  online: `${prefix}/device/${id}/online`,
-});
+export { topics } from "./topics.ts";
 
 /** Repeated rejections of one kind (topic and code) are folded into one audit event per window. */
 export const REJECTION_WINDOW_MS = 10 * 60_000;
@@ -181,7 +177,8 @@ export class PolicyService {
     }
   }
 
-  state(): Record<string, unknown> {
+  /** The device's report on its state topic (topics.ts: DeviceStateSchema). */
+  state(): DeviceState {
     const e = this.o.engine;
     return {
       fleet: this.o.fleet,

@@ -122,6 +122,10 @@ F("a retained policy from before the agent connected applies; newer replaces; ol
   assert.is(status.status, 0, status.stderr);
   assert.match(status.stdout, /dev1\s+online\s+5\s+applied\s+RETENTION_ABOVE_CAP \(v3\)/);
   assert.match(status.stdout, /1 devices/);
+  // A state that does not match the topic catalogue is shown as such, not half-read.
+  await publish("device/junk/state", JSON.stringify({ fleet: "f1", appliedVersion: "lots" }));
+  const all = spa("fleet", "status", ...conn());
+  assert.match(all.stdout, /junk\s+\?\s+\?\s+INVALID STATE/);
 });
 
 F("spa policy push reads what the topic holds: an older or same-version envelope is refused unless --force; the same one is a no-op", async () => {

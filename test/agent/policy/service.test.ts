@@ -7,6 +7,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { PolicyEngine } from "../../../agent/policy/engine.ts";
 import { PolicyService, REJECTION_WINDOW_MS } from "../../../agent/policy/service.ts";
+import { DeviceStateSchema } from "../../../agent/policy/topics.ts";
 import { generateKeys, publicKeyFromPem, signEnvelope } from "../../../agent/policy/trust.ts";
 import { silentLogger } from "../../../agent/log.ts";
 import { MemoryBroker, MemoryTransport } from "../../fakes/memory-transport.ts";
@@ -104,6 +105,8 @@ S("over a transport (the in-memory broker): a retained policy applies once, the 
   await until(() => state()?.appliedVersion === 4, 5000, "version 4 applied and reported");
   assert.is(broker.retained.get("spa/v1/device/d1/online"), "online");
   assert.is(state()!.status, "applied");
+  const typed = DeviceStateSchema.safeParse(JSON.parse(broker.retained.get("spa/v1/device/d1/state")!));
+  assert.ok(typed.success, "the state matches the topic catalogue's schema");
   broker.down();
   broker.retained.delete("spa/v1/device/d1/state");
   broker.back();
