@@ -3,8 +3,7 @@
  * this zod schema (README's reference table is generated from it: `npm run config:docs`).
  * Objects are strict: an unknown key is an error, not silently ignored.
  */
-import { DEFAULT_TOPIC_PREFIX } from "../agent/policy/topics.ts";
-import { DEFAULT_SOCKET_PATH } from "./defaults.ts";
+import { DEFAULT_SOCKET_PATH, DEFAULT_TOPIC_PREFIX } from "./defaults.ts";
 import { resolve } from "node:path";
 import { z } from "zod";
 

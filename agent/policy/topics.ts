@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 
-export const DEFAULT_TOPIC_PREFIX = "spa/v1";
+export { DEFAULT_TOPIC_PREFIX } from "../../config/defaults.ts";
 
 export const topics = (prefix: string, fleet: string, id: string) => ({
   fleetPolicy: `${prefix}/fleet/${fleet}/policy`,
