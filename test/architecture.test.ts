@@ -59,7 +59,7 @@ Arch("runtime code never imports tests or scripts", () => {
 });
 
 Arch("only main.ts and adapters read the wall clock or start timers in agent/", () => {
-  const allowed = /agent\/(main|cli(-[a-z]+)?|status|log)\.ts$|agent\/adapters\/|agent\/audio\/|agent\/ledger\//;
+  const allowed = /agent\/(main|cli(-[a-z]+)?|status|log)\.ts$|agent\/adapters\/|agent\/audio\//;
   for (const f of files("agent")) {
     if (allowed.test(f)) continue;
     const src = readFileSync(f, "utf8")
@@ -89,6 +89,10 @@ Arch("the fleet logic reaches the broker only through the PolicyTransport port: 
     if (f === "agent/adapters/mqtt-transport.ts" || f === "agent/cli-policy.ts") continue;
     for (const i of imports(f)) assert.not.ok(i === "mqtt", `${f} imports mqtt`);
   }
+});
+
+Arch("the retention rule is pure: no imports at all (the ledger adapter does the SQL and the clock)", () => {
+  assert.equal(imports("agent/ledger/retention.ts"), []);
 });
 
 Arch("firmware message handlers are pure: they reach the agent only through their context (types, units, siblings)", () => {

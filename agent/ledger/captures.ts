@@ -4,6 +4,7 @@
  * audio), and the persistent upload queue (envelopes only; audio is decrypted when sending).
  * Raw audio never reaches this module: callers hand it modified audio only.
  */
+import { expiryBounds, type LedgerTime } from "./retention.ts";
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
 import type { Timestamp } from "../units.ts";
 import { checkpoint, type Db } from "./agent-db.ts";
@@ -234,8 +235,15 @@ export class CaptureStore {
   }
 
   /** Everything whose wall age or powered-on age reached the limit. */
-  purgeExpired(now: { wall: number; uptime: number }, limitMs: number, record?: (r: Removed) => void): Removed {
-    return this.remove("captured_wall <= ? OR captured_uptime <= ?", [now.wall - limitMs, now.uptime - limitMs], now.wall, record);
+  purgeExpired(now: LedgerTime, limitMs: number, record?: (r: Removed) => void): Removed {
+    const b = expiryBounds(now, limitMs);
+    return this.remove("captured_wall <= ? OR captured_uptime <= ?", [b.wall, b.uptime], now.wall, record);
+  }
+
+  /** Birth times of the oldest capture on each clock (null with none kept). */
+  oldestBirths(): LedgerTime | null {
+    const r = this.db.prepare("SELECT MIN(captured_wall) AS w, MIN(captured_uptime) AS u FROM captures").get() as { w: number | null; u: number | null };
+    return r.w === null || r.u === null ? null : { wall: r.w, uptime: r.u };
   }
 
   /** All but the newest `keep` captures (a capture cap, retention.maxCaptures). */

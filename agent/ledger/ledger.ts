@@ -15,7 +15,8 @@ import { checkpoint, recoveryHint, type Db } from "./agent-db.ts";
 import { AuditLog } from "./audit.ts";
 import { CaptureStore, type DeleteScope, type Removed } from "./captures.ts";
 import type { StorageHealth } from "./storage-health.ts";
-import { DAY_MS, LedgerClock, nextExpiryInMs, retentionLimitMs } from "./retention.ts";
+import { LedgerClock } from "./ledger-clock.ts";
+import { DAY_MS, expiresInMs, retentionLimitMs } from "./retention.ts";
 import { makeDirs } from "../fs-dirs.ts";
 
 export interface LedgerOptions {
@@ -175,7 +176,7 @@ export class Ledger {
       durationMs: c.durationMs,
       uploadState: c.uploadState,
       hasAudio: c.hasAudio,
-      expiresInMs: Math.max(0, Math.min(c.capturedWall + L - now.wall, c.capturedUptime + L - now.uptime)),
+      expiresInMs: expiresInMs({ wall: c.capturedWall, uptime: c.capturedUptime }, now, L),
     }));
   }
 
@@ -305,7 +306,8 @@ export class Ledger {
 
   #reschedule(afterEmptyPurge = false): void {
     this.#timer?.cancel();
-    const next = nextExpiryInMs(this.db, this.now(), this.limitMs());
+    const oldest = this.captures.oldestBirths();
+    const next = oldest ? expiresInMs(oldest, this.now(), this.limitMs()) : null;
     let wait = Math.min(this.o.purgeIntervalMs, next ?? Infinity);
     // Something is due but the last purge removed nothing (a failing purge): never spin.
     if (afterEmptyPurge && wait === 0) wait = MIN_RETRY_MS;
