@@ -24,7 +24,7 @@ import type { CaptureStore } from "./ledger/captures.ts";
 import { Ledger } from "./ledger/ledger.ts";
 import { DAY_MS } from "./ledger/retention.ts";
 import { cryptoUniform } from "./adapters/crypto-random.ts";
-import { VoiceSink } from "./privacy/voice-sink.ts";
+import { VoiceSink } from "./session/voice-sink.ts";
 import { UploadWorker } from "./upload/worker.ts";
 import { PolicyEngine, type EffectivePolicy } from "./policy/engine.ts";
 import { PolicyService } from "./policy/service.ts";

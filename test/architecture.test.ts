@@ -91,6 +91,12 @@ Arch("the fleet logic reaches the broker only through the PolicyTransport port: 
   }
 });
 
+Arch("privacy/ is signal processing only: nothing of the ledger, uploads or the session pipeline (agent/session/)", () => {
+  for (const f of files("agent/privacy")) {
+    for (const i of imports(f)) assert.not.ok(/ledger\/|upload\/|session\/|^node:/.test(i), `${f} imports ${i}`);
+  }
+});
+
 Arch("the retention rule is pure: no imports at all (the ledger adapter does the SQL and the clock)", () => {
   assert.equal(imports("agent/ledger/retention.ts"), []);
 });

@@ -12,7 +12,7 @@ import { cryptoUniform } from "../../agent/adapters/crypto-random.ts";
 import { openAgentDb } from "../../agent/ledger/agent-db.ts";
 import { CaptureStore } from "../../agent/ledger/captures.ts";
 import { silentLogger } from "../../agent/log.ts";
-import { VoiceSink } from "../../agent/privacy/voice-sink.ts";
+import { VoiceSink } from "../../agent/session/voice-sink.ts";
 import { Timestamp } from "../../agent/units.ts";
 import { readPcm16 } from "../../agent/audio/wav.ts";
 import { mcadams, mcadamsPcm16Steps } from "../../agent/privacy/mcadams.ts";

@@ -12,7 +12,7 @@ import { silentLogger } from "../../../agent/log.ts";
 import { PolicyEngine } from "../../../agent/policy/engine.ts";
 import { PolicyService } from "../../../agent/policy/service.ts";
 import { generateKeys, publicKeyFromPem, signEnvelope } from "../../../agent/policy/trust.ts";
-import { VoiceSink } from "../../../agent/privacy/voice-sink.ts";
+import { VoiceSink } from "../../../agent/session/voice-sink.ts";
 import type { Uploader } from "../../../agent/ports/uploader.ts";
 import { Timestamp } from "../../../agent/units.ts";
 import { UploadWorker } from "../../../agent/upload/worker.ts";

@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { openAgentDb, type Db } from "../../../agent/ledger/agent-db.ts";
 import { CaptureStore } from "../../../agent/ledger/captures.ts";
 import { silentLogger } from "../../../agent/log.ts";
-import { VoiceSink } from "../../../agent/privacy/voice-sink.ts";
+import { VoiceSink } from "../../../agent/session/voice-sink.ts";
 import type { KeptSession } from "../../../agent/ports/session-sink.ts";
 import { Timestamp } from "../../../agent/units.ts";
 import { canarySignal } from "../../helpers/canary.ts";

@@ -9,7 +9,7 @@ import type { Logger } from "../log.ts";
 import type { KeptSession, SessionSink } from "../ports/session-sink.ts";
 import { FRAME_MS } from "../units.ts";
 import { makeEnvelope } from "../upload/envelope.ts";
-import { MCADAMS, mcadamsPcm16Steps } from "./mcadams.ts";
+import { MCADAMS, mcadamsPcm16Steps } from "../privacy/mcadams.ts";
 
 export interface VoiceSinkOptions {
   store: CaptureStore;
