@@ -113,7 +113,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const knownEnv = new Set(LEAVES.map((l) => envName(l.path)));
   for (const name of Object.keys(env)) {
     if (name.startsWith("SPA_") && !knownEnv.has(name) && !NON_CONFIG_ENV.has(name)) {
-      problems.push({ path: name, message: "unknown SPA_ environment variable (see README, Configuration)" });
+      problems.push({ path: name, message: "unknown SPA_ environment variable (see docs/configuration.md)" });
     }
   }
   for (const s of opts.sets ?? []) {

@@ -1,6 +1,6 @@
 /**
  * The one source of truth for configuration: types, defaults, ranges and docs all come from
- * this zod schema (README's reference table is generated from it: `npm run config:docs`).
+ * this zod schema (docs/configuration.md's reference table is generated from it: `npm run config:docs`).
  * Objects are strict: an unknown key is an error, not silently ignored.
  */
 import { DEFAULT_SOCKET_PATH, DEFAULT_TOPIC_PREFIX } from "./defaults.ts";

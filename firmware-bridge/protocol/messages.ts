@@ -9,43 +9,67 @@ import { PROTOCOL_VERSION } from "./lines.ts";
 export { MAX_LINE_BYTES, PROTOCOL_VERSION } from "./lines.ts";
 
 const Id = z.union([z.string().min(1).max(64), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)]);
-const req = <K extends string, T extends z.ZodRawShape>(type: K, shape: T) =>
-  z.object({ v: z.literal(PROTOCOL_VERSION), type: z.literal(type), id: Id, ...shape }).strict();
+/** A request type: its fields and what it does (the description is the protocol doc's "effect"). */
+const req = <K extends string, T extends z.ZodRawShape>(type: K, shape: T, effect: string) =>
+  z
+    .object({ v: z.literal(PROTOCOL_VERSION), type: z.literal(type), id: Id, ...shape })
+    .strict()
+    .describe(effect);
 
 export const LedPatternSchema = z.enum(["idle", "listening", "muted", "error"]);
 
 /** Firmware → agent. */
 export const Request = z.discriminatedUnion("type", [
-  req("hello", {
-    model: z.string().min(1).max(64),
-    firmware: z.string().max(64).optional(),
-    capabilities: z
-      .array(z.enum(["led", "talk-button", "mute-button", "mute-switch", "speaker"]))
-      .max(16)
-      .default([]),
-    /** Position of the hardware mute switch at connect time, if the device has one. */
-    muteSwitch: z.enum(["on", "off"]).optional(),
-  }),
-  req("button", { button: z.enum(["mute", "talk"]), action: z.enum(["press", "down", "up"]) }),
-  req("mute-switch", { state: z.enum(["on", "off"]) }),
+  req(
+    "hello",
+    {
+      model: z.string().min(1).max(64),
+      firmware: z.string().max(64).optional(),
+      capabilities: z
+        .array(z.enum(["led", "talk-button", "mute-button", "mute-switch", "speaker"]))
+        .max(16)
+        .default([]),
+      /** Position of the hardware mute switch at connect time, if the device has one. */
+      muteSwitch: z.enum(["on", "off"]).optional(),
+    },
+    "introduces the firmware; reports the mute switch position",
+  ),
+  req(
+    "button",
+    { button: z.enum(["mute", "talk"]), action: z.enum(["press", "down", "up"]) },
+    "mute press/down toggles mute (its release means nothing); talk down/up captures in between (a talk press is refused)",
+  ),
+  req(
+    "mute-switch",
+    { state: z.enum(["on", "off"]) },
+    "hardware mute switch; while on, nothing can unmute. The first connection to report the switch (here or in `hello`) owns it while it stays connected: any other client's switch report gets `SWITCH_OWNED`. A firmware that restarts reconnects and reports the position again",
+  ),
   /** `seq` echoes the led command being acknowledged. */
-  req("led-ack", { pattern: LedPatternSchema, seq: z.number().int().min(0) }),
+  req(
+    "led-ack",
+    { pattern: LedPatternSchema, seq: z.number().int().min(0) },
+    "the LED now shows the `led` command with this `seq` (required for a session to be kept; an ack of an older LED command is accepted but does not count)",
+  ),
   // At least one second: a positive number as small as 1e-300 would be a mute of 0 ms.
-  req("mute-for", {
-    minutes: z
-      .number()
-      .min(1 / 60, "minutes must be at least 1/60 (one second)")
-      .max(10080),
-  }),
-  req("mute", {}),
-  req("unmute", {}),
-  req("mode", { mode: z.enum(["far", "near"]) }),
-  req("delete", { scope: z.enum(["last", "today", "all"]) }),
+  req(
+    "mute-for",
+    {
+      minutes: z
+        .number()
+        .min(1 / 60, "minutes must be at least 1/60 (one second)")
+        .max(10080),
+    },
+    "timed mute, 1/60 (one second) to 10080 minutes (7 days)",
+  ),
+  req("mute", {}, "explicit mute"),
+  req("unmute", {}, "local unmute (refused while the switch or fleet policy mutes)"),
+  req("mode", { mode: z.enum(["far", "near"]) }, "capture mode (persisted)"),
+  req("delete", { scope: z.enum(["last", "today", "all"]) }, "delete kept captures with their audio, keys and queued uploads; the ack says how many"),
   /** The household's "may my voice be used for training" choice (persisted; beats config). */
-  req("training-use", { allowed: z.boolean() }),
+  req("training-use", { allowed: z.boolean() }, "the household's choice whether uploads may be used for training (persisted; beats `privacy.trainingUse`)"),
   /** Make every queued upload due now (spa uploads retry). */
-  req("uploads-retry", {}),
-  req("get-state", {}),
+  req("uploads-retry", {}, "make every queued upload due now (`spa uploads retry`)"),
+  req("get-state", {}, "the ack carries state, counters and storage health"),
 ]);
 export type Request = z.infer<typeof Request>;
 export type RequestId = z.infer<typeof Id>;

@@ -28,7 +28,7 @@ const USAGE = `usage: npm run bench -- [${SECTIONS.join("|")}]... [--model FILE]
   With no section, every section runs. Environment: SPA_BENCH_CLI_RUNS, SPA_BENCH_TRIALS,
   SPA_BENCH_LEDGER_CAPTURES, SPA_BENCH_DEVICES, SPA_BENCH_AGENT_S, SPA_BENCH_WAKE_SCALE,
   SPA_BENCH_WAKE_EVERYDAY_MIN, SPA_BENCH_HOUSEHOLDS, SPA_BENCH_HUMAN_PERSONS,
-  SPA_BENCH_HUMAN_EVERYDAY_MIN (see README, Development).`;
+  SPA_BENCH_HUMAN_EVERYDAY_MIN (see docs/development.md).`;
 
 /** Every argument problem in one style: "bench: what is wrong", the usage, exit 1. */
 function refuse(message: string): never {

@@ -15,7 +15,7 @@
  *
  * Licences (see /usr/share/doc/gcin-voice/copyright): speaker "5" is ChionMeilin with the voice
  * of Chu Lo, CC-BY-3.0; speaker "3" is Edward Der-Hua Liu, GPL-3 or LGPL-3. The shipped weights
- * are trained on speaker 5 only (its licence allows a sold product with attribution, README);
+ * are trained on speaker 5 only (its licence allows a sold product with attribution, docs/wake-word.md);
  * speaker 3 is the held-out test voice.
  */
 import { spawn } from "node:child_process";
