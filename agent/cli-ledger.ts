@@ -80,7 +80,7 @@ export async function agentClient(config: Config): Promise<BridgeClient | null> 
 
 /** Sends queued upstream deletion requests now, where the uploader is reachable (best effort). */
 async function sendDeletions(config: Config, l: Ledger, out: (s: string) => void): Promise<void> {
-  const pending = l.captures.deletionRequests().length;
+  const pending = l.captures.deletions.list().length;
   if (pending === 0) return;
   let uploader;
   try {
@@ -90,10 +90,10 @@ async function sendDeletions(config: Config, l: Ledger, out: (s: string) => void
   }
   let sent = 0;
   if (uploader) {
-    for (const r of l.captures.deletionRequests()) {
+    for (const r of l.captures.deletions.list()) {
       try {
         await uploader.requestDeletion(r.uploadId);
-        l.captures.deletionDone(r.uploadId);
+        l.captures.deletions.done(r.uploadId);
         sent++;
       } catch {
         /* stays queued for the agent to retry */
@@ -191,7 +191,7 @@ export async function cmdLedger(
         audio.fill(0);
         if (values.out) {
           // A copy of voice material like an export: recorded, so it goes when the capture does.
-          l.captures.recordExportFile(resolve(values.out), id, Date.now());
+          l.captures.exports.record(resolve(values.out), id, Date.now());
           writeFileSync(values.out, wav, { mode: 0o600 });
         } else outBinary(wav);
         wav.fill(0);

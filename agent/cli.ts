@@ -420,7 +420,7 @@ async function cmdUploads(argv: string[]): Promise<number> {
     }
     const db = openAgentDb(join(resolve(config.dataDir), "agent.db"));
     try {
-      const n = new CaptureStore(db).retryNow(Date.now());
+      const n = new CaptureStore(db).uploads.retryNow(Date.now());
       process.stdout.write(`the agent is not running: ${n} queued uploads will be sent when it starts\n`);
     } finally {
       db.close();
@@ -434,7 +434,7 @@ async function cmdUploads(argv: string[]): Promise<number> {
   }
   const db = openAgentDb(file);
   try {
-    const rows = new CaptureStore(db).queued().map((q) => {
+    const rows = new CaptureStore(db).uploads.queued().map((q) => {
       const e = JSON.parse(q.envelope) as { uploadId: string; capturedAt: string; trigger: string; durationMs: number };
       return {
         uploadId: e.uploadId,

@@ -278,7 +278,7 @@ export class Agent {
     const store = new DurableGateStore(db, new StateFile(statePath), { clock, log: log.child("gate-store"), health: this.storage, audit: ledger.audit });
     this.#store = store;
     const captures = ledger.captures;
-    household = () => ({ trainingUse: (captures.setting(TRAINING_USE_SETTING) ?? String(config.privacy.trainingUse)) === "true" });
+    household = () => ({ trainingUse: (captures.settings.get(TRAINING_USE_SETTING) ?? String(config.privacy.trainingUse)) === "true" });
     const gateConfig = gateConfigFrom(config.gate);
     const baseGate = { ...gateConfig };
     let driverRef: GateDriver | null = null;
@@ -300,14 +300,14 @@ export class Agent {
       fleet: config.policy.mqtt.fleet,
       topicPrefix: config.policy.mqtt.topicPrefix,
       load: () => ({
-        envelope: captures.setting(POLICY_SETTING),
-        floor: Number(captures.setting(POLICY_FLOOR_SETTING) ?? 0),
-        source: captures.setting(POLICY_SOURCE_SETTING) === "fleet" ? "fleet" : "device",
+        envelope: captures.settings.get(POLICY_SETTING),
+        floor: Number(captures.settings.get(POLICY_FLOOR_SETTING) ?? 0),
+        source: captures.settings.get(POLICY_SOURCE_SETTING) === "fleet" ? "fleet" : "device",
       }),
       save: (env, floor, source) => {
-        captures.setSetting(POLICY_SOURCE_SETTING, source, clock.now());
-        captures.setSetting(POLICY_SETTING, env, clock.now());
-        captures.setSetting(POLICY_FLOOR_SETTING, String(floor), clock.now());
+        captures.settings.set(POLICY_SOURCE_SETTING, source, clock.now());
+        captures.settings.set(POLICY_SETTING, env, clock.now());
+        captures.settings.set(POLICY_FLOOR_SETTING, String(floor), clock.now());
       },
       audit: (type, data) => ledger.audit.append(clock.now(), type, data),
       onApplied: applyPolicy,
@@ -390,7 +390,7 @@ export class Agent {
         userMute: {},
       };
       loaded.problem = ledgerGone;
-      captures.setSetting(TRAINING_USE_SETTING, "false", now);
+      captures.settings.set(TRAINING_USE_SETTING, "false", now);
     }
     const { state, expiredTimedMute } = initialState(loaded.state, now, {
       wakeAvailable: wake !== null,
@@ -506,10 +506,10 @@ export class Agent {
       cancelInFlight: () => sink.cancelInFlight(),
       audit: (type, data) => void ledger.audit.append(at, type, data),
       setTrainingUse: (allowed) => {
-        ledger.captures.setSetting(TRAINING_USE_SETTING, String(allowed), at);
+        ledger.captures.settings.set(TRAINING_USE_SETTING, String(allowed), at);
         store.audit(at, { type: "training-use", allowed });
       },
-      retryUploads: () => ledger.captures.retryNow(at),
+      retryUploads: () => ledger.captures.uploads.retryNow(at),
       uploadsOn: uploads !== null,
       kickUploads: () => uploads?.kick(),
     });

@@ -4,6 +4,10 @@
  * audio), and the persistent upload queue (envelopes only; audio is decrypted when sending).
  * Raw audio never reaches this module: callers hand it modified audio only.
  */
+import { DeletionRequests } from "./deletion-requests.ts";
+import { ExportRecords } from "./export-records.ts";
+import { Settings } from "./settings.ts";
+import { UploadQueue } from "./upload-queue.ts";
 import { expiryBounds, type LedgerTime } from "./retention.ts";
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
 import type { Timestamp } from "../units.ts";
@@ -75,8 +79,17 @@ export class CaptureStore {
   readonly #kek: Buffer | null;
 
   readonly db: Db;
+  /** The parts of the ledger kept beside the captures, each in its own module. */
+  readonly uploads: UploadQueue;
+  readonly deletions: DeletionRequests;
+  readonly settings: Settings;
+  readonly exports: ExportRecords;
   constructor(db: Db, kek?: Buffer | null) {
     this.db = db;
+    this.uploads = new UploadQueue(db);
+    this.deletions = new DeletionRequests(db);
+    this.settings = new Settings(db);
+    this.exports = new ExportRecords(db);
     if (kek === undefined) {
       const path = deviceKeyPathFor(db.name);
       kek = path ? deriveKey(readDeviceKey(path, true)!, "capture-key wrapping v1") : null;
@@ -97,7 +110,7 @@ export class CaptureStore {
 
   /** Ledgers from before wrapping kept raw keys: wrap them once, in one transaction. */
   #wrapLegacyKeys(): void {
-    if (this.setting(KEYS_WRAPPED_SETTING) === "1") return;
+    if (this.settings.get(KEYS_WRAPPED_SETTING) === "1") return;
     this.db
       .transaction(() => {
         const upd = this.db.prepare("UPDATE capture_keys SET key = ? WHERE capture_id = ?");
@@ -105,7 +118,7 @@ export class CaptureStore {
           upd.run(this.#wrap(r.id, r.key), r.id);
           r.key.fill(0);
         }
-        this.setSetting(KEYS_WRAPPED_SETTING, "1", 0);
+        this.settings.set(KEYS_WRAPPED_SETTING, "1", 0);
       })
       .immediate();
   }
@@ -319,159 +332,5 @@ export class CaptureStore {
       .immediate();
     if (r.keys || r.audio || r.exportFiles.length) checkpoint(this.db);
     return r;
-  }
-
-  recordExportFile(path: string, captureId: number, at: number): void {
-    this.db.prepare("INSERT OR REPLACE INTO export_files (path, capture_id, created_at) VALUES (?, ?, ?)").run(path, captureId, at);
-  }
-
-  // --- upstream deletion requests ----------------------------------------------------------
-
-  deletionRequests(): Array<{ uploadId: string; attempts: number; nextAttemptAt: number; lastError: string | null }> {
-    return this.db
-      .prepare(
-        "SELECT upload_id AS uploadId, attempts, next_attempt_at AS nextAttemptAt, last_error AS lastError FROM deletion_requests ORDER BY queued_at, upload_id",
-      )
-      .all() as Array<{
-      uploadId: string;
-      attempts: number;
-      nextAttemptAt: number;
-      lastError: string | null;
-    }>;
-  }
-
-  /**
-   * A due deletion request. `pick` in [0, 1) chooses among all that are due, so several requests
-   * leave in random order, not in the order of the captures (issue 14.7); 0 takes the oldest.
-   */
-  dueDeletion(now: number, pick = 0): { uploadId: string; attempts: number } | null {
-    const due = (this.db.prepare("SELECT COUNT(*) AS n FROM deletion_requests WHERE next_attempt_at <= ?").get(now) as { n: number }).n;
-    if (due === 0) return null;
-    const offset = Math.min(due - 1, Math.floor(pick * due));
-    return (
-      (this.db
-        .prepare("SELECT upload_id AS uploadId, attempts FROM deletion_requests WHERE next_attempt_at <= ? ORDER BY queued_at, upload_id LIMIT 1 OFFSET ?")
-        .get(now, offset) as { uploadId: string; attempts: number } | undefined) ?? null
-    );
-  }
-
-  /** When the next deletion request is due (null with none). */
-  nextDeletionDue(): number | null {
-    return (this.db.prepare("SELECT MIN(next_attempt_at) AS t FROM deletion_requests").get() as { t: number | null }).t;
-  }
-
-  /** When the next upload is due (null with none). */
-  nextUploadDue(): number | null {
-    return (this.db.prepare("SELECT MIN(next_attempt_at) AS t FROM upload_queue").get() as { t: number | null }).t;
-  }
-
-  deletionDone(uploadId: string): void {
-    this.db.prepare("DELETE FROM deletion_requests WHERE upload_id = ?").run(uploadId);
-  }
-
-  deletionFailed(uploadId: string, nextAttemptAt: number, error: string): void {
-    this.db
-      .prepare("UPDATE deletion_requests SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE upload_id = ?")
-      .run(nextAttemptAt, error, uploadId);
-  }
-
-  // --- upload queue -------------------------------------------------------------------------
-
-  queued(): QueuedUpload[] {
-    return this.db
-      .prepare(
-        "SELECT capture_id AS captureId, envelope, attempts, next_attempt_at AS nextAttemptAt, last_error AS lastError, queued_at AS queuedAt FROM upload_queue ORDER BY queued_at, capture_id",
-      )
-      .all() as QueuedUpload[];
-  }
-
-  /** Queued uploads due at `now`, oldest first. */
-  due(now: number, limit: number): QueuedUpload[] {
-    return this.db
-      .prepare(
-        "SELECT capture_id AS captureId, envelope, attempts, next_attempt_at AS nextAttemptAt, last_error AS lastError, queued_at AS queuedAt FROM upload_queue WHERE next_attempt_at <= ? ORDER BY queued_at, capture_id LIMIT ?",
-      )
-      .all(now, limit) as QueuedUpload[];
-  }
-
-  /** The next time any queued upload or deletion request is due, or null with none. */
-  nextDue(): number | null {
-    return (
-      this.db
-        .prepare("SELECT MIN(t) AS t FROM (SELECT MIN(next_attempt_at) AS t FROM upload_queue UNION ALL SELECT MIN(next_attempt_at) FROM deletion_requests)")
-        .get() as { t: number | null }
-    ).t;
-  }
-
-  /**
-   * The receiver has the upload. If the capture was deleted while it was being sent, the
-   * receiver must delete it too: a deletion request is queued instead.
-   */
-  sent(captureId: number, uploadId: string, now: number): void {
-    this.db
-      .transaction(() => {
-        this.db.prepare("DELETE FROM upload_queue WHERE capture_id = ?").run(captureId);
-        const n = this.db.prepare("UPDATE captures SET upload_state = 'sent' WHERE id = ?").run(captureId).changes;
-        if (n === 0)
-          this.db.prepare("INSERT OR IGNORE INTO deletion_requests (upload_id, queued_at, next_attempt_at) VALUES (?, ?, ?)").run(uploadId, now, now);
-      })
-      .immediate();
-  }
-
-  /**
-   * A send failed. If the capture was deleted meanwhile, the receiver may have it anyway (the
-   * reply was lost): a deletion request is queued for its upload id.
-   */
-  failed(captureId: number, nextAttemptAt: number, error: string, uploadId?: string, now?: number): void {
-    const n = this.db
-      .prepare("UPDATE upload_queue SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE capture_id = ?")
-      .run(nextAttemptAt, error, captureId).changes;
-    if (n === 0 && uploadId)
-      this.db.prepare("INSERT OR IGNORE INTO deletion_requests (upload_id, queued_at, next_attempt_at) VALUES (?, ?, ?)").run(uploadId, now ?? 0, now ?? 0);
-  }
-
-  /** Uploads are no longer allowed for this capture: out of the queue, kept locally. */
-  dropUpload(captureId: number): void {
-    this.db
-      .transaction(() => {
-        this.db.prepare("DELETE FROM upload_queue WHERE capture_id = ?").run(captureId);
-        this.db.prepare("UPDATE captures SET upload_state = 'dropped' WHERE id = ? AND upload_state = 'queued'").run(captureId);
-      })
-      .immediate();
-  }
-
-  /** Makes every queued upload due now (`spa uploads retry`). Returns how many. */
-  retryNow(now: number): number {
-    return this.db.prepare("UPDATE upload_queue SET next_attempt_at = ?").run(now).changes;
-  }
-
-  /** Keeps the queue bounded: the oldest entries beyond `max` are dropped (capture kept locally). */
-  trimQueue(max: number): number {
-    return this.db
-      .transaction(() => {
-        const over = this.db.prepare("SELECT capture_id AS id FROM upload_queue ORDER BY queued_at DESC, capture_id DESC LIMIT -1 OFFSET ?").all(max) as Array<{
-          id: number;
-        }>;
-        for (const { id } of over) {
-          this.db.prepare("DELETE FROM upload_queue WHERE capture_id = ?").run(id);
-          this.db.prepare("UPDATE captures SET upload_state = 'dropped' WHERE id = ?").run(id);
-        }
-        return over.length;
-      })
-      .immediate();
-  }
-
-  // --- household settings ------------------------------------------------------------------
-
-  setting(name: string): string | null {
-    return (this.db.prepare("SELECT value FROM settings WHERE name = ?").get(name) as { value: string } | undefined)?.value ?? null;
-  }
-
-  setSetting(name: string, value: string, at: number): void {
-    this.db
-      .prepare(
-        "INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-      )
-      .run(name, value, at);
   }
 }

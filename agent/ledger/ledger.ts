@@ -198,7 +198,7 @@ export class Ledger {
       if (!audio) continue;
       const path = join(out, "audio", `capture-${r.id}.wav`);
       // Recorded before it is written: a crash in between leaves a record, never an unknown copy.
-      this.captures.recordExportFile(path, r.id, this.wallClock.now());
+      this.captures.exports.record(path, r.id, this.wallClock.now());
       const wav = encodeWav(audio);
       writeFileSync(path, wav, { mode: 0o600 });
       wav.fill(0);

@@ -1,4 +1,6 @@
-/** Names of rows in the ledger's settings table. */
+/** The ledger's settings table: its row names, and reading and writing them. */
+import type { Db } from "./agent-db.ts";
+
 /** The ledger key of the last good fleet policy envelope. */
 export const POLICY_SETTING = "policy.envelope";
 /** The highest policy version ever applied (replay floor; kept through wipes). */
@@ -8,3 +10,23 @@ export const POLICY_SOURCE_SETTING = "policy.source";
 
 /** Household setting names in the ledger's settings table. */
 export const TRAINING_USE_SETTING = "trainingUse";
+
+/** Household and ledger settings (name → value), e.g. the training-use choice and the policy in force. */
+export class Settings {
+  readonly db: Db;
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  get(name: string): string | null {
+    return (this.db.prepare("SELECT value FROM settings WHERE name = ?").get(name) as { value: string } | undefined)?.value ?? null;
+  }
+
+  set(name: string, value: string, at: number): void {
+    this.db
+      .prepare(
+        "INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+      )
+      .run(name, value, at);
+  }
+}

@@ -126,7 +126,7 @@ export class VoiceSink implements SessionSink {
       this.counters.stored++;
       this.o.onStored?.();
       if (envelope) {
-        const dropped = this.o.store.trimQueue(this.o.queueMax);
+        const dropped = this.o.store.uploads.trimQueue(this.o.queueMax);
         if (dropped) this.o.log.warn("upload queue full: oldest uploads dropped (captures kept locally)", { dropped });
         this.o.onQueued?.();
       }

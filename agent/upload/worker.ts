@@ -166,14 +166,14 @@ export class UploadWorker {
       o.clock,
       o.log,
       () => this.#deletionStep(),
-      () => o.store.nextDeletionDue(),
+      () => o.store.deletions.nextDue(),
     );
     this.#uploads = new Lane(
       "upload",
       o.clock,
       o.log,
       () => this.#uploadStep(),
-      () => o.store.nextUploadDue(),
+      () => o.store.uploads.nextUploadDue(),
     );
   }
 
@@ -212,17 +212,17 @@ export class UploadWorker {
   /** One deletion request, picked at random among those due; false when none is due. */
   async #deletionStep(): Promise<{ gapMs: number } | false> {
     const { store, uploader, clock, log } = this.o;
-    const del = store.dueDeletion(clock.now(), this.o.random());
+    const del = store.deletions.due(clock.now(), this.o.random());
     if (!del) return false;
     try {
       await uploader.requestDeletion(del.uploadId);
-      store.deletionDone(del.uploadId);
+      store.deletions.done(del.uploadId);
       this.counters.deletions++;
       this.o.audit?.("upstream-deletion", { outcome: "done" });
       log.info("upstream copy deleted", { via: uploader.name });
     } catch (e) {
       const delay = backoffMs(del.attempts, this.o.retryBaseMs, this.o.retryMaxMs, this.o.random());
-      store.deletionFailed(del.uploadId, clock.now() + delay, toError(e).message.slice(0, 200));
+      store.deletions.failed(del.uploadId, clock.now() + delay, toError(e).message.slice(0, 200));
       log.warn("upstream deletion failed; will retry", { via: uploader.name, retryInMs: delay, error: toError(e).message });
     }
     return { gapMs: Math.round((this.o.deletionGapMaxMs ?? 0) * this.o.random()) };
@@ -231,7 +231,7 @@ export class UploadWorker {
   /** One upload; false when none is due. */
   async #uploadStep(): Promise<{ gapMs: number } | false> {
     const { store, uploader, clock, log } = this.o;
-    const [item] = store.due(clock.now(), 1);
+    const [item] = store.uploads.due(clock.now(), 1);
     if (!item) return false;
     let audio: Int16Array | null = null;
     let wav: Buffer | null = null;
@@ -239,7 +239,7 @@ export class UploadWorker {
       let envelope = UploadEnvelopeSchema.parse(JSON.parse(item.envelope));
       const permit = this.o.permit?.();
       if (permit && !permit.uploads) {
-        store.dropUpload(item.captureId);
+        store.uploads.dropUpload(item.captureId);
         log.info("queued upload dropped: uploads are no longer allowed");
         return { gapMs: 0 };
       }
@@ -249,7 +249,7 @@ export class UploadWorker {
       if (!audio) throw new Error("the capture has no stored audio");
       wav = encodeWav(audio);
       await uploader.send(envelope, wav);
-      store.sent(item.captureId, envelope.uploadId, clock.now());
+      store.uploads.sent(item.captureId, envelope.uploadId, clock.now());
       this.counters.sent++;
       this.o.audit?.("upload", { outcome: "sent", attempts: item.attempts + 1, trainingAllowed: envelope.trainingAllowed });
       log.info("upload delivered", { via: uploader.name, attempts: item.attempts + 1 });
@@ -257,7 +257,7 @@ export class UploadWorker {
       this.counters.failedAttempts++;
       const delay = backoffMs(item.attempts, this.o.retryBaseMs, this.o.retryMaxMs, this.o.random());
       const reason = toError(e).message.slice(0, 200);
-      store.failed(item.captureId, clock.now() + delay, reason, (JSON.parse(item.envelope) as { uploadId?: string }).uploadId, clock.now());
+      store.uploads.failed(item.captureId, clock.now() + delay, reason, (JSON.parse(item.envelope) as { uploadId?: string }).uploadId, clock.now());
       log.warn("upload failed; will retry", { via: uploader.name, attempts: item.attempts + 1, retryInMs: delay, error: reason });
     } finally {
       audio?.fill(0);

@@ -228,7 +228,7 @@ F("14.12: a damaged ledger is refused in one line with the way out; an emptied o
         out.some((l) => /agent\.db is (empty|missing) although this speaker has run before: starting muted/.test(l)),
         out.join("\n"),
       );
-      assert.is(agent.captures!.setting("trainingUse"), "false");
+      assert.is(agent.captures!.settings.get("trainingUse"), "false");
       await until(
         () => agent.ledger!.audit.list(10).some((e) => e.type === "boot-muted" && e.data.reason === "ledger-missing"),
         5000,

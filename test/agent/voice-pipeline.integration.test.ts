@@ -97,7 +97,7 @@ V("the household's training-use choice is written into every upload from then on
   );
   const byTime = envs.map((e) => e.trainingAllowed).sort();
   assert.equal(byTime, [false, true]);
-  assert.is(a.agent.captures!.setting("trainingUse"), "false");
+  assert.is(a.agent.captures!.settings.get("trainingUse"), "false");
 });
 
 V("training-use off in config holds for every upload", async () => {
@@ -132,7 +132,7 @@ V("uploads off: captures are stored (encrypted) and nothing is queued or written
   assert.is(a.agent.uploads, null);
   const [c] = a.agent.captures!.list();
   assert.equal([c!.hasAudio, c!.uploadState, c!.uploadId], [true, "none", null]);
-  assert.is(a.agent.captures!.queued().length, 0);
+  assert.is(a.agent.captures!.uploads.queued().length, 0);
   assert.match(a.out.join("\n"), /uploads: off/);
 });
 

@@ -44,7 +44,7 @@ for (;;) {
     );
     l.audit.append(now, "session-kept", { trigger: "wake" });
   }
-  if (rnd() < 0.3) l.captures.sent(Number((l.db.prepare("SELECT MAX(id) AS m FROM captures").get() as { m: number }).m), "x", Date.now());
+  if (rnd() < 0.3) l.captures.uploads.sent(Number((l.db.prepare("SELECT MAX(id) AS m FROM captures").get() as { m: number }).m), "x", Date.now());
   l.purge("schedule");
   if (rnd() < 0.3) l.delete("last", "cli");
 }

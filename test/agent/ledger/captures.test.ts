@@ -108,32 +108,32 @@ C("upload queue: due order, failure reschedules, sent marks the capture, retry m
   const a = store.insert(meta(1000), canary(10), { uploadId: "ua", envelope: '{"a":1}', at: 100 });
   const b = store.insert(meta(2000), canary(10), { uploadId: "ub", envelope: '{"b":1}', at: 200 });
   assert.equal(
-    store.due(150, 10).map((q) => q.captureId),
+    store.uploads.due(150, 10).map((q) => q.captureId),
     [a],
   );
-  store.failed(a, 5000, "HTTP 503");
+  store.uploads.failed(a, 5000, "HTTP 503");
   assert.equal(
-    store.due(1000, 10).map((q) => q.captureId),
+    store.uploads.due(1000, 10).map((q) => q.captureId),
     [b],
   );
-  assert.is(store.nextDue(), 200);
-  store.sent(b, "ub", 400);
+  assert.is(store.uploads.nextDue(), 200);
+  store.uploads.sent(b, "ub", 400);
   assert.is(store.list().find((r) => r.id === b)!.uploadState, "sent");
   assert.is(store.list().find((r) => r.id === b)!.uploadId, "ub");
-  const [q] = store.queued();
+  const [q] = store.uploads.queued();
   assert.equal([q!.attempts, q!.lastError], [1, "HTTP 503"]);
-  assert.is(store.retryNow(300), 1);
+  assert.is(store.uploads.retryNow(300), 1);
   assert.equal(
-    store.due(300, 10).map((x) => x.captureId),
+    store.uploads.due(300, 10).map((x) => x.captureId),
     [a],
   );
 });
 
 C("the queue is bounded: the oldest entries are dropped, their captures stay", () => {
   for (let i = 0; i < 5; i++) store.insert(meta(i * 1000), canary(10), { uploadId: `u${i}`, envelope: "{}", at: i * 1000 });
-  assert.is(store.trimQueue(3), 2);
+  assert.is(store.uploads.trimQueue(3), 2);
   assert.equal(
-    store.queued().map((q) => q.queuedAt),
+    store.uploads.queued().map((q) => q.queuedAt),
     [2000, 3000, 4000],
   );
   assert.is(store.count(), 5);
@@ -148,10 +148,10 @@ C("the queue is bounded: the oldest entries are dropped, their captures stay", (
 });
 
 C("settings persist and update", () => {
-  assert.is(store.setting("trainingUse"), null);
-  store.setSetting("trainingUse", "false", 1);
-  store.setSetting("trainingUse", "true", 2);
-  assert.is(store.setting("trainingUse"), "true");
+  assert.is(store.settings.get("trainingUse"), null);
+  store.settings.set("trainingUse", "false", 1);
+  store.settings.set("trainingUse", "true", 2);
+  assert.is(store.settings.get("trainingUse"), "true");
 });
 
 C("migration from schema 1 carries sessions over as captures without audio", () => {

@@ -64,7 +64,7 @@ H("history counts expiry from the retention in force: a stored fleet policy's sh
   writeFileSync(cfg, JSON.stringify({ ...conf, policy: { trustedKeys: [{ keyId: keys.keyId, publicKeyFile: keyFile }] } }));
   const envelope = signEnvelope(keys.privatePem, { policy: { retentionDays: 30 }, version: 3, issuedAt: new Date(Date.now() - 60_000).toISOString() });
   const f = openLedgerAt(data, new SystemClock());
-  f.ledger.captures.setSetting(POLICY_SETTING, JSON.stringify(envelope), Date.now());
+  f.ledger.captures.settings.set(POLICY_SETTING, JSON.stringify(envelope), Date.now());
   f.close();
   const h = spa("history");
   assert.is(h.status, 0, h.stderr);

@@ -66,7 +66,7 @@ S("keeps modified audio (same length, not the raw), zero-fills the raw buffer, q
   let same = 0;
   for (let i = 0; i < copy.length; i++) if (stored[i] === copy[i]) same++;
   assert.ok(same < copy.length * 0.01, `${same} samples unchanged`);
-  const env = JSON.parse(store.queued()[0]!.envelope) as Record<string, unknown>;
+  const env = JSON.parse(store.uploads.queued()[0]!.envelope) as Record<string, unknown>;
   assert.is(env.trainingAllowed, false);
   assert.is(env.policyVersion, 4);
   assert.is(env.uploadId, c!.uploadId);
@@ -76,7 +76,7 @@ S("keeps modified audio (same length, not the raw), zero-fills the raw buffer, q
 S("uploads off: stored, nothing queued", async () => {
   await sink({ uploadsOn: () => false }).keep(session(1), canarySignal(1));
   assert.is(store.list()[0]!.uploadState, "none");
-  assert.is(store.queued().length, 0);
+  assert.is(store.uploads.queued().length, 0);
 });
 
 S("α comes from the configured range through the random source", async () => {

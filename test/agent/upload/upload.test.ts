@@ -149,7 +149,7 @@ W("failed sends are retried on the backoff schedule, then delivered once, in que
   await step(w, 1);
   assert.is(up.got.length, 2);
   assert.equal(up.got.map((g) => g.envelope.uploadId).sort(), [...ids].sort());
-  assert.equal(store.queued(), []);
+  assert.equal(store.uploads.queued(), []);
   assert.ok(store.list().every((c) => c.uploadState === "sent"));
   // The WAV is the stored audio.
   assert.is(up.got[0]!.wav.subarray(0, 4).toString(), "RIFF");
@@ -172,7 +172,7 @@ W("kick sends a new upload at once; stop leaves the queue for the next start", a
   w.kick();
   await w.idle();
   assert.is(up.got.length, 1, "a stopped worker sends nothing");
-  assert.is(store.queued().length, 1);
+  assert.is(store.uploads.queued().length, 1);
 });
 
 W("a capture that cannot be decrypted fails its attempt (with backoff) instead of stopping the worker", async () => {
@@ -184,7 +184,7 @@ W("a capture that cannot be decrypted fails its attempt (with backoff) instead o
   w.start();
   await w.idle();
   assert.is(up.got.length, 1, "the healthy one still goes out");
-  const [q] = store.queued();
+  const [q] = store.uploads.queued();
   assert.is(q!.attempts, 1);
   await w.stop();
 });
@@ -202,7 +202,7 @@ W("queued uploads are checked again at send time: dropped when uploads were swit
   w.kick();
   await w.idle();
   assert.is(up.got.length, 1);
-  assert.equal(store.queued(), []);
+  assert.equal(store.uploads.queued(), []);
   assert.is(store.list()[0]!.uploadState, "dropped");
   await w.stop();
 });
@@ -210,10 +210,10 @@ W("queued uploads are checked again at send time: dropped when uploads were swit
 W("deleting a capture whose upload was attempted (reply lost) sends a deletion request", async () => {
   const id = queueOne(clock.now());
   const row = store.list()[0]!;
-  store.failed(row.id, clock.now() + 1000, "timeout");
+  store.uploads.failed(row.id, clock.now() + 1000, "timeout");
   store.delete("all", clock.now());
   assert.equal(
-    store.deletionRequests().map((d) => d.uploadId),
+    store.deletions.list().map((d) => d.uploadId),
     [id],
   );
 });
