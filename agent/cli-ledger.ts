@@ -3,6 +3,7 @@
  * Each opens data/agent.db through the same Ledger the agent uses (so every action writes its
  * audit event and removes every copy), purging what has expired before showing anything.
  */
+import type { AckData } from "../firmware-bridge/protocol/messages.ts";
 import { LEDGER_HELP } from "./cli-help.ts";
 import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -209,7 +210,7 @@ export async function cmdLedger(
           try {
             const reply = await client.request({ type: "delete", scope: scopes[0]! });
             if (reply.type !== "ack") usage(`the agent refused: ${JSON.stringify(reply)}`);
-            out(`deleted ${(reply.data as { deleted: number }).deleted} captures\n`);
+            out(`deleted ${(reply.data as AckData["delete"]).deleted} captures\n`);
             return 0;
           } finally {
             client.close();

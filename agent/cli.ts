@@ -2,6 +2,7 @@
  * `spa`: the agent's command line. Exit codes: 0 success, 1 a user error (the one-line message
  * says what to fix), 2 an internal error.
  */
+import type { AckData } from "../firmware-bridge/protocol/messages.ts";
 import { HELP, LEDGER_HELP, POLICY_HELP } from "./cli-help.ts";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -407,7 +408,7 @@ async function cmdUploads(argv: string[]): Promise<number> {
       try {
         const reply = await client.request({ type: "uploads-retry" });
         if (reply.type !== "ack") usage(`the agent refused: ${JSON.stringify(reply)}`);
-        const d = reply.data as { queued: number; uploads: string };
+        const d = reply.data as AckData["uploads-retry"];
         process.stdout.write(
           d.uploads === "on"
             ? `${d.queued} queued uploads are being sent now\n`

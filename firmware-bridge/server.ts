@@ -12,10 +12,10 @@ import type { Logger } from "../agent/log.ts";
 import type { BridgeLink } from "../agent/ports/bridge-link.ts";
 import type { GateSnapshot, LedPattern } from "../agent/capture/gate.machine.ts";
 import { decodeLine, encode, LineSplitter } from "./protocol/codec.ts";
-import { PROTOCOL_VERSION, type AgentMessage, type NackCode, type Request } from "./protocol/messages.ts";
+import { PROTOCOL_VERSION, type AgentMessage, type AnyAckData, type NackCode, type Request, type StateReport } from "./protocol/messages.ts";
 import { makeDirs } from "../agent/fs-dirs.ts";
 
-export type Reply = { ok: true; data?: Record<string, unknown> } | { ok: false; code: NackCode; message: string };
+export type Reply = { ok: true; data?: AnyAckData } | { ok: false; code: NackCode; message: string };
 
 export interface ClientInfo {
   readonly n: number;
@@ -130,7 +130,9 @@ export class BridgeServer implements BridgeLink {
     this.broadcast({ v: PROTOCOL_VERSION, type: "voice-unavailable", reason });
   }
   state(snapshot: GateSnapshot): void {
-    this.broadcast({ v: PROTOCOL_VERSION, type: "state", state: { ...snapshot } });
+    // GateSnapshot must fit the protocol's StateReport: a change to one without the other does not compile.
+    const state: StateReport = { ...snapshot };
+    this.broadcast({ v: PROTOCOL_VERSION, type: "state", state });
   }
 
   #write(c: Socket, line: string): void {

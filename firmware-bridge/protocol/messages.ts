@@ -74,11 +74,48 @@ export const Request = z.discriminatedUnion("type", [
 export type Request = z.infer<typeof Request>;
 export type RequestId = z.infer<typeof Id>;
 
+/** The gate as the agent reports it (state broadcasts and get-state): never audio, never ids. */
+export interface StateReport {
+  state: "standby" | "armed" | "capturing" | "muted" | "failed";
+  mode: "far" | "near";
+  muted: boolean;
+  mutedBy: "button" | "switch" | "timer" | "fleet" | null;
+  /** When a timed mute ends (ms since the epoch). */
+  muteUntil: number | null;
+  hwSwitch: boolean;
+  micOpen: boolean;
+  led: z.infer<typeof LedPatternSchema>;
+  trigger: "wake" | "talk" | null;
+  failReason: "mic-error" | "led-ack-timeout" | null;
+  wakeAvailable: boolean;
+  farFieldAllowed: boolean;
+}
+
+/** What each request's ack carries (get-state's also comes with every gate request's ack). */
+export interface AckData {
+  "get-state": {
+    state: StateReport;
+    counters: Record<string, number>;
+    micPid: number | null;
+    storage: { ok: boolean; failing: Partial<Record<string, string>>; pendingAudit: number };
+  };
+  "led-ack": { counted: boolean };
+  delete: { deleted: number };
+  "training-use": { trainingUse: boolean };
+  "uploads-retry": { queued: number; uploads: "on" | "off" };
+}
+export type AnyAckData = AckData[keyof AckData];
+
+/** The gate's report in an ack (get-state's, and every gate request's), or null for another ack. */
+export function stateData(data: AnyAckData | undefined): AckData["get-state"] | null {
+  return data !== undefined && "state" in data && "counters" in data ? data : null;
+}
+
 /** Agent → firmware. */
 export type AgentMessage =
-  | { v: 1; type: "ack"; id: RequestId; data?: Record<string, unknown> }
+  | { v: 1; type: "ack"; id: RequestId; data?: AnyAckData }
   | { v: 1; type: "nack"; id: RequestId | null; code: NackCode; message: string }
-  | { v: 1; type: "state"; state: Record<string, unknown> }
+  | { v: 1; type: "state"; state: StateReport }
   | { v: 1; type: "led"; pattern: z.infer<typeof LedPatternSchema>; seq: number }
   | { v: 1; type: "mic-power"; state: "on" | "off" }
   | { v: 1; type: "sound"; name: string }

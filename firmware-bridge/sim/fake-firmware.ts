@@ -47,7 +47,7 @@ export class FakeFirmware {
       capabilities: ["led", "talk-button", "mute-button", ...(options.muteSwitch ? (["mute-switch"] as const) : [])],
       ...(options.muteSwitch ? { muteSwitch: options.muteSwitch } : {}),
     });
-    if (hello.type === "ack" && hello.data?.state) fw.state = hello.data.state as unknown as GateSnapshot;
+    if (hello.type === "ack" && hello.data && "state" in hello.data) fw.state = hello.data.state as GateSnapshot;
     return fw;
   }
 
@@ -78,7 +78,8 @@ export class FakeFirmware {
   async getState(): Promise<GateSnapshot & { counters?: Record<string, number> }> {
     const r = await this.request({ type: "get-state" });
     if (r.type !== "ack") throw new Error(`get-state refused: ${r.code}`);
-    return { ...(r.data?.state as unknown as GateSnapshot), counters: r.data?.counters as Record<string, number> };
+    if (!r.data || !("state" in r.data)) throw new Error("get-state answered without the state");
+    return { ...(r.data.state as GateSnapshot), counters: r.data.counters };
   }
 
   /** Resolves when pred() holds (checked after every agent message), or rejects after timeoutMs. */

@@ -4,6 +4,7 @@
  * the recorder process is gone (reaped), over many trials; and how many frames the gate
  * accepted after it processed the mute (must be 0).
  */
+import { stateData } from "../../firmware-bridge/protocol/messages.ts";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -23,8 +24,9 @@ export interface MuteLatencyResult {
 const counters = async (fw: FakeFirmware): Promise<{ framesAccepted: number; framesDropped: number; micPid: number | null }> => {
   const r = await fw.request({ type: "get-state" });
   if (r.type !== "ack") throw new Error(`get-state refused: ${r.code}`);
-  const c = r.data!.counters as { framesAccepted: number; framesDropped: number };
-  return { ...c, micPid: (r.data!.micPid as number | null) ?? null };
+  const d = stateData(r.data);
+  if (!d) throw new Error("get-state answered without the counters");
+  return { framesAccepted: d.counters.framesAccepted ?? 0, framesDropped: d.counters.framesDropped ?? 0, micPid: d.micPid };
 };
 
 export async function muteLatency(trials: number): Promise<MuteLatencyResult> {
@@ -73,7 +75,7 @@ export async function muteLatency(trials: number): Promise<MuteLatencyResult> {
       const exitAt = performance.now();
       const reply = await ack;
       if (reply.type !== "ack") throw new Error(`mute refused: ${reply.code}`);
-      const atMute = reply.data!.counters as { framesAccepted: number; framesDropped: number };
+      const atMute = { framesAccepted: stateData(reply.data)?.counters.framesAccepted ?? 0, framesDropped: stateData(reply.data)?.counters.framesDropped ?? 0 };
       const after = await counters(fw);
       result.exitMs.push(exitAt - t0);
       result.ackMs.push((ackAt || performance.now()) - t0);

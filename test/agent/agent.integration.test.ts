@@ -2,6 +2,7 @@
  * The agent as a real process (`spa start`) with the real arecord reading a paced FIFO through
  * an ALSA file plugin, driven over the real bridge socket by the firmware simulator.
  */
+import { stateData } from "../../firmware-bridge/protocol/messages.ts";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -65,7 +66,7 @@ async function recorderPid(fw: FakeFirmware): Promise<number> {
   await until(
     async () => {
       const r = await fw.request({ type: "get-state" });
-      pid = r.type === "ack" ? ((r.data?.micPid as number | null) ?? null) : null;
+      pid = r.type === "ack" ? (stateData(r.data)?.micPid ?? null) : null;
       return pid !== null;
     },
     10_000,
