@@ -151,7 +151,14 @@ export async function cmdPolicy(argv: string[], out: (s: string) => void): Promi
     try {
       // What the topic holds now: an older envelope must not replace a newer one without a word
       // (devices refuse the rollback, but a new device would get the older policy).
-      const held = await retainedOn(c, t);
+      let held: string | null;
+      try {
+        held = await retainedOn(c, t);
+      } catch (e) {
+        // Unknown is not "empty": without --force nothing is replaced blind.
+        if (!values.force) throw new AgentError("USAGE", `${toError(e).message}; add --force to push without knowing what it replaces`);
+        held = null;
+      }
       const heldVersion = held === null ? null : (EnvelopeSchema.safeParse(safeJson(held)).data?.version ?? null);
       const same = held !== null && held === canonicalJson(env.data);
       if (same) {
@@ -184,28 +191,37 @@ function safeJson(text: string): unknown {
 }
 
 /**
- * The retained message on `topic`, or null. Deterministic, no waiting on a timer: the broker
- * sends a subscription's retained messages before anything published after the SUBSCRIBE, so once
- * a probe this client publishes to its own unique topic comes back, whatever was retained has
- * arrived.
+ * The retained message on `topic`, or null; throws if the broker cannot be read. No fixed wait
+ * on mosquitto: it sends a subscription's retained messages before anything published after the
+ * SUBSCRIBE, so once a probe this client publishes to its own unique topic comes back, whatever
+ * was retained has arrived. Brokers that deliver retained messages asynchronously get `graceMs`
+ * more; a probe that never comes back (an ACL that drops it) ends after `timeoutMs`.
  */
-export async function retainedOn(c: MqttClient, topic: string): Promise<string | null> {
+export async function retainedOn(c: MqttClient, topic: string, o: { timeoutMs?: number; graceMs?: number } = {}): Promise<string | null> {
   const probe = `${topic}/probe-${randomBytes(6).toString("hex")}`;
   let held: string | null = null;
   let onMessage: (t: string, payload: Buffer) => void = () => undefined;
-  const probed = new Promise<void>((resolve) => {
+  const probed = new Promise<boolean>((resolve) => {
     onMessage = (t, payload) => {
       if (t === topic && payload.length > 0) held = payload.toString();
-      if (t === probe) resolve();
+      if (t === probe) resolve(true);
     };
   });
   c.on("message", onMessage);
+  let timer: NodeJS.Timeout | undefined;
   try {
     await c.subscribeAsync([topic, probe], { qos: 1 });
     await c.publishAsync(probe, "probe", { qos: 1 });
-    await probed;
+    const echoed = await Promise.race([probed, new Promise<boolean>((r) => (timer = setTimeout(() => r(false), o.timeoutMs ?? 5000)))]);
+    if (!echoed)
+      throw new AgentError(
+        "USAGE",
+        `could not read what ${topic} holds: the broker did not deliver this client's probe within ${o.timeoutMs ?? 5000} ms (an ACL?)`,
+      );
+    if (held === null && (o.graceMs ?? 250) > 0) await new Promise((r) => setTimeout(r, o.graceMs ?? 250));
     await c.unsubscribeAsync([topic, probe]);
   } finally {
+    clearTimeout(timer);
     c.removeListener("message", onMessage);
   }
   return held;

@@ -157,7 +157,7 @@ async function cmdStart(argv: string[]): Promise<number> {
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    service.stopping();
+    const told = service.stopping();
     write(process.stdout, `\n${signal}: stopping (microphone first)\n`);
     // Bounded: the microphone goes first inside stop(); whatever hangs after it does not keep
     // a stopping agent alive.
@@ -165,8 +165,10 @@ async function cmdStart(argv: string[]): Promise<number> {
       agent.exitNow();
       process.exit(0);
     }, STOP_DEADLINE_MS);
-    void agent.stop().then(() => {
+    void agent.stop().then(async () => {
       write(process.stdout, "stopped\n");
+      // systemd hears STOPPING before the process is gone (bounded: it must not hold the exit).
+      await Promise.race([told, new Promise((r) => setTimeout(r, 2000))]);
       process.exit(0);
     });
   };
@@ -179,7 +181,7 @@ async function cmdStart(argv: string[]): Promise<number> {
   const crash = (e: unknown): void => {
     if (crashed) return;
     crashed = true;
-    service.stopping();
+    void service.stopping();
     log.error("unexpected error; closing the microphone and exiting", { error: toError(e).message });
     setTimeout(() => {
       agent.exitNow();
@@ -201,7 +203,8 @@ async function cmdStart(argv: string[]): Promise<number> {
     await agent.stop();
     throw asLedgerError(e, join(resolve(config.dataDir), "agent.db"));
   }
-  service.ready("microphone gate up; bridge listening");
+  // A SIGTERM or a crash during start has already said STOPPING: no READY after it.
+  if (!stopping && !crashed) service.ready("microphone gate up; bridge listening");
   return new Promise<number>(() => undefined);
 }
 

@@ -6,7 +6,7 @@
  */
 import type { IClientOptions, MqttClient } from "mqtt";
 import { readFileSync } from "node:fs";
-import { toError } from "../errors.ts";
+import { AgentError, toError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { PolicyTransport, TransportEvents, TransportMessage } from "../ports/policy-transport.ts";
 
@@ -48,17 +48,30 @@ export class MqttTransport implements PolicyTransport {
     this.#log = log;
   }
 
+  /**
+   * Throws at once what can never work (a broker URL that is not one, a CA, certificate, key or
+   * password file that cannot be read), so the agent's start fails visibly instead of a device
+   * that silently never connects; only loading mqtt.js and connecting happen later.
+   */
   start(o: { birth: TransportMessage; will: TransportMessage; subscriptions: string[] }, events: TransportEvents): void {
-    void this.#start(o, events).catch((e) => this.#log.error("cannot start the MQTT client", { error: toError(e).message }));
+    const url = new URL(this.#s.url);
+    if (!["mqtt:", "mqtts:", "ws:", "wss:"].includes(url.protocol))
+      throw new AgentError("CONFIG_INVALID", `policy.mqtt.url: ${url.protocol} is not an MQTT URL (mqtt://, mqtts://, ws://, wss://)`);
+    const options = mqttOptions(this.#s);
+    void this.#start(o, events, options).catch((e) => this.#log.error("cannot start the MQTT client", { error: toError(e).message }));
   }
 
-  async #start(o: { birth: TransportMessage; will: TransportMessage; subscriptions: string[] }, events: TransportEvents): Promise<void> {
+  async #start(
+    o: { birth: TransportMessage; will: TransportMessage; subscriptions: string[] },
+    events: TransportEvents,
+    options: IClientOptions,
+  ): Promise<void> {
     const { default: mqtt } = await import("mqtt");
     if (this.#stopped) return;
     const s = this.#s;
     this.#delay = s.reconnectMinMs;
     const c = mqtt.connect(s.url, {
-      ...mqttOptions(s),
+      ...options,
       clientId: this.#clientId,
       reconnectPeriod: s.reconnectMinMs,
       will: { topic: o.will.topic, payload: Buffer.from(o.will.payload), qos: 1, retain: true },

@@ -19,18 +19,33 @@ export interface NotifyEnv {
   WATCHDOG_PID?: string | undefined;
 }
 
-export type Send = (assignments: string[]) => void;
+/** Sends one message; resolves once it was handed over (or failed). */
+export type Send = (assignments: string[]) => Promise<void> | void;
 
-/** Runs `systemd-notify A=B …`; reports a failure once (the agent itself runs on). */
+/**
+ * Runs `systemd-notify A=B …`, one at a time in the order asked (two processes started together
+ * may reach systemd in either order: READY must never overtake STOPPING); reports a failure once
+ * (the agent itself runs on).
+ */
 export function systemdNotifySend(onError: (message: string) => void): Send {
   let reported = false;
+  let queue = Promise.resolve();
   return (assignments) => {
-    const child = spawn("systemd-notify", assignments, { stdio: "ignore" });
-    child.on("error", (e) => {
-      if (reported) return;
-      reported = true;
-      onError(`systemd-notify: ${e.message}`);
-    });
+    queue = queue.then(
+      () =>
+        new Promise<void>((done) => {
+          const child = spawn("systemd-notify", assignments, { stdio: "ignore" });
+          child.on("error", (e) => {
+            if (!reported) {
+              reported = true;
+              onError(`systemd-notify: ${e.message}`);
+            }
+            done();
+          });
+          child.on("exit", () => done());
+        }),
+    );
+    return queue;
   };
 }
 
@@ -64,10 +79,11 @@ export class ServiceNotifier {
     this.#send?.([`STATUS=${text}`]);
   }
 
-  stopping(): void {
+  /** STOPPING=1; resolves once it (and everything sent before it) was handed over. */
+  async stopping(): Promise<void> {
     this.#timer?.cancel();
     this.#timer = null;
-    this.#send?.(["STOPPING=1", "STATUS=stopping (microphone first)"]);
+    await this.#send?.(["STOPPING=1", "STATUS=stopping (microphone first)"]);
   }
 
   #schedule(ms: number): void {

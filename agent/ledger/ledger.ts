@@ -79,6 +79,8 @@ export class Ledger {
   #lastLimitMs: number;
   /** Captures purged as expired since this instance started (compliance counter). */
   purgedTotal = 0;
+  /** Captures removed by the capture cap (retention.maxCaptures) since this instance started. */
+  cappedTotal = 0;
 
   readonly db: Db;
   readonly wallClock: Clock;
@@ -274,7 +276,13 @@ export class Ledger {
 
   /** A capture was stored: its expiry may be the next one. */
   stored(): void {
-    this.enforceCap();
+    try {
+      this.enforceCap();
+    } catch (e) {
+      // The capture is stored; a cap purge the database refused (busy, full) is retried at the
+      // next capture and at start. It must not look like a lost capture to the caller.
+      this.o.log.error("capture cap not enforced; retrying with the next capture", { error: toError(e).message });
+    }
     if (this.#timer) this.#reschedule();
   }
 
@@ -297,7 +305,7 @@ export class Ledger {
     });
     if (r.count > 0) {
       this.audit.committed();
-      this.purgedTotal += r.count;
+      this.cappedTotal += r.count;
       unlinkAll(r.exportFiles, this.o.log);
       this.o.log.info("oldest captures removed: the capture cap is reached", { count: r.count, maxCaptures: cap });
     }

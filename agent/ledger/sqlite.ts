@@ -99,15 +99,22 @@ export class Statement {
     } catch (e) {
       throw withSqliteCode(e);
     }
-    for (;;) {
-      let r: IteratorResult<unknown>;
-      try {
-        r = it.next();
-      } catch (e) {
-        throw withSqliteCode(e);
+    // A caller that stops early (break, return, a throw) must reset the statement: a statement left
+    // mid-step holds the connection's read snapshot, so it sees no later writes and its next write
+    // fails as busy.
+    try {
+      for (;;) {
+        let r: IteratorResult<unknown>;
+        try {
+          r = it.next();
+        } catch (e) {
+          throw withSqliteCode(e);
+        }
+        if (r.done) return;
+        yield plain(r.value);
       }
-      if (r.done) return;
-      yield plain(r.value);
+    } finally {
+      it.return?.();
     }
   }
 }

@@ -5,7 +5,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { bridgeRequest, parseDuration } from "../../agent/cli.ts";
 import { isAgentError } from "../../agent/errors.ts";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readPcm16 } from "../../agent/audio/wav.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -238,6 +238,22 @@ const spaAsync = (node: string, args: string[], env: NodeJS.ProcessEnv = {}): Pr
     child.stderr.on("data", (d) => (stderr += d));
     child.on("close", (status) => resolve({ status, stdout, stderr }));
   });
+
+C("compiled code is cached in a folder of the user's own (mode 0700), or in $NODE_COMPILE_CACHE; never a shared temp folder", async () => {
+  const home = tempDir();
+  try {
+    const r = await spaAsync(process.execPath, ["--help"], { HOME: home.path, NODE_COMPILE_CACHE: "" });
+    assert.is(r.status, 0, r.stderr);
+    const dir = join(home.path, ".cache", "speaker-privacy-agent", "node-compile-cache");
+    assert.is(statSync(dir).mode & 0o777, 0o700);
+    assert.ok(readdirSync(dir).length > 0, "the cache was written");
+    const own = join(home.path, "own-cache");
+    assert.is((await spaAsync(process.execPath, ["--help"], { HOME: home.path, NODE_COMPILE_CACHE: own })).status, 0);
+    assert.ok(readdirSync(own).length > 0, "$NODE_COMPILE_CACHE used");
+  } finally {
+    home.remove();
+  }
+});
 
 C("spa bridge takes only the socket from the config: a wrong unrelated setting does not stop a mute", async () => {
   const dir = tempDir();

@@ -19,13 +19,13 @@ const N = suite("systemd notify");
 N("no NOTIFY_SOCKET: nothing is sent; with one: READY, pings every half timeout, none after STOPPING", () => {
   const clock = new FakeClock();
   const sent: string[][] = [];
-  const off = new ServiceNotifier({ WATCHDOG_USEC: "1000000" }, clock, (a) => sent.push(a));
+  const off = new ServiceNotifier({ WATCHDOG_USEC: "1000000" }, clock, (a) => void sent.push(a));
   off.ready("up");
   clock.advance(5000);
   assert.equal(sent, []);
   assert.is(off.watchdogIntervalMs, null);
 
-  const on = new ServiceNotifier({ NOTIFY_SOCKET: "/run/systemd/notify", WATCHDOG_USEC: "20000000" }, clock, (a) => sent.push(a));
+  const on = new ServiceNotifier({ NOTIFY_SOCKET: "/run/systemd/notify", WATCHDOG_USEC: "20000000" }, clock, (a) => void sent.push(a));
   assert.is(on.watchdogIntervalMs, 10_000);
   clock.advance(60_000);
   assert.equal(sent, [], "no ping before READY");
@@ -33,7 +33,7 @@ N("no NOTIFY_SOCKET: nothing is sent; with one: READY, pings every half timeout,
   assert.ok(sent[0]!.includes("READY=1"));
   clock.advance(35_000);
   assert.is(sent.filter((a) => a.includes("WATCHDOG=1")).length, 3);
-  on.stopping();
+  void on.stopping();
   assert.ok(sent.at(-1)!.includes("STOPPING=1"));
   clock.advance(60_000);
   assert.is(sent.filter((a) => a.includes("WATCHDOG=1")).length, 3, "no pings after STOPPING");
@@ -42,7 +42,7 @@ N("no NOTIFY_SOCKET: nothing is sent; with one: READY, pings every half timeout,
 N("a watchdog meant for another process (WATCHDOG_PID) or none at all: READY without pings", () => {
   const clock = new FakeClock();
   const sent: string[][] = [];
-  const n = new ServiceNotifier({ NOTIFY_SOCKET: "/x", WATCHDOG_USEC: "1000000", WATCHDOG_PID: "1" }, clock, (a) => sent.push(a), 4242);
+  const n = new ServiceNotifier({ NOTIFY_SOCKET: "/x", WATCHDOG_USEC: "1000000", WATCHDOG_PID: "1" }, clock, (a) => void sent.push(a), 4242);
   assert.is(n.watchdogIntervalMs, null);
   n.ready("up");
   clock.advance(10_000);
@@ -123,6 +123,56 @@ N("spa start under a notify socket: READY once the bridge accepts, watchdog ping
     assert.is(await exited, 0);
     await until(() => got.includes("STOPPING=1"), 10_000, "STOPPING=1");
     assert.is(got.split("READY=1").length - 1, 1, "ready once");
+  } finally {
+    for (const p of procs) p.kill("SIGKILL");
+    dir.remove();
+  }
+});
+
+N("a SIGTERM while the agent starts: STOPPING, and never a READY after it", async () => {
+  const dir = tempDir("spa-notify-");
+  const notifySocket = join(dir.path, "notify");
+  const procs: ChildProcess[] = [];
+  try {
+    const receiver = spawn("python3", ["-c", RECEIVER, notifySocket], { stdio: ["ignore", "pipe", "inherit"] });
+    procs.push(receiver);
+    let got = "";
+    receiver.stdout!.on("data", (d) => (got += d));
+    await until(() => got.includes("listening"), 10_000, "the notify socket");
+    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SPA_"))), NOTIFY_SOCKET: notifySocket };
+    const agent = spawn(
+      process.execPath,
+      [
+        "bin/spa.mjs",
+        "start",
+        "--config",
+        "config/default.json",
+        "--set",
+        `dataDir=${join(dir.path, "data")}`,
+        "--set",
+        `bridge.socketPath=${join(dir.path, "b.sock")}`,
+        "--set",
+        "status.enabled=false",
+        "--set",
+        "simulator.enabled=false",
+        "--set",
+        "upload.kind=off",
+      ],
+      { env, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    procs.push(agent);
+    let out = "";
+    const exited = new Promise<number | null>((r) => agent.once("exit", (code) => r(code)));
+    // "fleet policy: …" is printed in the last steps of start-up, just before the gate is ready.
+    agent.stdout!.on("data", (d) => {
+      const before = out;
+      out += d;
+      if (!before.includes("fleet policy:") && out.includes("fleet policy:")) agent.kill("SIGTERM");
+    });
+    await exited;
+    await until(() => got.includes("STOPPING=1"), 10_000, "STOPPING=1");
+    const ready = got.indexOf("READY=1");
+    assert.ok(ready === -1 || ready < got.indexOf("STOPPING=1"), `READY after STOPPING: ${got}`);
   } finally {
     for (const p of procs) p.kill("SIGKILL");
     dir.remove();

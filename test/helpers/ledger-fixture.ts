@@ -46,7 +46,15 @@ export function openLedgerAt(
 }
 
 /** Stores a capture the way the voice sink does (birth = now), with `audio` or a short tone. */
-export function storeCapture(ledger: Ledger, opts: { audio?: Int16Array; endReason?: string; upload?: { uploadId: string; envelope?: string } } = {}): number {
+export function storeCapture(
+  ledger: Ledger,
+  opts: {
+    audio?: Int16Array;
+    endReason?: string;
+    upload?: { uploadId: string; envelope?: string };
+    /** false: do not tell the ledger (ledger.stored()) */ notify?: boolean;
+  } = {},
+): number {
   const b = ledger.clock.birth(0);
   const now = ledger.wallClock.now();
   const id = ledger.captures.insert(
@@ -65,6 +73,6 @@ export function storeCapture(ledger: Ledger, opts: { audio?: Int16Array; endReas
     opts.audio ?? Int16Array.from({ length: 1600 }, (_, i) => Math.round(3000 * Math.sin(i / 5))),
     opts.upload ? { uploadId: opts.upload.uploadId, envelope: opts.upload.envelope ?? "{}", at: now } : null,
   );
-  ledger.stored();
+  if (opts.notify !== false) ledger.stored();
   return id;
 }

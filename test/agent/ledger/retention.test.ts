@@ -9,6 +9,15 @@ import { MAX_CLOCK_LEAP_MS, DAY_MS, RETENTION_CAP_DAYS, retentionLimitMs } from 
 import { FakeClock } from "../../fakes/fake-clock.ts";
 import { openLedgerAt, storeCapture, type LedgerFixture } from "../../helpers/ledger-fixture.ts";
 import { tempDir } from "../../helpers/tmp.ts";
+import { join } from "node:path";
+import { Database } from "../../../agent/ledger/sqlite.ts";
+
+/** Runs `store` with `other`'s write lock briefly released (the insert itself must succeed), then takes it again. */
+function storeCaptureWhenFree(other: Database, store: () => unknown): void {
+  other.exec("ROLLBACK");
+  store();
+  other.exec("BEGIN IMMEDIATE");
+}
 
 const R = suite("retention (virtual time, real SQLite)");
 let dir: ReturnType<typeof tempDir>;
@@ -314,13 +323,29 @@ P("retention.maxCaptures: each stored capture past the cap removes the oldest, r
       purges.map((e) => (e.data as { cause: string; maxCaptures: number }).cause),
       ["capture-cap", "capture-cap"],
     );
-    assert.is(f.ledger.purgedTotal, 2);
+    assert.is(f.ledger.cappedTotal, 2);
+    assert.is(f.ledger.purgedTotal, 0, "the cap is not counted as expiry (the fleet's compliance counter)");
+    // A cap purge the database refuses (another writer's lock) does not fail the capture's hand-off.
+    const other = new Database(join(dir.path, "agent.db"), { timeoutMs: 0 });
+    f.ledger.db.pragma("busy_timeout = 0");
+    other.exec("BEGIN IMMEDIATE");
+    let sixth = 0;
+    try {
+      storeCaptureWhenFree(other, () => (sixth = storeCapture(f.ledger, { notify: false })));
+      f.ledger.stored();
+      assert.is(f.ledger.history().length, 4, "the cap could not be enforced under the lock");
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+    f.ledger.stored();
+    assert.is(f.ledger.history().length, 3, "enforced at the next capture");
     f.retention.maxCaptures = 1;
     f.reopen();
     assert.is(f.ledger.startup().purged, 2);
     assert.equal(
       f.ledger.history().map((h) => h.id),
-      [ids[4]],
+      [sixth],
     );
   } finally {
     f.close();

@@ -130,4 +130,24 @@ S("pragma returns rows, or one value with simple", () => {
   }
 });
 
+S("leaving an iteration early releases the read snapshot: later writes by others are seen, and this connection can write", () => {
+  const { db, file, done } = open();
+  const other = new Database(file, { timeoutMs: 0 });
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma("busy_timeout = 0");
+    for (const n of ["a", "b", "c"]) db.prepare("INSERT INTO t (name) VALUES (?)").run(n);
+    for (const row of db.prepare("SELECT name FROM t ORDER BY id").iterate()) {
+      if ((row as { name: string }).name === "a") break;
+    }
+    other.prepare("INSERT INTO t (name) VALUES (?)").run("d");
+    assert.is((db.prepare("SELECT COUNT(*) AS n FROM t").get() as { n: number }).n, 4, "sees the other connection's write");
+    db.prepare("INSERT INTO t (name) VALUES (?)").run("e");
+    assert.equal(db.pragma("wal_checkpoint(TRUNCATE)"), [{ busy: 0, log: 0, checkpointed: 0 }]);
+  } finally {
+    other.close();
+    done();
+  }
+});
+
 S.run();

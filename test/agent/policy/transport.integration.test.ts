@@ -1,5 +1,8 @@
 /** The MQTT policy transport on a real mosquitto (TLS, password) passes the transport contract. */
+import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
 import mqtt from "mqtt";
 import { MqttTransport } from "../../../agent/adapters/mqtt-transport.ts";
 import { retainedOn } from "../../../agent/cli-policy.ts";
@@ -9,6 +12,42 @@ import { startBroker } from "../../helpers/mosquitto.ts";
 import { tempDir } from "../../helpers/tmp.ts";
 
 let n = 0;
+
+test("what can never connect fails at start, not silently later: an unreadable CA file, a URL that is not MQTT", () => {
+  const base = {
+    url: "mqtts://127.0.0.1:1",
+    protocolVersion: 5 as const,
+    caFile: null,
+    username: null,
+    passwordFile: null,
+    certFile: null,
+    keyFile: null,
+    reconnectMinMs: 100,
+    reconnectMaxMs: 400,
+  };
+  const start = (s: typeof base | (Omit<typeof base, "caFile"> & { caFile: string })) => () =>
+    new MqttTransport(s, "spa-x", silentLogger).start(
+      { birth: { topic: "a", payload: "b" }, will: { topic: "a", payload: "c" }, subscriptions: ["a"] },
+      { connected() {}, message() {}, disconnected() {} },
+    );
+  assert.throws(start({ ...base, caFile: "/no/such/ca.pem" }), /no such file|ENOENT/);
+  assert.throws(start({ ...base, url: "https://broker.example" }), /not an MQTT URL/);
+  assert.throws(start({ ...base, url: "not a url" }), /Invalid URL/);
+});
+test("reading a retained policy: a broker that never delivers the probe (an ACL) is an error after the timeout, not a hang or 'empty'", async () => {
+  const silent = Object.assign(new EventEmitter(), {
+    subscribeAsync: async () => [],
+    publishAsync: async () => undefined,
+    unsubscribeAsync: async () => undefined,
+  }) as unknown as mqtt.MqttClient;
+  const err = await retainedOn(silent, "spa/v1/fleet/f/policy", { timeoutMs: 50 }).then(
+    () => null,
+    (e: Error) => e,
+  );
+  assert.match(err?.message ?? "resolved", /did not deliver this client's probe within 50 ms/);
+});
+
+test.run();
 policyTransportContract("MQTT (mqtt.js on mosquitto)", async () => {
   const dir = tempDir("spa-transport-");
   const broker = await startBroker(dir.path);
