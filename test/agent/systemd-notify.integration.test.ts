@@ -5,7 +5,7 @@
  * socket that stands in for systemd's (Python, since Node has no Unix datagram sockets); it also
  * releases systemd-notify's barrier, as systemd does.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createConnection } from "node:net";
 import { join } from "node:path";
 import { suite } from "uvu";
@@ -174,6 +174,61 @@ N("a SIGTERM while the agent starts: STOPPING, and never a READY after it", asyn
     const ready = got.indexOf("READY=1");
     assert.ok(ready === -1 || ready < got.indexOf("STOPPING=1"), `READY after STOPPING: ${got}`);
   } finally {
+    for (const p of procs) p.kill("SIGKILL");
+    dir.remove();
+  }
+});
+
+N("started by an older Node (the wrapper re-runs spa under Node 24), a watchdog meant for the wrapper's pid is served by the agent", async () => {
+  const old = ["/usr/bin/node", "/usr/local/bin/node"].find((n) => {
+    const v = spawnSync(n, ["-p", "process.features.typescript ? 'strip' : process.versions.node"], { encoding: "utf8" });
+    return v.status === 0 && v.stdout.trim() !== "strip";
+  });
+  if (!old) return; // the system Node strips types itself: no wrapper in between
+  const dir = tempDir("spa-notify-");
+  const notifySocket = join(dir.path, "notify");
+  const procs: ChildProcess[] = [];
+  try {
+    const receiver = spawn("python3", ["-c", RECEIVER, notifySocket], { stdio: ["ignore", "pipe", "inherit"] });
+    procs.push(receiver);
+    let got = "";
+    receiver.stdout!.on("data", (d) => (got += d));
+    await until(() => got.includes("listening"), 10_000, "the notify socket");
+    const env = {
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SPA_"))),
+      NOTIFY_SOCKET: notifySocket,
+      WATCHDOG_USEC: "400000",
+    };
+    const args = [
+      "start",
+      "--config",
+      "config/default.json",
+      "--set",
+      `dataDir=${join(dir.path, "data")}`,
+      "--set",
+      `bridge.socketPath=${join(dir.path, "b.sock")}`,
+      "--set",
+      "status.enabled=false",
+      "--set",
+      "simulator.enabled=false",
+      "--set",
+      "upload.kind=off",
+    ];
+    // systemd sets WATCHDOG_PID to the process it started: here the wrapper (exec keeps the shell's pid).
+    const wrapper = spawn("sh", ["-c", 'export WATCHDOG_PID=$$; exec "$0" bin/spa.mjs "$@"', old, ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
+    procs.push(wrapper);
+    const exited = new Promise((r) => wrapper.once("exit", r));
+    await until(() => got.split("WATCHDOG=1").length - 1 >= 2, 60_000, "watchdog pings from the agent");
+    // The wrapper passes SIGTERM on and exits with the agent (a SIGKILL would orphan the agent).
+    wrapper.kill("SIGTERM");
+    await exited;
+  } finally {
+    // The agent under the wrapper goes with a SIGTERM to the wrapper; only then the rest.
+    for (const p of procs.slice(1)) if (p.exitCode === null) p.kill("SIGTERM");
+    await Promise.race([
+      Promise.all(procs.slice(1).map((p) => (p.exitCode === null ? new Promise((r) => p.once("exit", r)) : null))),
+      new Promise((r) => setTimeout(r, 10_000)),
+    ]);
     for (const p of procs) p.kill("SIGKILL");
     dir.remove();
   }
