@@ -4,7 +4,7 @@
  * each request's description). A test keeps the doc equal to what this prints.
  * Usage: npm run protocol:docs [-- --write]
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { generatorMain, type DocSection } from "./doc-section.ts";
 import type { z } from "zod";
 import { Request } from "../firmware-bridge/protocol/messages.ts";
 
@@ -45,13 +45,6 @@ export function requestTable(): string {
   return ["| type | fields | effect |", "|---|---|---|", ...rows].join("\n");
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const table = requestTable();
-  if (process.argv.includes("--write")) {
-    const doc = readFileSync(PROTOCOL_DOC, "utf8");
-    const a = doc.indexOf(BEGIN);
-    const b = doc.indexOf(END);
-    if (a < 0 || b < a) throw new Error(`${PROTOCOL_DOC} lacks the protocol-requests markers`);
-    writeFileSync(PROTOCOL_DOC, doc.slice(0, a + BEGIN.length) + "\n" + table + "\n" + doc.slice(b));
-  } else process.stdout.write(table + "\n");
-}
+export const SECTION: DocSection = { file: PROTOCOL_DOC, begin: BEGIN, end: END };
+
+if (import.meta.url === `file://${process.argv[1]}`) generatorMain(SECTION, requestTable());

@@ -6,6 +6,7 @@
  * Node, Node with its type stripper loaded (how Node runs the TypeScript sources), and Node with
  * onnxruntime-node's two speech-embedding sessions loaded (what the wake engine cannot avoid).
  */
+import { demoAgentArgs, envWithoutSpa } from "../../test/helpers/demo-agent.ts";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -45,8 +46,7 @@ function memOf(pid: number): { rss: number; hwm: number } | null {
 /** Runs a child, samples its memory every 250 ms from `fromS` until `forS`, then stops it with SIGTERM. */
 async function sample(args: string[], fromS: number, forS: number): Promise<{ rss: number[]; hwm: number }> {
   // The agent refuses SPA_* variables it does not know, and the bench's own are such variables.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SPA_")));
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: envWithoutSpa(), stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
   child.stderr.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
@@ -79,19 +79,7 @@ export async function agentMemoryBench(seconds = 60): Promise<AgentMemoryBench> 
       globalThis.s = [await ort.InferenceSession.create(dir + "/melspectrogram.onnx", o), await ort.InferenceSession.create(dir + "/embedding_model.onnx", o)];
       setInterval(() => {}, 1000);`;
     const sessions = await sample(["--input-type=module", "-e", ort], 3, 4);
-    const agentArgs = [
-      ...startFlags(),
-      "bin/spa.mjs",
-      "start",
-      "--config",
-      "config/default.json",
-      "--set",
-      `dataDir=${dir}`,
-      "--set",
-      `bridge.socketPath=${join(dir, "bridge.sock")}`,
-      "--set",
-      "status.enabled=false",
-    ];
+    const agentArgs = [...startFlags(), ...demoAgentArgs(dir)];
     // A first run fills Node's compile cache (as the first boot of a device does), so the measured
     // run starts without the type stripper, like every later boot.
     await sample(agentArgs, 0, 8);

@@ -4,6 +4,7 @@
  * a load spike hits both). The bridge commands talk to a real agent started here on the demo
  * recording, in a scratch data directory.
  */
+import { demoAgentArgs, envWithoutSpa } from "../../test/helpers/demo-agent.ts";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,29 +40,12 @@ function timed(args: string[], env: NodeJS.ProcessEnv): number {
 export async function cliBench(runs = 10): Promise<CliBench> {
   const dir = mkdtempSync(join(tmpdir(), "spa-bench-cli-"));
   const socket = join(dir, "bridge.sock");
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SPA_")));
-  const agent = spawn(
-    process.execPath,
-    [
-      "bin/spa.mjs",
-      "start",
-      "--config",
-      "config/default.json",
-      "--set",
-      `dataDir=${dir}`,
-      "--set",
-      `bridge.socketPath=${socket}`,
-      "--set",
-      "status.enabled=false",
-      "--set",
-      "simulator.enabled=false",
-    ],
-    {
-      cwd: ROOT,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const env = envWithoutSpa();
+  const agent = spawn(process.execPath, demoAgentArgs(dir, { "bridge.socketPath": socket, "simulator.enabled": "false" }), {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   try {
     await new Promise<void>((ok, fail) => {
       let out = "";
@@ -85,7 +69,7 @@ export async function cliBench(runs = 10): Promise<CliBench> {
     ];
     // Commands given --config find the socket and the ledger from it; the environment points both
     // at this agent's scratch directory (as SPA_* overrides do on a device).
-    const envFor = (args: string[]): NodeJS.ProcessEnv => (args.includes("--config") ? { ...env, SPA_BRIDGE_SOCKET_PATH: socket, SPA_DATA_DIR: dir } : env);
+    const envFor = (args: string[]): NodeJS.ProcessEnv => (args.includes("--config") ? { ...env, SPA_BRIDGE_SOCKET_PATH: socket, SPA_DATA_DIR: join(dir, "data") } : env);
     const times = new Map<number, number[]>(commands.map((_, i) => [i, []]));
     const node: number[] = [];
     for (let r = 0; r < runs; r++) {

@@ -12,6 +12,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { ServiceNotifier } from "../../agent/adapters/systemd-notify.ts";
 import { FakeClock } from "../fakes/fake-clock.ts";
+import { demoAgentArgs, envWithoutSpa } from "../helpers/demo-agent.ts";
 import { tempDir, until } from "../helpers/tmp.ts";
 
 const N = suite("systemd notify");
@@ -68,61 +69,47 @@ while True:
     print(msg.decode().replace("\\n", "|"), flush=True)
 `;
 
+/** A stand-in for systemd's notify socket in `dir`: its path and everything it has received so far. */
+async function notifySocketIn(dir: string, procs: ChildProcess[]): Promise<{ path: string; got: () => string }> {
+  const path = join(dir, "notify");
+  const receiver = spawn("python3", ["-c", RECEIVER, path], { stdio: ["ignore", "pipe", "inherit"] });
+  procs.push(receiver);
+  let got = "";
+  receiver.stdout!.on("data", (d) => (got += d));
+  await until(() => got.includes("listening"), 10_000, "the notify socket");
+  return { path, got: () => got };
+}
+
+const QUIET = { "simulator.enabled": "false", "upload.kind": "off" };
+
 N("spa start under a notify socket: READY once the bridge accepts, watchdog pings, STOPPING on SIGTERM", async () => {
   const dir = tempDir("spa-notify-");
-  const notifySocket = join(dir.path, "notify");
-  const bridgeSocket = join(dir.path, "bridge.sock");
   const procs: ChildProcess[] = [];
   try {
-    const receiver = spawn("python3", ["-c", RECEIVER, notifySocket], { stdio: ["ignore", "pipe", "inherit"] });
-    procs.push(receiver);
-    let got = "";
-    receiver.stdout!.on("data", (d) => (got += d));
-    await until(() => got.includes("listening"), 10_000, "the notify socket");
-    const env = {
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SPA_"))),
-      NOTIFY_SOCKET: notifySocket,
-      WATCHDOG_USEC: "400000",
-    };
-    const agent = spawn(
-      process.execPath,
-      [
-        "bin/spa.mjs",
-        "start",
-        "--config",
-        "config/default.json",
-        "--set",
-        `dataDir=${join(dir.path, "data")}`,
-        "--set",
-        `bridge.socketPath=${bridgeSocket}`,
-        "--set",
-        "status.enabled=false",
-        "--set",
-        "simulator.enabled=false",
-        "--set",
-        "upload.kind=off",
-      ],
-      { env, stdio: ["ignore", "ignore", "pipe"] },
-    );
+    const notify = await notifySocketIn(dir.path, procs);
+    const agent = spawn(process.execPath, demoAgentArgs(dir.path, QUIET), {
+      env: envWithoutSpa({ NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: "400000" }),
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     procs.push(agent);
     let err = "";
     agent.stderr!.on("data", (d) => (err += d));
     const exited = new Promise<number | null>((r) => agent.once("exit", (code) => r(code)));
-    await until(() => got.includes("READY=1"), 60_000, `READY=1 (agent stderr: ${err})`);
-    assert.match(got, `MAINPID=${agent.pid}`);
+    await until(() => notify.got().includes("READY=1"), 60_000, `READY=1 (agent stderr: ${err})`);
+    assert.match(notify.got(), `MAINPID=${agent.pid}`);
     // Ready means ready: the bridge takes a connection at once.
     await new Promise<void>((ok, fail) => {
-      const c = createConnection(bridgeSocket, () => {
+      const c = createConnection(join(dir.path, "bridge.sock"), () => {
         c.destroy();
         ok();
       });
       c.on("error", fail);
     });
-    await until(() => got.split("WATCHDOG=1").length - 1 >= 3, 30_000, "three watchdog pings");
+    await until(() => notify.got().split("WATCHDOG=1").length - 1 >= 3, 30_000, "three watchdog pings");
     agent.kill("SIGTERM");
     assert.is(await exited, 0);
-    await until(() => got.includes("STOPPING=1"), 10_000, "STOPPING=1");
-    assert.is(got.split("READY=1").length - 1, 1, "ready once");
+    await until(() => notify.got().includes("STOPPING=1"), 10_000, "STOPPING=1");
+    assert.is(notify.got().split("READY=1").length - 1, 1, "ready once");
   } finally {
     for (const p of procs) p.kill("SIGKILL");
     dir.remove();
@@ -131,35 +118,13 @@ N("spa start under a notify socket: READY once the bridge accepts, watchdog ping
 
 N("a SIGTERM while the agent starts: STOPPING, and never a READY after it", async () => {
   const dir = tempDir("spa-notify-");
-  const notifySocket = join(dir.path, "notify");
   const procs: ChildProcess[] = [];
   try {
-    const receiver = spawn("python3", ["-c", RECEIVER, notifySocket], { stdio: ["ignore", "pipe", "inherit"] });
-    procs.push(receiver);
-    let got = "";
-    receiver.stdout!.on("data", (d) => (got += d));
-    await until(() => got.includes("listening"), 10_000, "the notify socket");
-    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SPA_"))), NOTIFY_SOCKET: notifySocket };
-    const agent = spawn(
-      process.execPath,
-      [
-        "bin/spa.mjs",
-        "start",
-        "--config",
-        "config/default.json",
-        "--set",
-        `dataDir=${join(dir.path, "data")}`,
-        "--set",
-        `bridge.socketPath=${join(dir.path, "b.sock")}`,
-        "--set",
-        "status.enabled=false",
-        "--set",
-        "simulator.enabled=false",
-        "--set",
-        "upload.kind=off",
-      ],
-      { env, stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const notify = await notifySocketIn(dir.path, procs);
+    const agent = spawn(process.execPath, demoAgentArgs(dir.path, QUIET), {
+      env: envWithoutSpa({ NOTIFY_SOCKET: notify.path }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     procs.push(agent);
     let out = "";
     const exited = new Promise<number | null>((r) => agent.once("exit", (code) => r(code)));
@@ -170,7 +135,8 @@ N("a SIGTERM while the agent starts: STOPPING, and never a READY after it", asyn
       if (!before.includes("fleet policy:") && out.includes("fleet policy:")) agent.kill("SIGTERM");
     });
     await exited;
-    await until(() => got.includes("STOPPING=1"), 10_000, "STOPPING=1");
+    await until(() => notify.got().includes("STOPPING=1"), 10_000, "STOPPING=1");
+    const got = notify.got();
     const ready = got.indexOf("READY=1");
     assert.ok(ready === -1 || ready < got.indexOf("STOPPING=1"), `READY after STOPPING: ${got}`);
   } finally {
@@ -186,39 +152,17 @@ N("started by an older Node (the wrapper re-runs spa under Node 24), a watchdog 
   });
   if (!old) return; // the system Node strips types itself: no wrapper in between
   const dir = tempDir("spa-notify-");
-  const notifySocket = join(dir.path, "notify");
   const procs: ChildProcess[] = [];
   try {
-    const receiver = spawn("python3", ["-c", RECEIVER, notifySocket], { stdio: ["ignore", "pipe", "inherit"] });
-    procs.push(receiver);
-    let got = "";
-    receiver.stdout!.on("data", (d) => (got += d));
-    await until(() => got.includes("listening"), 10_000, "the notify socket");
-    const env = {
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SPA_"))),
-      NOTIFY_SOCKET: notifySocket,
-      WATCHDOG_USEC: "400000",
-    };
-    const args = [
-      "start",
-      "--config",
-      "config/default.json",
-      "--set",
-      `dataDir=${join(dir.path, "data")}`,
-      "--set",
-      `bridge.socketPath=${join(dir.path, "b.sock")}`,
-      "--set",
-      "status.enabled=false",
-      "--set",
-      "simulator.enabled=false",
-      "--set",
-      "upload.kind=off",
-    ];
+    const notify = await notifySocketIn(dir.path, procs);
     // systemd sets WATCHDOG_PID to the process it started: here the wrapper (exec keeps the shell's pid).
-    const wrapper = spawn("sh", ["-c", 'export WATCHDOG_PID=$$; exec "$0" bin/spa.mjs "$@"', old, ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
+    const wrapper = spawn("sh", ["-c", 'export WATCHDOG_PID=$$; exec "$0" "$@"', old, ...demoAgentArgs(dir.path, QUIET)], {
+      env: envWithoutSpa({ NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: "400000" }),
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     procs.push(wrapper);
     const exited = new Promise((r) => wrapper.once("exit", r));
-    await until(() => got.split("WATCHDOG=1").length - 1 >= 2, 60_000, "watchdog pings from the agent");
+    await until(() => notify.got().split("WATCHDOG=1").length - 1 >= 2, 60_000, "watchdog pings from the agent");
     // The wrapper passes SIGTERM on and exits with the agent (a SIGKILL would orphan the agent).
     wrapper.kill("SIGTERM");
     await exited;
