@@ -69,7 +69,8 @@ export async function cliBench(runs = 10): Promise<CliBench> {
     ];
     // Commands given --config find the socket and the ledger from it; the environment points both
     // at this agent's scratch directory (as SPA_* overrides do on a device).
-    const envFor = (args: string[]): NodeJS.ProcessEnv => (args.includes("--config") ? { ...env, SPA_BRIDGE_SOCKET_PATH: socket, SPA_DATA_DIR: join(dir, "data") } : env);
+    const envFor = (args: string[]): NodeJS.ProcessEnv =>
+      args.includes("--config") ? { ...env, SPA_BRIDGE_SOCKET_PATH: socket, SPA_DATA_DIR: join(dir, "data") } : env;
     const times = new Map<number, number[]>(commands.map((_, i) => [i, []]));
     const node: number[] = [];
     for (let r = 0; r < runs; r++) {
