@@ -111,16 +111,7 @@ export class Ledger {
   /** Removes every expired capture (one transaction), its copies, and records it. */
   purge(cause: PurgeCause): Removed {
     const limitMs = this.limitMs();
-    // The purge event goes in the purge's transaction; unlike a household deletion, expiry does
-    // not wait for its record: an event that cannot be written is logged, the purge stands.
-    const r = this.captures.purgeExpired(this.now(), limitMs, (d) => {
-      if (d.count === 0) return;
-      try {
-        this.audit.append(this.wallClock.now(), "purge", { count: d.count, limitDays: limitMs / DAY_MS, cause, deletionRequests: d.deletionRequests });
-      } catch (e) {
-        this.o.log.error("purge event not recorded; the purge stands", { error: toError(e).message, count: d.count });
-      }
-    });
+    const r = this.captures.purgeExpired(this.now(), limitMs, this.#purgeRecord({ limitDays: limitMs / DAY_MS, cause }));
     if (r.count > 0) this.audit.committed();
     this.purgedTotal += r.count;
     unlinkAll(r.exportFiles, this.o.log);
@@ -289,20 +280,9 @@ export class Ledger {
   /** Removes the oldest captures beyond retention.maxCaptures (as a purge, recorded the same way). */
   enforceCap(): Removed {
     const cap = this.o.maxCaptures ?? 0;
-    if (cap <= 0) return { count: 0, deletionRequests: 0, exportFiles: [] };
-    const r = this.captures.purgeBeyond(cap, this.clock.wall(), (d) => {
-      if (d.count === 0) return;
-      try {
-        this.audit.append(this.wallClock.now(), "purge", {
-          count: d.count,
-          cause: "capture-cap" satisfies PurgeCause,
-          maxCaptures: cap,
-          deletionRequests: d.deletionRequests,
-        });
-      } catch (e) {
-        this.o.log.error("purge event not recorded; the purge stands", { error: toError(e).message, count: d.count });
-      }
-    });
+    // Under the cap (the usual case) no write transaction is opened.
+    if (cap <= 0 || this.captures.count() <= cap) return { count: 0, deletionRequests: 0, exportFiles: [] };
+    const r = this.captures.purgeBeyond(cap, this.clock.wall(), this.#purgeRecord({ cause: "capture-cap" satisfies PurgeCause, maxCaptures: cap }));
     if (r.count > 0) {
       this.audit.committed();
       this.cappedTotal += r.count;
@@ -310,6 +290,22 @@ export class Ledger {
       this.o.log.info("oldest captures removed: the capture cap is reached", { count: r.count, maxCaptures: cap });
     }
     return r;
+  }
+
+  /**
+   * The audit record of a purge (expiry or cap), written inside the removal's transaction. Unlike a
+   * household deletion, a purge does not wait for its record: one that cannot be written is
+   * logged, and the purge stands.
+   */
+  #purgeRecord(data: Record<string, unknown>): (d: Removed) => void {
+    return (d) => {
+      if (d.count === 0) return;
+      try {
+        this.audit.append(this.wallClock.now(), "purge", { count: d.count, ...data, deletionRequests: d.deletionRequests });
+      } catch (e) {
+        this.o.log.error("purge event not recorded; the purge stands", { error: toError(e).message, count: d.count });
+      }
+    };
   }
 
   #reschedule(afterEmptyPurge = false): void {

@@ -7,6 +7,7 @@
  * onnxruntime-node's two speech-embedding sessions loaded (what the wake engine cannot avoid).
  */
 import { demoAgentArgs, envWithoutSpa } from "../../test/helpers/demo-agent.ts";
+import { startFlags } from "../start-flags.ts";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,12 +17,6 @@ import { defaultModelDir, SESSION_OPTIONS } from "../../agent/wake/embedding.ts"
 import { median } from "./stats.ts";
 
 const ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
-
-/** The Node flags `npm start` gives the agent (package.json), so the bench measures what it runs. */
-export function startFlags(): string[] {
-  const start = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
-  return /^node((?:\s+--[\w-]+(?:=\S+)?)*)\s+bin\/spa\.mjs/.exec(start)?.[1]!.trim().split(/\s+/).filter(Boolean) ?? [];
-}
 
 export interface AgentMemoryBench {
   seconds: number;

@@ -4,6 +4,7 @@
  * `npm start` does (notify type, watchdog, the same Node flags). Where systemd-analyze is missing
  * (not a systemd machine), only the text checks run.
  */
+import { startFlags } from "../../scripts/start-flags.ts";
 import { spawnSync } from "node:child_process";
 import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -34,8 +35,7 @@ U("notify type with a watchdog; sandboxed; a dedicated user in the audio group",
 });
 
 U("ExecStart runs spa start with npm start's Node flags, and stops within TimeoutStopSec", () => {
-  const start = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: { start: string } }).scripts.start;
-  const npmFlags = /^node((?:\s+--[\w-]+(?:=\S+)?)*)\s+bin\/spa\.mjs start/.exec(start)![1]!.trim();
+  const npmFlags = startFlags().join(" ");
   const exec = directive("ExecStart")[0]!;
   assert.match(exec, /^\/usr\/bin\/node\s/);
   assert.ok(exec.includes(`${npmFlags} /opt/speaker-privacy-agent/bin/spa.mjs start --config /etc/speaker-privacy-agent/config.json`), exec);
