@@ -23,7 +23,8 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { resample } from "../../agent/audio/convert.ts";
-import { poleWarp, scalePoles } from "../../agent/privacy/mcadams.ts";
+import type { Complex } from "../../agent/privacy/lpc.ts";
+import { poleWarp } from "../../agent/privacy/mcadams.ts";
 import { rng, uniform, type Rng } from "./augment.ts";
 import { gcinName, syllablesOf, type Syllable } from "./pinyin.ts";
 import { speechBounds } from "./synth.ts";
@@ -47,10 +48,31 @@ export interface HumanTake {
   rate: number;
 }
 
-/** A random person (and their take), from a seeded stream. */
+/**
+ * Median speaking pitch of each recording (Hz; autocorrelation over the voiced frames of the
+ * keywords' syllables): speaker 3 is a low man's voice, speaker 5 a high woman's.
+ */
+export const RECORDED_F0: Readonly<Record<HumanSpeaker, number>> = { "3": 116, "5": 372 };
+/** Speaking pitch of the made-up people (Hz): low men to children. */
+export const PERSON_F0: readonly [number, number] = [85, 330];
+/** Pitch ratios past these leave too little spectrum (down) or too few harmonics (up) to sound like a voice. */
+const PITCH_RATIO: readonly [number, number] = [0.45, 2.2];
+
+/**
+ * A random person (and their take), from a seeded stream. The person's pitch is drawn over
+ * PERSON_F0 (log-uniform), as far as PITCH_RATIO lets the recording go, so both recordings
+ * become men, women and children rather than variants of one register; the vocal tract follows
+ * the pitch (formants rise about a fifth as fast as pitch from men to women and children) with
+ * ±7 % of its own.
+ */
 export function randomTake(r: Rng, speaker: HumanSpeaker, rate: [number, number] = [2.7, 5]): HumanTake {
   const round = (x: number): number => Math.round(x * 1000) / 1000;
-  return { speaker, pitch: round(2 ** uniform(r, -0.5, 0.45)), tract: round(uniform(r, 0.84, 1.18)), rate: round(uniform(r, rate[0], rate[1])) };
+  const f0 = RECORDED_F0[speaker];
+  const lo = Math.max(PERSON_F0[0], f0 * PITCH_RATIO[0]);
+  const hi = Math.min(PERSON_F0[1], f0 * PITCH_RATIO[1]);
+  const pitch = 2 ** uniform(r, Math.log2(lo), Math.log2(hi)) / f0;
+  const tract = pitch ** 0.22 * uniform(r, 0.93, 1.07);
+  return { speaker, pitch: round(pitch), tract: round(tract), rate: round(uniform(r, rate[0], rate[1])) };
 }
 
 const SR = 16000;
@@ -157,6 +179,20 @@ export function wsola(x: Float32Array, outLen: number): Float32Array {
   return out.subarray(0, outLen);
 }
 
+/**
+ * Every pole angle × k up to 0.97 π (formants move in proportion, as in a longer or shorter vocal
+ * tract). Unlike the de-identification warp (mcadams.ts scalePoles, which bends above 0.7 π and so
+ * moves formants by at most 1.36), this reaches the factors a pitch ratio of 0.45 needs.
+ */
+function tractScale(poles: Complex[], k: number): Complex[] {
+  return poles.map(([re, im]) => {
+    if (Math.abs(im) < 1e-12) return [re, im];
+    const r = Math.min(Math.hypot(re, im), 0.9995);
+    const moved = Math.min(Math.abs(Math.atan2(im, re)) * k, 0.97 * Math.PI) * Math.sign(im);
+    return [r * Math.cos(moved), r * Math.sin(moved)];
+  });
+}
+
 /** A stable seed from a text and a take: the same words by the same take sound the same. */
 function seedOf(text: string, take: HumanTake, salt: number): number {
   return createHash("sha256")
@@ -223,7 +259,7 @@ export async function humanSpeak(text: string, take: HumanTake, salt = 0): Promi
   const y = y0.subarray(0, Math.max(1, at));
   // Vocal tract: the resampling moved formants by the pitch ratio too; scale them to the take's tract.
   const k = take.tract / take.pitch;
-  const voiced = Math.abs(k - 1) < 0.01 ? y : poleWarp(y, (poles) => scalePoles(poles, k)).audio;
+  const voiced = Math.abs(k - 1) < 0.01 ? y : poleWarp(y, (poles) => tractScale(poles, k)).audio;
   const out = new Int16Array(voiced.length);
   let peak = 1e-9;
   for (const v of voiced) peak = Math.max(peak, Math.abs(v));
