@@ -141,4 +141,16 @@ Arch("the spa entry and the bridge client load no heavy module before a command 
   assert.ok([...loadedBy("agent/main.ts")].some((m) => m === "zod" || m.endsWith("config/schema.ts") || m === "mqtt"));
 });
 
+Arch("the agent runs without an inference runtime: onnxruntime-node (a development dependency) is loaded only by the training and test front end", () => {
+  for (const f of [...files("agent"), ...files("firmware-bridge"), ...files("config")]) {
+    if (f === "agent/wake/embedding-onnx.ts") continue;
+    for (const m of loadedBy(f)) assert.not.ok(m === "onnxruntime-node" || m.endsWith("embedding-onnx.ts"), `${f} loads ${m}`);
+    const src = readFileSync(f, "utf8");
+    assert.not.ok(/import\(\s*["'][^"']*(onnxruntime-node|embedding-onnx)/.test(src), `${f} imports the ONNX front end lazily`);
+  }
+  assert.ok(loadedBy("agent/wake/embedding-onnx.ts").has("onnxruntime-node"), "the walk sees the import where it is");
+  const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  assert.ok(!pkg.dependencies["onnxruntime-node"] && pkg.devDependencies["onnxruntime-node"], "a development dependency");
+});
+
 Arch.run();

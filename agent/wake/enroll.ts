@@ -6,7 +6,7 @@
 import { AgentError } from "../errors.ts";
 import type { Vad } from "../ports/vad.ts";
 import { FRAME_MS, FRAME_SAMPLES } from "../units.ts";
-import type { SpeechEmbedder } from "./embedding.ts";
+import type { SpeechFeatures } from "./embedding.ts";
 import { embeddingEndMs } from "./embedding-engine.ts";
 import { calibrate, MIN_CLIPS, type KeywordTemplates } from "./templates.ts";
 
@@ -60,7 +60,7 @@ function phraseOf(vad: Vad, clip: Clip): Int16Array {
  * The phrase's embeddings, set in quiet padding (or, with `noise`, in noise at that SNR: used
  * to calibrate how far the household's own phrase drifts in a noisy room).
  */
-async function phraseEmbeddings(embedder: SpeechEmbedder, name: string, speech: Int16Array, noise?: { snrDb: number; seed: number }): Promise<Float32Array[]> {
+async function phraseEmbeddings(embedder: SpeechFeatures, name: string, speech: Int16Array, noise?: { snrDb: number; seed: number }): Promise<Float32Array[]> {
   const lead = Math.round(LEAD_S * 16000);
   const padded = new Int16Array(lead + speech.length + Math.round(TAIL_S * 16000));
   // A faint noise floor rather than digital silence, as a microphone would give.
@@ -94,14 +94,14 @@ function addNoise(x: Int16Array, speech: Int16Array, snrDb: number, seed: number
 }
 
 /** The phrase's embeddings, from the clip trimmed to its speech and set in quiet padding. */
-export async function clipTemplate(embedder: SpeechEmbedder, vad: Vad, clip: Clip): Promise<Float32Array[]> {
+export async function clipTemplate(embedder: SpeechFeatures, vad: Vad, clip: Clip): Promise<Float32Array[]> {
   return phraseEmbeddings(embedder, clip.name, phraseOf(vad, clip));
 }
 
 /** Noise levels the threshold is calibrated against (dB SNR): a quiet and a busy room. */
 const CALIBRATION_SNR_DB = [15, 8];
 
-export async function enrollKeyword(embedder: SpeechEmbedder, vad: Vad, clips: Clip[]): Promise<KeywordTemplates> {
+export async function enrollKeyword(embedder: SpeechFeatures, vad: Vad, clips: Clip[]): Promise<KeywordTemplates> {
   if (clips.length < MIN_CLIPS) throw new AgentError("ENROLL_REJECTED", `enrollment needs at least ${MIN_CLIPS} clips of the phrase; got ${clips.length}`);
   const templates: Float32Array[][] = [];
   const variants: Float32Array[][][] = [];

@@ -4,13 +4,14 @@
  * it never changes it.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { SpeechEmbedder } from "../../agent/wake/embedding.ts";
+import { OnnxSpeechEmbedder } from "../../agent/wake/embedding-onnx.ts";
 import { SceneCache } from "./cache.ts";
 import type { SceneSpec } from "./dataset.ts";
 import { humanStats } from "./human.ts";
 
 const { cacheDir } = workerData as { cacheDir: string | null };
-const embedder = await SpeechEmbedder.load();
+// The ONNX front end: the features the shipped classifier was trained on, reproducible bit for bit.
+const embedder = await OnnxSpeechEmbedder.load();
 const cache = new SceneCache(cacheDir);
 let scenes = 0;
 parentPort!.on("message", (m: { id: number; spec: SceneSpec; babbleTexts: string[] } | { close: true }) => {

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { SpeechEmbedder } from "../../agent/wake/embedding.ts";
+import type { SpeechFeatures } from "../../agent/wake/embedding.ts";
 import { EMBED_DIM } from "../../agent/wake/embedding.ts";
 import { buildScene, type Scene, type SceneSpec } from "./dataset.ts";
 
@@ -21,7 +21,7 @@ const SOURCES = [
   "../../agent/privacy/mcadams.ts",
   "../../agent/privacy/lpc.ts",
   "../../agent/audio/convert.ts",
-  "../../agent/wake/embedding.ts",
+  "../../agent/wake/embedding-onnx.ts",
   "../../agent/adapters/seeded-random.ts",
 ].map((p) => fileURLToPath(new URL(p, import.meta.url)));
 const codeHash = createHash("sha256")
@@ -38,7 +38,7 @@ export class SceneCache {
     if (dir) mkdirSync(dir, { recursive: true });
   }
 
-  async scene(spec: SceneSpec, embedder: SpeechEmbedder, babbleTexts: readonly string[]): Promise<Scene> {
+  async scene(spec: SceneSpec, embedder: SpeechFeatures, babbleTexts: readonly string[]): Promise<Scene> {
     if (!this.dir) return buildScene(spec, embedder, babbleTexts);
     const key = createHash("sha256").update(codeHash).update(JSON.stringify(spec)).update(JSON.stringify(babbleTexts)).digest("hex").slice(0, 32);
     const file = join(this.dir, `${key}.scene`);

@@ -4,7 +4,7 @@
  * utterance, then a short tail. Embedding i of a scene ends at 0.08 × (i + 10) s.
  */
 import type { Keyword } from "../../agent/ports/wake-engine.ts";
-import type { SpeechEmbedder } from "../../agent/wake/embedding.ts";
+import type { SpeechFeatures } from "../../agent/wake/embedding.ts";
 import { channel, mixAtSnr, pick, pinkNoise, reverb, rng, toFloat, toInt16, tones, uniform, whiteNoise, type Rng } from "./augment.ts";
 import { humanSpeak } from "./human.ts";
 import { readClip } from "./recordings.ts";
@@ -98,7 +98,7 @@ async function babble(n: number, texts: readonly string[], voices: readonly stri
   return out;
 }
 
-export async function buildScene(spec: SceneSpec, embedder: SpeechEmbedder, babbleTexts: readonly string[]): Promise<Scene> {
+export async function buildScene(spec: SceneSpec, embedder: SpeechFeatures, babbleTexts: readonly string[]): Promise<Scene> {
   const r = rng(spec.seed);
   const sr = 16000;
   const lead = spec.leadText ? toFloat(await speak(spec.leadText, { ...spec.voice, speed: Math.round(uniform(r, 150, 220)) }, 1)) : new Float32Array(0);

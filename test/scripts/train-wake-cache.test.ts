@@ -1,7 +1,7 @@
 /** The training scene cache returns exactly what building the scene gives. */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { SpeechEmbedder } from "../../agent/wake/embedding.ts";
+import { OnnxSpeechEmbedder } from "../../agent/wake/embedding-onnx.ts";
 import { SceneCache } from "../../scripts/train-wake/cache.ts";
 import { buildScene, type Scene, type SceneSpec } from "../../scripts/train-wake/dataset.ts";
 import { ScenePool } from "../../scripts/train-wake/pool.ts";
@@ -11,7 +11,7 @@ const C = suite("wake training scene cache");
 
 C("a cached scene equals the freshly built one; the second read is a hit", async () => {
   const dir = tempDir();
-  const embedder = await SpeechEmbedder.load();
+  const embedder = await OnnxSpeechEmbedder.load();
   const spec: SceneSpec = {
     kind: "positive",
     keyword: "天猫精灵",
@@ -33,7 +33,7 @@ C("a cached scene equals the freshly built one; the second read is a hit", async
 });
 
 C("the scene pool's worker threads build exactly what building in line gives, in the order asked, human scenes too", async () => {
-  const embedder = await SpeechEmbedder.load();
+  const embedder = await OnnxSpeechEmbedder.load();
   const specs: SceneSpec[] = [
     { kind: "positive", keyword: "你好天猫", text: "你好天猫", voice: { lang: "cmn", variant: "f2", speed: 160, pitch: 40 }, condition: "babble", seed: 3 },
     {

@@ -11,7 +11,9 @@ import * as assert from "uvu/assert";
 import { readPcm16 } from "../../../agent/audio/wav.ts";
 import { createWebRtcVad } from "../../../agent/audio/webrtc-vad.ts";
 import { FRAME_SAMPLES } from "../../../agent/units.ts";
-import { EmbeddingWakeEngine, type TimedHit } from "../../../agent/wake/embedding-engine.ts";
+import { WakeDecider } from "../../../agent/wake/classifier.ts";
+import { EmbeddingWakeEngine, loadWakeModel, type TimedHit } from "../../../agent/wake/embedding-engine.ts";
+import { OnnxSpeechEmbedder } from "../../../agent/wake/embedding-onnx.ts";
 import { FakeFirmware } from "../../../firmware-bridge/sim/fake-firmware.ts";
 import { startAgent } from "../../helpers/agent-in-process.ts";
 
@@ -74,13 +76,14 @@ W("streaming: a phrase said as soon as the microphone opens is still detected", 
   engine.reset();
   const got: TimedHit[] = [];
   const quiet = new Int16Array(FRAME_SAMPLES);
+  const keep = (h: TimedHit | null): void => void (h && got.push(h));
   for (let o = 0, n = 0; o + FRAME_SAMPLES <= s.length; o += FRAME_SAMPLES, n++) {
-    engine.process(s.subarray(o, o + FRAME_SAMPLES), true);
+    keep(engine.process(s.subarray(o, o + FRAME_SAMPLES), true) as TimedHit | null);
     if (n % 25 === 0) got.push(...(await engine.drain()));
   }
   for (let k = 0; k < 40; k++) {
     await engine.drain().then((h) => got.push(...h));
-    engine.process(quiet, false);
+    keep(engine.process(quiet, false) as TimedHit | null);
   }
   got.push(...(await engine.drain()));
   engine.reset();
@@ -165,15 +168,30 @@ W("gated by the real VAD, a phrase after silence is still detected (catch-up fro
   assert.is(got.length, positives.length, JSON.stringify(got));
 });
 
-W("live inference that falls behind drops its backlog instead of waking late", async () => {
+W("the device's front end scores inside process(): nothing waits, and the hit comes back from the frame that completes it", async () => {
   engine.reset();
-  const drops = engine.backlogDrops;
+  const s = clip(positives[0]!);
+  const hits: Array<{ at: number; keyword: string }> = [];
+  const frames = Math.floor(s.length / FRAME_SAMPLES) + 40;
+  for (let n = 0; n < frames; n++) {
+    const o = n * FRAME_SAMPLES;
+    const frame = o + FRAME_SAMPLES <= s.length ? s.subarray(o, o + FRAME_SAMPLES) : new Int16Array(FRAME_SAMPLES);
+    const h = engine.process(frame, o < s.length);
+    if (h) hits.push({ at: n, keyword: h.keyword });
+  }
+  assert.is((await engine.drain()).length, 0, "nothing left for drain()");
+  assert.is(hits.length, 1, JSON.stringify(hits));
+  engine.reset();
+});
+
+W("a front end that runs in the background (onnxruntime) and falls behind drops its backlog instead of waking late", async () => {
+  const onnx = new EmbeddingWakeEngine("trained", await OnnxSpeechEmbedder.load(), new WakeDecider(loadWakeModel()));
   const s = clip(positives[0]!);
   // Ten copies of a clip pushed at once: far more than 3.2 s waiting for inference.
-  for (let k = 0; k < 10; k++) for (let o = 0; o + FRAME_SAMPLES <= s.length; o += FRAME_SAMPLES) engine.process(s.subarray(o, o + FRAME_SAMPLES), true);
-  await engine.drain();
-  assert.ok(engine.backlogDrops > drops);
-  engine.reset();
+  for (let k = 0; k < 10; k++) for (let o = 0; o + FRAME_SAMPLES <= s.length; o += FRAME_SAMPLES) onnx.process(s.subarray(o, o + FRAME_SAMPLES), true);
+  await onnx.drain();
+  assert.ok(onnx.backlogDrops > 0);
+  onnx.close();
 });
 
 W("spa wake detect: one JSON line per detection; a bad file is a clear error", () => {
