@@ -157,6 +157,9 @@ export function openAgentDb(path: string): Db {
     db.pragma("synchronous = FULL");
     db.pragma("foreign_keys = ON");
     db.pragma("secure_delete = ON");
+    // A 512 KiB page cache instead of SQLite's 2 MB: the ledger's working set is its indexes and
+    // a few rows; audio blobs are written once and read rarely (the agent's memory budget, issue 15).
+    db.pragma("cache_size = -512");
     // Another process (spa history while the agent runs) may hold the write lock for a moment.
     db.pragma("busy_timeout = 5000");
     migrate(db);

@@ -3,17 +3,20 @@
  * in real time through VAD, wake word, gate, voice modification and ledger, with the firmware
  * simulator) run as a real child process in a scratch data directory; its resident set sampled
  * from /proc while it runs. For scale, the same run measures what parts cost on their own: bare
- * Node, Node with its type stripper loaded (how Node runs the TypeScript sources), and Node with
- * onnxruntime-node's two speech-embedding sessions loaded (what the wake engine cannot avoid).
+ * Node, Node with its type stripper loaded (how Node runs TypeScript sources not yet in its
+ * compile cache), Node with the device's speech front end loaded (embedding.ts: the models'
+ * weights in WebAssembly memory, one stream), the same agent with the wake engine off, and — what
+ * the agent no longer loads — onnxruntime-node with the two embedding sessions.
  */
 import { demoAgentArgs, envWithoutSpa } from "../../test/helpers/demo-agent.ts";
-import { startFlags } from "../start-flags.ts";
+import { startEnv, startFlags } from "../start-flags.ts";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { defaultModelDir, SESSION_OPTIONS } from "../../agent/wake/embedding.ts";
+import { SESSION_OPTIONS } from "../../agent/wake/embedding-onnx.ts";
+import { defaultModelDir } from "../../agent/wake/embedding.ts";
 import { median } from "./stats.ts";
 
 const ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
@@ -24,6 +27,8 @@ export interface AgentMemoryBench {
   peakMb: number;
   bareNodeMb: number;
   typeStripMb: number;
+  frontEndMb: number;
+  noWakeMb: number;
   embeddingSessionsMb: number;
 }
 
@@ -41,7 +46,8 @@ function memOf(pid: number): { rss: number; hwm: number } | null {
 /** Runs a child, samples its memory every 250 ms from `fromS` until `forS`, then stops it with SIGTERM. */
 async function sample(args: string[], fromS: number, forS: number): Promise<{ rss: number[]; hwm: number }> {
   // The agent refuses SPA_* variables it does not know, and the bench's own are such variables.
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: envWithoutSpa(), stdio: ["ignore", "ignore", "pipe"] });
+  // Every process gets npm start's allocator settings, so the floors compare with the agent.
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...envWithoutSpa(), ...startEnv() }, stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
   child.stderr.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
@@ -74,7 +80,19 @@ export async function agentMemoryBench(seconds = 60): Promise<AgentMemoryBench> 
       globalThis.s = [await ort.InferenceSession.create(dir + "/melspectrogram.onnx", o), await ort.InferenceSession.create(dir + "/embedding_model.onnx", o)];
       setInterval(() => {}, 1000);`;
     const sessions = await sample(["--input-type=module", "-e", ort], 3, 4);
+    // Through a compile cache filled by a first run, as the agent's modules are after the first boot.
+    const frontEndArgs = [
+      "--input-type=module",
+      "-e",
+      `(await import("node:module")).enableCompileCache(${JSON.stringify(join(dir, "compile-cache"))});
+      const { SpeechEmbedder } = await import(${JSON.stringify(new URL("../../agent/wake/embedding.ts", import.meta.url).href)});
+      const e = await SpeechEmbedder.load(); globalThis.s = e.stream(() => {}, () => {}); globalThis.s.push(new Int16Array(16000));
+      setInterval(() => {}, 1000);`,
+    ];
+    await sample(frontEndArgs, 0, 3);
+    const frontEnd = await sample(frontEndArgs, 3, 4);
     const agentArgs = [...startFlags(), ...demoAgentArgs(dir)];
+    const noWake = await sample([...agentArgs, "--set", "wake.engine=none"], Math.min(10, seconds / 2), Math.min(20, seconds));
     // A first run fills Node's compile cache (as the first boot of a device does), so the measured
     // run starts without the type stripper, like every later boot.
     await sample(agentArgs, 0, 8);
@@ -86,6 +104,8 @@ export async function agentMemoryBench(seconds = 60): Promise<AgentMemoryBench> 
       peakMb: agent.hwm,
       bareNodeMb: median(bare.rss),
       typeStripMb: median(strip.rss),
+      frontEndMb: median(frontEnd.rss),
+      noWakeMb: median(noWake.rss),
       embeddingSessionsMb: median(sessions.rss),
     };
   } finally {

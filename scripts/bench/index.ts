@@ -176,7 +176,9 @@ if (want("agent")) {
         ["agent resident set, peak (MB, VmHWM)", f(a.peakMb), "", ""],
         ["for scale: bare Node (MB)", f(a.bareNodeMb), "", ""],
         ["for scale: Node running a TypeScript file (type stripper loaded), nothing else (MB)", f(a.typeStripMb), "", ""],
-        ["for scale: Node + onnxruntime-node with the two embedding sessions (MB)", f(a.embeddingSessionsMb), "", ""],
+        ["for scale: Node + the speech front end (WebAssembly, weights and one stream) (MB)", f(a.frontEndMb), "", ""],
+        ["for scale: the same agent with the wake engine off (wake.engine none) (MB)", f(a.noWakeMb), "", ""],
+        ["for comparison: Node + onnxruntime-node with the two embedding sessions, which the agent no longer loads (MB)", f(a.embeddingSessionsMb), "", ""],
       ],
     ),
   );

@@ -4,7 +4,7 @@
  * `npm start` does (notify type, watchdog, the same Node flags). Where systemd-analyze is missing
  * (not a systemd machine), only the text checks run.
  */
-import { startFlags } from "../../scripts/start-flags.ts";
+import { startEnv, startFlags } from "../../scripts/start-flags.ts";
 import { spawnSync } from "node:child_process";
 import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -34,11 +34,15 @@ U("notify type with a watchdog; sandboxed; a dedicated user in the audio group",
     assert.ok(rw.includes(d), `ReadWritePaths has ${d}`);
 });
 
-U("ExecStart runs spa start with npm start's Node flags, and stops within TimeoutStopSec", () => {
+U("ExecStart runs spa start with npm start's Node flags and environment, and stops within TimeoutStopSec", () => {
   const npmFlags = startFlags().join(" ");
   const exec = directive("ExecStart")[0]!;
   assert.match(exec, /^\/usr\/bin\/node\s/);
   assert.ok(exec.includes(`${npmFlags} /opt/speaker-privacy-agent/bin/spa.mjs start --config /etc/speaker-privacy-agent/config.json`), exec);
+  // And npm start's environment (the allocator settings).
+  const env = directive("Environment").join(" ").split(/\s+/);
+  for (const [k, v] of Object.entries(startEnv())) assert.ok(env.includes(`${k}=${v}`), `Environment has ${k}=${v}`);
+  assert.ok(Object.keys(startEnv()).length > 0, "npm start sets the allocator");
   // The agent's own stop deadline (agent/cli.ts) is 8 s: systemd must not kill it first.
   assert.ok(Number(directive("TimeoutStopSec")[0]) > 8);
 });
