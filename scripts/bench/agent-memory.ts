@@ -87,6 +87,7 @@ export async function agentMemoryBench(seconds = 60): Promise<AgentMemoryBench> 
       `(await import("node:module")).enableCompileCache(${JSON.stringify(join(dir, "compile-cache"))});
       const { SpeechEmbedder } = await import(${JSON.stringify(new URL("../../agent/wake/embedding.ts", import.meta.url).href)});
       const e = await SpeechEmbedder.load(); globalThis.s = e.stream(() => {}, () => {}); globalThis.s.push(new Int16Array(16000));
+      (await import("node:module")).flushCompileCache(); // SIGTERM ends it before Node would write the cache
       setInterval(() => {}, 1000);`,
     ];
     await sample(frontEndArgs, 0, 3);
