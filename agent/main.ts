@@ -24,6 +24,7 @@ import type { CaptureStore } from "./ledger/captures.ts";
 import { Ledger } from "./ledger/ledger.ts";
 import { DAY_MS } from "./ledger/retention.ts";
 import { cryptoUniform } from "./adapters/crypto-random.ts";
+import { HotelSink } from "./session/hotel-sink.ts";
 import { VoiceSink } from "./session/voice-sink.ts";
 import { UploadWorker } from "./upload/worker.ts";
 import { PolicyEngine, type EffectivePolicy } from "./policy/engine.ts";
@@ -90,7 +91,10 @@ export function chooseSource(config: Config, env: Record<string, string | undefi
     source: fileSource(),
     banner:
       `${why}: replaying ${a.file ? file : "the bundled demo household recording"} in ${a.pacing === "realtime" ? "real time" : "unpaced mode"} instead` +
-      `${a.loop ? ", over and over" : ""}; its wake words are captured and kept like a household's (${config.retention.maxCaptures > 0 ? `at most ${config.retention.maxCaptures}, the oldest removed first` : `each for up to ${config.retention.days} days`}: retention.maxCaptures)`,
+      `${a.loop ? ", over and over" : ""}; ` +
+      (config.profile === "hotel"
+        ? "its sessions are dropped (hotel profile)"
+        : `its wake words are captured and kept like a household's (${config.retention.maxCaptures > 0 ? `at most ${config.retention.maxCaptures}, the oldest removed first` : `each for up to ${config.retention.days} days`}: retention.maxCaptures)`),
   };
 }
 
@@ -167,7 +171,7 @@ function filteredWake(engine: WakeEngine, allowed: () => readonly Keyword[]): Wa
 
 import { createUploader } from "./upload/create.ts";
 import { loadTrustedKeys } from "./policy/trusted-keys.ts";
-import { POLICY_SETTING, POLICY_FLOOR_SETTING, POLICY_SOURCE_SETTING, TRAINING_USE_SETTING } from "./ledger/settings.ts";
+import { POLICY_SETTING, POLICY_FLOOR_SETTING, POLICY_SOURCE_SETTING, PROFILE_SETTING, TRAINING_USE_SETTING } from "./ledger/settings.ts";
 export { createUploader, loadTrustedKeys, POLICY_SETTING, POLICY_FLOOR_SETTING, POLICY_SOURCE_SETTING, TRAINING_USE_SETTING };
 
 export class Agent {
@@ -275,7 +279,14 @@ export class Agent {
       health: this.storage,
     });
     this.#ledger = ledger;
-    const store = new DurableGateStore(db, new StateFile(statePath), { clock, log: log.child("gate-store"), health: this.storage, audit: ledger.audit });
+    const hotel = config.profile === "hotel";
+    const store = new DurableGateStore(db, new StateFile(statePath), {
+      clock,
+      log: log.child("gate-store"),
+      health: this.storage,
+      audit: ledger.audit,
+      quietSessions: hotel,
+    });
     this.#store = store;
     const captures = ledger.captures;
     household = () => ({ trainingUse: (captures.settings.get(TRAINING_USE_SETTING) ?? String(config.privacy.trainingUse)) === "true" });
@@ -357,22 +368,34 @@ export class Agent {
       : null;
     this.#uploads = uploads;
     io.out(`uploads: ${uploader ? uploader.name : "off (captures stay on this device)"}`);
-    const sink = new VoiceSink({
-      store: captures,
-      log: log.child("voice"),
-      random: cryptoUniform,
-      alphaRange: () => engine.effective().alpha,
-      uploadsOn: () => uploads !== null && uploadsAllowed(),
-      trainingAllowed: () => engine.effective().trainingAllowed,
-      // Only a fleet-wide policy's version: a per-device policy's version could single this speaker out.
-      policyVersion: () => (policy.appliedFrom === "fleet" ? engine.effective().version : 0),
-      locale: config.privacy.locale,
-      queueMax: config.upload.queueMax,
-      sendDelayMaxMs: config.upload.sendDelayMaxSeconds * 1000,
-      onQueued: () => uploads?.kick(),
-      birth: (startedAt) => ledger.clock.birth(Math.min(3_600_000, Math.max(0, clock.now() - startedAt))),
-      onStored: () => ledger.stored(),
-    });
+    // Entering or leaving hotel mode is audited (the profile the agent last ran with is in the ledger).
+    const lastProfile = captures.settings.get(PROFILE_SETTING) ?? "household";
+    if (lastProfile !== config.profile) {
+      ledger.audit.append(clock.now(), "profile", { from: lastProfile, to: config.profile, source: "config" });
+      captures.settings.set(PROFILE_SETTING, config.profile, clock.now());
+    }
+    if (hotel)
+      io.out(
+        "profile: hotel — a session leaves only as a recognised catalogue command; the recogniser is not built yet, so every session is dropped unrecorded",
+      );
+    const sink = hotel
+      ? new HotelSink(log.child("hotel"))
+      : new VoiceSink({
+          store: captures,
+          log: log.child("voice"),
+          random: cryptoUniform,
+          alphaRange: () => engine.effective().alpha,
+          uploadsOn: () => uploads !== null && uploadsAllowed(),
+          trainingAllowed: () => engine.effective().trainingAllowed,
+          // Only a fleet-wide policy's version: a per-device policy's version could single this speaker out.
+          policyVersion: () => (policy.appliedFrom === "fleet" ? engine.effective().version : 0),
+          locale: config.privacy.locale,
+          queueMax: config.upload.queueMax,
+          sendDelayMaxMs: config.upload.sendDelayMaxSeconds * 1000,
+          onQueued: () => uploads?.kick(),
+          birth: (startedAt) => ledger.clock.birth(Math.min(3_600_000, Math.max(0, clock.now() - startedAt))),
+          onStored: () => ledger.stored(),
+        });
     const vad = await createWebRtcVad(config.gate.vadAggressiveness as 0 | 1 | 2 | 3);
 
     const rawWake = await createWakeEngine(config, io);
@@ -496,7 +519,7 @@ export class Agent {
 
   /** Maps one firmware request to a gate input (or a ledger action) and the reply. */
   /** One firmware message: its handler (agent/handlers), then the gate, then the reply. */
-  #handle(msg: Request, at: Timestamp, ledger: Ledger, store: DurableGateStore, sink: VoiceSink): Reply {
+  #handle(msg: Request, at: Timestamp, ledger: Ledger, store: DurableGateStore, sink: VoiceSink | HotelSink): Reply {
     const driver = this.#driver!;
     const uploads = this.#uploads;
     const result = handle(msg, {
@@ -520,7 +543,13 @@ export class Agent {
     }
     return {
       ok: true,
-      data: { state: { ...snapshot(driver.state) }, counters: { ...driver.counters }, micPid: this.#source?.pid ?? null, storage: this.storage.report() },
+      data: {
+        state: { ...snapshot(driver.state) },
+        profile: this.config.profile,
+        counters: { ...driver.counters, ...(sink instanceof HotelSink ? { hotelDropped: sink.counters.dropped } : {}) },
+        micPid: this.#source?.pid ?? null,
+        storage: this.storage.report(),
+      },
     };
   }
 

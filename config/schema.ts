@@ -274,6 +274,12 @@ const SYSTEM_DIRS = new Set([
 
 export const ConfigSchema = z
   .object({
+    profile: z
+      .enum(["household", "hotel"])
+      .default("household")
+      .describe(
+        "household: kept sessions are voice-modified, stored and (if on) uploaded; hotel: a guest room — a session may leave only as a recognised hotel catalogue command, anything else is dropped unrecorded (the recogniser is not built yet, so every session is dropped)",
+      ),
     mode: z.enum(["far", "near"]).default("far").describe("capture mode at first start; the household's later choice is persisted and wins"),
     dataDir: z
       .string()

@@ -65,6 +65,18 @@ function toPersisted(json: unknown): PersistedGate | null {
   return { ...rest, userMute: userMute ? (userMute.until !== undefined ? { until: userMute.until as Timestamp } : {}) : null };
 }
 
+export interface GateStoreOptions {
+  clock: Clock;
+  log: Logger;
+  health: StorageHealth;
+  audit?: AuditLog;
+  /** Hotel profile: session events (kept, discarded, false wake) are not audited. */
+  quietSessions?: boolean;
+}
+
+/** The gate's events that say a session happened. */
+const SESSION_EVENTS: ReadonlySet<string> = new Set(["session-kept", "session-discarded", "false-wake"]);
+
 export class DurableGateStore implements GateStore {
   readonly #audit: AuditLog;
   readonly #pending: Array<{ at: number; type: string; data: Record<string, unknown> }> = [];
@@ -74,8 +86,8 @@ export class DurableGateStore implements GateStore {
 
   readonly db: Db;
   readonly file: StateFile;
-  readonly o: { clock: Clock; log: Logger; health: StorageHealth; audit?: AuditLog };
-  constructor(db: Db, file: StateFile, o: { clock: Clock; log: Logger; health: StorageHealth; audit?: AuditLog }) {
+  readonly o: GateStoreOptions;
+  constructor(db: Db, file: StateFile, o: GateStoreOptions) {
     this.db = db;
     this.file = file;
     this.o = o;
@@ -127,6 +139,8 @@ export class DurableGateStore implements GateStore {
 
   /** Queued in memory and written to the hash-chained audit log right after this step. */
   audit(at: Timestamp, event: PrivacyEvent): void {
+    // In a hotel room a guest's sessions leave no row, not even that one happened (a count only).
+    if (this.o.quietSessions && SESSION_EVENTS.has(event.type)) return;
     const { type, ...data } = event;
     this.#pending.push({ at, type, data });
     if (this.#pending.length > MAX_PENDING_AUDIT) {

@@ -10,6 +10,8 @@ export const POLICY_SOURCE_SETTING = "policy.source";
 
 /** Household setting names in the ledger's settings table. */
 export const TRAINING_USE_SETTING = "trainingUse";
+/** The device profile the agent last ran with ("household" or "hotel"): a change is audited. */
+export const PROFILE_SETTING = "profile";
 
 /** Household and ledger settings (name → value), e.g. the training-use choice and the policy in force. */
 export class Settings {

@@ -69,7 +69,7 @@ export const Request = z.discriminatedUnion("type", [
   req("training-use", { allowed: z.boolean() }, "the household's choice whether uploads may be used for training (persisted; beats `privacy.trainingUse`)"),
   /** Make every queued upload due now (spa uploads retry). */
   req("uploads-retry", {}, "make every queued upload due now (`spa uploads retry`)"),
-  req("get-state", {}, "the ack carries state, counters and storage health"),
+  req("get-state", {}, "the ack carries state, profile (household or hotel), counters and storage health"),
 ]);
 export type Request = z.infer<typeof Request>;
 export type RequestId = z.infer<typeof Id>;
@@ -95,6 +95,8 @@ export interface StateReport {
 export interface AckData {
   "get-state": {
     state: StateReport;
+    /** household, or hotel (a guest room: only catalogue commands may leave; see the README). */
+    profile: "household" | "hotel";
     counters: Record<string, number>;
     micPid: number | null;
     storage: { ok: boolean; failing: Partial<Record<string, string>>; pendingAudit: number };

@@ -1,0 +1,29 @@
+/**
+ * A kept session in a hotel room (profile "hotel"; seed 002's hotel scene, REQUIREMENTS CAP-10..12):
+ * it may leave the device only as a standard service command of the hotel's catalogue, and
+ * anything else is not received, recorded or relayed. The on-device command recogniser is not
+ * built yet (issue 17), so today every session ends the second way: dropped. The audio is
+ * zero-filled in RAM and nothing is written — no capture row, no audio, no upload, no log line
+ * with content; the count of dropped sessions is the only trace.
+ */
+import type { Logger } from "../log.ts";
+import type { KeptSession, SessionSink } from "../ports/session-sink.ts";
+
+export class HotelSink implements SessionSink {
+  readonly counters = { dropped: 0 };
+  readonly log: Logger;
+  constructor(log: Logger) {
+    this.log = log;
+  }
+
+  async keep(_session: KeptSession, audio: Int16Array): Promise<void> {
+    audio.fill(0);
+    this.counters.dropped++;
+    this.log.info("hotel mode: session dropped (not a recognised catalogue command)", { dropped: this.counters.dropped });
+  }
+
+  /** Nothing of a guest's is ever in flight to be cancelled. */
+  cancelInFlight(): number {
+    return 0;
+  }
+}
