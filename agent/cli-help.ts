@@ -50,6 +50,7 @@ Events:
   switch on|off       report the hardware mute switch position
   delete last|today|all   delete kept captures (their audio and queued uploads with them)
   training on|off     may uploads be used to train speech models (household choice)
+  account-bind        ask before binding a personal account (refused in hotel mode)
 
 Options:
   --socket PATH       bridge socket (default: $SPA_BRIDGE_SOCKET_PATH, else bridge.socketPath

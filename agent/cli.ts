@@ -111,6 +111,8 @@ export function bridgeRequest(args: string[]): Record<string, unknown> & { type:
       return { type: "delete", scope: need(["last", "today", "all"]) };
     case "training":
       return { type: "training-use", allowed: need(["on", "off"]) === "on" };
+    case "account-bind":
+      return { type: "account-bind" };
     case undefined:
       return usage("'spa bridge' needs an event; see 'spa bridge --help'");
     default:

@@ -533,6 +533,7 @@ export class Agent {
         store.audit(at, { type: "training-use", allowed });
       },
       retryUploads: () => ledger.captures.uploads.retryNow(at),
+      profile: this.config.profile,
       uploadsOn: uploads !== null,
       kickUploads: () => uploads?.kick(),
     });

@@ -24,6 +24,8 @@ export interface HandlerContext {
   setTrainingUse(allowed: boolean): void;
   /** Makes every queued upload due now; how many are queued. */
   retryUploads(): number;
+  /** The device profile (config `profile`): a hotel room refuses personal accounts. */
+  profile: "household" | "hotel";
   /** Whether an upload worker runs, and a nudge to it. */
   uploadsOn: boolean;
   kickUploads(): void;

@@ -4,6 +4,7 @@
  * one handler file here, and one line below.
  */
 import type { Request } from "../../firmware-bridge/protocol/messages.ts";
+import { accountBind } from "./account-bind.ts";
 import { button } from "./button.ts";
 import type { Handler, HandlerContext, HandlerResult } from "./context.ts";
 import { deleteCaptures } from "./delete.ts";
@@ -28,6 +29,7 @@ export const HANDLERS: { [T in Request["type"]]: Handler<T> } = {
   delete: deleteCaptures,
   "training-use": trainingUse,
   "uploads-retry": uploadsRetry,
+  "account-bind": accountBind,
   // The state is every reply's answer; asking for it changes nothing.
   "get-state": () => null,
 };

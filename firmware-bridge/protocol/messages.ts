@@ -67,6 +67,12 @@ export const Request = z.discriminatedUnion("type", [
   req("delete", { scope: z.enum(["last", "today", "all"]) }, "delete kept captures with their audio, keys and queued uploads; the ack says how many"),
   /** The household's "may my voice be used for training" choice (persisted; beats config). */
   req("training-use", { allowed: z.boolean() }, "the household's choice whether uploads may be used for training (persisted; beats `privacy.trainingUse`)"),
+  /**
+   * Someone is binding a personal account (a shopping or payment account) to the speaker: the
+   * firmware asks before it completes the binding. Refused in hotel mode (HOTEL_MODE): no guest
+   * logs a personal account into a hotel room's speaker. Carries no account data.
+   */
+  req("account-bind", {}, "the firmware asks before binding a personal account to the speaker; refused in hotel mode (`HOTEL_MODE`), audited otherwise"),
   /** Make every queued upload due now (spa uploads retry). */
   req("uploads-retry", {}, "make every queued upload due now (`spa uploads retry`)"),
   req("get-state", {}, "the ack carries state, profile (household or hotel), counters and storage health"),
@@ -136,4 +142,5 @@ export type NackCode =
   | "MUTED"
   | "NOT_MUTED"
   | "FAILED"
+  | "HOTEL_MODE"
   | "INTERNAL";

@@ -18,6 +18,7 @@ function context(over: Partial<HandlerContext> = {}): { ctx: HandlerContext; cal
     audit: (type) => void calls.push(`audit ${type}`),
     setTrainingUse: (a) => void calls.push(`training ${a}`),
     retryUploads: () => (calls.push("retry"), 3),
+    profile: "household",
     uploadsOn: true,
     kickUploads: () => void calls.push("kick"),
     ...over,
@@ -55,6 +56,17 @@ H("mute-for in minutes becomes a gate duration in ms; a stale LED ack does not c
   assert.equal(handle({ v: 1, type: "mute-for", id: 1, minutes: 1.5 }, ctx), { input: { kind: "mute-for", at, duration: 90_000 } });
   assert.equal(handle({ v: 1, type: "led-ack", id: 1, pattern: "idle", seq: 7 }, ctx), { reply: { ok: true, data: { counted: false } } });
   assert.equal(handle({ v: 1, type: "uploads-retry", id: 1 }, ctx), { reply: { ok: true, data: { queued: 3, uploads: "on" } } });
+});
+
+H("account binding: refused in a hotel room (HOTEL_MODE, nothing audited), audited without account data at home", () => {
+  const msg = { v: 1 as const, type: "account-bind" as const, id: 7 };
+  const hotel = context({ profile: "hotel" });
+  const refused = handle(msg, hotel.ctx);
+  assert.ok(refused && "reply" in refused && !refused.reply.ok && refused.reply.code === "HOTEL_MODE", JSON.stringify(refused));
+  assert.equal(hotel.calls, []);
+  const home = context();
+  assert.equal(handle(msg, home.ctx), { reply: { ok: true } });
+  assert.equal(home.calls, ["audit account-bind"]);
 });
 
 H.run();

@@ -3,6 +3,7 @@
  * sessions leave nothing behind — no capture row, no session audit row, no upload, no file, no
  * raw audio anywhere — and the profile change itself is audited.
  */
+import { execFile } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -74,6 +75,24 @@ H(
     );
   },
 );
+
+H("a personal account cannot be bound in a hotel room: spa bridge account-bind gets HOTEL_MODE over the real socket, and nothing is audited", async () => {
+  const a = await hotelAgent();
+  try {
+    const before = a.agent.ledger!.audit.count();
+    // Asynchronously: the agent answering is in this process.
+    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((done) =>
+      execFile(process.execPath, ["bin/spa.mjs", "bridge", "account-bind", "--socket", a.socketPath], (e, stdout, stderr) =>
+        done({ status: e ? (typeof e.code === "number" ? e.code : null) : 0, stdout, stderr }),
+      ),
+    );
+    assert.is(r.status, 1, r.stderr);
+    assert.match(r.stdout + r.stderr, /HOTEL_MODE/);
+    assert.is(a.agent.ledger!.audit.count(), before);
+  } finally {
+    await a.stop();
+  }
+});
 
 H("entering and leaving hotel mode is audited, once each", async () => {
   const dir = tempDir("spa-hotel-data-");
