@@ -24,7 +24,7 @@ import type { CaptureStore } from "./ledger/captures.ts";
 import { Ledger } from "./ledger/ledger.ts";
 import { DAY_MS } from "./ledger/retention.ts";
 import { cryptoUniform } from "./adapters/crypto-random.ts";
-import { HotelSink } from "./session/hotel-sink.ts";
+import { HotelSink, ProfileSink } from "./session/hotel-sink.ts";
 import { VoiceSink } from "./session/voice-sink.ts";
 import { UploadWorker } from "./upload/worker.ts";
 import { PolicyEngine, type EffectivePolicy } from "./policy/engine.ts";
@@ -198,6 +198,11 @@ export class Agent {
   readonly storage = new StorageHealth();
 
   readonly config: Config;
+  #hotelNow: () => boolean = () => false;
+  /** The profile in force: hotel by the config or by the fleet's policy, else household. */
+  profile(): "household" | "hotel" {
+    return this.#hotelNow() ? "hotel" : "household";
+  }
   readonly io: AgentIo;
   constructor(config: Config, io: AgentIo) {
     this.config = config;
@@ -279,13 +284,15 @@ export class Agent {
       health: this.storage,
     });
     this.#ledger = ledger;
-    const hotel = config.profile === "hotel";
+    // A hotel room by the config, or by the fleet's policy (which may only add it).
+    const hotelNow = (): boolean => config.profile === "hotel" || engine.effective().hotel;
+    this.#hotelNow = hotelNow;
     const store = new DurableGateStore(db, new StateFile(statePath), {
       clock,
       log: log.child("gate-store"),
       health: this.storage,
       audit: ledger.audit,
-      quietSessions: hotel,
+      quietSessions: hotelNow,
     });
     this.#store = store;
     const captures = ledger.captures;
@@ -293,9 +300,22 @@ export class Agent {
     const gateConfig = gateConfigFrom(config.gate);
     const baseGate = { ...gateConfig };
     let driverRef: GateDriver | null = null;
+    let sinkRef: ProfileSink | null = null;
+    // Entering or leaving hotel mode is audited; the profile the agent last ran in is in the ledger.
+    const syncProfile = (): void => {
+      const now = hotelNow() ? "hotel" : "household";
+      const last = captures.settings.get(PROFILE_SETTING) ?? "household";
+      if (now === last) return;
+      const eff = engine.effective();
+      ledger.audit.append(clock.now(), "profile", { from: last, to: now, config: config.profile, fleet: eff.hotel, policyVersion: eff.version });
+      captures.settings.set(PROFILE_SETTING, now, clock.now());
+      sinkRef?.changed(now === "hotel", clock.now());
+      log.info(`profile: ${now}`);
+    };
     // Applies the effective policy to everything it governs (at boot and after each change).
     const applyPolicy = (): void => {
       const eff = engine.effective();
+      syncProfile();
       ledger.retentionChanged();
       gateConfig.maxSessionFrames = Math.min(
         baseGate.maxSessionFrames,
@@ -323,6 +343,7 @@ export class Agent {
       audit: (type, data) => ledger.audit.append(clock.now(), type, data),
       onApplied: applyPolicy,
       storage: () => this.storage.report(),
+      profile: () => this.profile(),
       auditHead: () => {
         const h = ledger.audit.current();
         return { seq: h.seq, hash: h.hash };
@@ -368,34 +389,32 @@ export class Agent {
       : null;
     this.#uploads = uploads;
     io.out(`uploads: ${uploader ? uploader.name : "off (captures stay on this device)"}`);
-    // Entering or leaving hotel mode is audited (the profile the agent last ran with is in the ledger).
-    const lastProfile = captures.settings.get(PROFILE_SETTING) ?? "household";
-    if (lastProfile !== config.profile) {
-      ledger.audit.append(clock.now(), "profile", { from: lastProfile, to: config.profile, source: "config" });
-      captures.settings.set(PROFILE_SETTING, config.profile, clock.now());
-    }
-    if (hotel)
+    syncProfile();
+    if (hotelNow())
       io.out(
-        "profile: hotel — a session leaves only as a recognised catalogue command; the recogniser is not built yet, so every session is dropped unrecorded",
+        `profile: hotel (${config.profile === "hotel" ? "config" : "fleet policy"}) — a session leaves only as a recognised catalogue command; the recogniser is not built yet, so every session is dropped unrecorded`,
       );
-    const sink = hotel
-      ? new HotelSink(log.child("hotel"))
-      : new VoiceSink({
-          store: captures,
-          log: log.child("voice"),
-          random: cryptoUniform,
-          alphaRange: () => engine.effective().alpha,
-          uploadsOn: () => uploads !== null && uploadsAllowed(),
-          trainingAllowed: () => engine.effective().trainingAllowed,
-          // Only a fleet-wide policy's version: a per-device policy's version could single this speaker out.
-          policyVersion: () => (policy.appliedFrom === "fleet" ? engine.effective().version : 0),
-          locale: config.privacy.locale,
-          queueMax: config.upload.queueMax,
-          sendDelayMaxMs: config.upload.sendDelayMaxSeconds * 1000,
-          onQueued: () => uploads?.kick(),
-          birth: (startedAt) => ledger.clock.birth(Math.min(3_600_000, Math.max(0, clock.now() - startedAt))),
-          onStored: () => ledger.stored(),
-        });
+    const sink = new ProfileSink(
+      hotelNow,
+      new HotelSink(log.child("hotel")),
+      new VoiceSink({
+        store: captures,
+        log: log.child("voice"),
+        random: cryptoUniform,
+        alphaRange: () => engine.effective().alpha,
+        uploadsOn: () => uploads !== null && uploadsAllowed(),
+        trainingAllowed: () => engine.effective().trainingAllowed,
+        // Only a fleet-wide policy's version: a per-device policy's version could single this speaker out.
+        policyVersion: () => (policy.appliedFrom === "fleet" ? engine.effective().version : 0),
+        locale: config.privacy.locale,
+        queueMax: config.upload.queueMax,
+        sendDelayMaxMs: config.upload.sendDelayMaxSeconds * 1000,
+        onQueued: () => uploads?.kick(),
+        birth: (startedAt) => ledger.clock.birth(Math.min(3_600_000, Math.max(0, clock.now() - startedAt))),
+        onStored: () => ledger.stored(),
+      }),
+    );
+    sinkRef = sink;
     const vad = await createWebRtcVad(config.gate.vadAggressiveness as 0 | 1 | 2 | 3);
 
     const rawWake = await createWakeEngine(config, io);
@@ -519,7 +538,7 @@ export class Agent {
 
   /** Maps one firmware request to a gate input (or a ledger action) and the reply. */
   /** One firmware message: its handler (agent/handlers), then the gate, then the reply. */
-  #handle(msg: Request, at: Timestamp, ledger: Ledger, store: DurableGateStore, sink: VoiceSink | HotelSink): Reply {
+  #handle(msg: Request, at: Timestamp, ledger: Ledger, store: DurableGateStore, sink: ProfileSink): Reply {
     const driver = this.#driver!;
     const uploads = this.#uploads;
     const result = handle(msg, {
@@ -533,7 +552,7 @@ export class Agent {
         store.audit(at, { type: "training-use", allowed });
       },
       retryUploads: () => ledger.captures.uploads.retryNow(at),
-      profile: this.config.profile,
+      profile: this.profile(),
       uploadsOn: uploads !== null,
       kickUploads: () => uploads?.kick(),
     });
@@ -546,8 +565,8 @@ export class Agent {
       ok: true,
       data: {
         state: { ...snapshot(driver.state) },
-        profile: this.config.profile,
-        counters: { ...driver.counters, ...(sink instanceof HotelSink ? { hotelDropped: sink.counters.dropped } : {}) },
+        profile: this.profile(),
+        counters: { ...driver.counters, hotelDropped: sink.hotel.counters.dropped },
         micPid: this.#source?.pid ?? null,
         storage: this.storage.report(),
       },

@@ -70,8 +70,8 @@ export interface GateStoreOptions {
   log: Logger;
   health: StorageHealth;
   audit?: AuditLog;
-  /** Hotel profile: session events (kept, discarded, false wake) are not audited. */
-  quietSessions?: boolean;
+  /** Hotel profile (asked at each event): session events (kept, discarded, false wake) are not audited. */
+  quietSessions?: () => boolean;
 }
 
 /** The gate's events that say a session happened. */
@@ -140,7 +140,7 @@ export class DurableGateStore implements GateStore {
   /** Queued in memory and written to the hash-chained audit log right after this step. */
   audit(at: Timestamp, event: PrivacyEvent): void {
     // In a hotel room a guest's sessions leave no row, not even that one happened (a count only).
-    if (this.o.quietSessions && SESSION_EVENTS.has(event.type)) return;
+    if (this.o.quietSessions?.() && SESSION_EVENTS.has(event.type)) return;
     const { type, ...data } = event;
     this.#pending.push({ at, type, data });
     if (this.#pending.length > MAX_PENDING_AUDIT) {

@@ -31,6 +31,8 @@ export interface EffectivePolicy {
   farField: boolean;
   wakeWords: readonly Keyword[];
   forceMute: boolean;
+  /** The fleet puts its devices in hotel mode (a device configured as a hotel is one whatever this says). */
+  hotel: boolean;
   uploadEndpoints: readonly string[] | null;
   maxSessionSeconds: number | null;
   endOfSpeechMs: number | null;
@@ -184,6 +186,7 @@ export class PolicyEngine {
       farField: p?.farField ?? true,
       wakeWords: (p?.wakeWords ?? [...KEYWORDS]).filter((w) => h.wakeWords.includes(w)),
       forceMute: p?.forceMute === true,
+      hotel: p?.hotel === true,
       uploadEndpoints: p?.uploadEndpoints ?? null,
       maxSessionSeconds: p?.maxSessionSeconds ?? null,
       endOfSpeechMs: p?.endOfSpeechMs ?? null,

@@ -29,6 +29,12 @@ export const PolicySchema = z
     endOfSpeechMs: z.number().int().min(200).max(5000).default(800),
     uploadEndpoints: z.array(z.string().min(1).max(253)).max(32).optional().describe("hosts uploads may go to (absent: the device's own allowlist)"),
     forceMute: z.literal(true).optional().describe("mute every device (on only; a later policy without it lifts the fleet's mute)"),
+    hotel: z
+      .literal(true)
+      .optional()
+      .describe(
+        "hotel rooms: a session may leave only as a recognised catalogue command, nothing is kept (on only; a later policy without it returns each device to its own profile)",
+      ),
     extensions: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();

@@ -34,6 +34,8 @@ export interface PolicyServiceOptions {
   compliance: () => ComplianceCounters;
   /** Whether the device's storage takes its writes (a full disk is reported, never hidden). */
   storage?: () => StorageReport;
+  /** The device profile in force (household or hotel). */
+  profile?: () => "household" | "hotel";
   /** The audit chain's head (sequence and hash): a copy off the device exposes a later rewrite. */
   auditHead?: () => { seq: number; hash: string };
   now: () => number;
@@ -185,6 +187,7 @@ export class PolicyService {
       appliedVersion: e.applied?.version ?? 0,
       policyHash: e.applied?.hash ?? null,
       status: this.status,
+      ...(this.o.profile ? { profile: this.o.profile() } : {}),
       lastRejection: e.lastRejection,
       lastRejectionByTopic: this.lastRejection,
       compliance: this.o.compliance(),

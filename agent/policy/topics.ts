@@ -33,6 +33,8 @@ export const DeviceStateSchema = z
     appliedVersion: z.number().int().min(0),
     policyHash: z.string().nullable(),
     status: z.enum(["default", "applied"]),
+    /** household, or hotel (by the device's config or this fleet's policy). */
+    profile: z.enum(["household", "hotel"]).optional(),
     lastRejection: Rejection.nullable(),
     lastRejectionByTopic: z
       .object({ fleet: Rejection.extend({ at: z.string() }).nullable(), device: Rejection.extend({ at: z.string() }).nullable() })

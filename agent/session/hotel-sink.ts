@@ -8,6 +8,7 @@
  */
 import type { Logger } from "../log.ts";
 import type { KeptSession, SessionSink } from "../ports/session-sink.ts";
+import type { VoiceSink } from "./voice-sink.ts";
 
 export class HotelSink implements SessionSink {
   readonly counters = { dropped: 0 };
@@ -25,5 +26,35 @@ export class HotelSink implements SessionSink {
   /** Nothing of a guest's is ever in flight to be cancelled. */
   cancelInFlight(): number {
     return 0;
+  }
+}
+
+/**
+ * The device's sink when its profile can change while it runs (the config, or a fleet policy
+ * that puts it in a hotel room and a later one that takes it out): a session goes to the hotel
+ * sink if the device is in hotel mode when it ends, or was when it started.
+ */
+export class ProfileSink implements SessionSink {
+  #leftHotelAt = -Infinity;
+  readonly hotelNow: () => boolean;
+  readonly hotel: HotelSink;
+  readonly home: VoiceSink;
+  constructor(hotelNow: () => boolean, hotel: HotelSink, home: VoiceSink) {
+    this.hotelNow = hotelNow;
+    this.hotel = hotel;
+    this.home = home;
+  }
+
+  /** Told when the profile changes (agent clock). */
+  changed(hotel: boolean, at: number): void {
+    if (!hotel) this.#leftHotelAt = at;
+  }
+
+  keep(session: KeptSession, audio: Int16Array): Promise<void> {
+    return this.hotelNow() || session.startedAt <= this.#leftHotelAt ? this.hotel.keep(session, audio) : this.home.keep(session, audio);
+  }
+
+  cancelInFlight(): number {
+    return this.home.cancelInFlight();
   }
 }

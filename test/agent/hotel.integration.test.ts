@@ -98,24 +98,22 @@ H("entering and leaving hotel mode is audited, once each", async () => {
   const dir = tempDir("spa-hotel-data-");
   try {
     const data = join(dir.path, "data");
-    const profileRows = (a: InProcessAgent) => a.agent.ledger!.audit.list(10_000).filter((r) => r.type === "profile");
+    const profileRows = (a: InProcessAgent) =>
+      a.agent
+        .ledger!.audit.list(10_000)
+        .filter((r) => r.type === "profile")
+        .map((r) => ({ from: r.data.from, to: r.data.to, config: r.data.config, fleet: r.data.fleet }));
     let a = await hotelAgent(data);
-    assert.equal(
-      profileRows(a).map((r) => r.data),
-      [{ from: "household", to: "hotel", source: "config" }],
-    );
+    assert.equal(profileRows(a), [{ from: "household", to: "hotel", config: "hotel", fleet: false }]);
     await a.stop();
     a = await hotelAgent(data);
     assert.is(profileRows(a).length, 1, "a restart in the same profile is not a change");
     await a.stop();
     a = await startAgent({ dataDir: data });
-    assert.equal(
-      profileRows(a).map((r) => r.data),
-      [
-        { from: "household", to: "hotel", source: "config" },
-        { from: "hotel", to: "household", source: "config" },
-      ],
-    );
+    assert.equal(profileRows(a), [
+      { from: "household", to: "hotel", config: "hotel", fleet: false },
+      { from: "hotel", to: "household", config: "household", fleet: false },
+    ]);
     await a.stop();
   } finally {
     dir.remove();

@@ -87,6 +87,18 @@ P("uploads allowed by the fleet stay off when the household switched them off (i
   assert.is(e.effective().uploads, false);
 });
 
+P("hotel mode: a policy can switch it on, never off by saying so; a later policy without it lifts it", () => {
+  const e = engine();
+  assert.is(e.effective().hotel, false);
+  assert.ok(e.offer(JSON.stringify(sign({ hotel: true }, 1))).ok);
+  assert.is(e.effective().hotel, true);
+  const off = e.offer(JSON.stringify(sign({ hotel: false }, 2)));
+  assert.ok(!off.ok && off.code === "SCHEMA_INVALID", JSON.stringify(off));
+  assert.is(e.effective().hotel, true, "the refused policy changed nothing");
+  assert.ok(e.offer(JSON.stringify(sign({}, 3))).ok);
+  assert.is(e.effective().hotel, false);
+});
+
 P("the version floor outlives the stored policy: no replay after a restore fails; restore ignores the clock", () => {
   const e = engine();
   assert.ok(e.offer(sign({ forceMute: true }, 9)).ok);

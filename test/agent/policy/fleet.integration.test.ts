@@ -10,6 +10,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { DAY_MS } from "../../../agent/ledger/retention.ts";
 import { generateKeys, signEnvelope } from "../../../agent/policy/trust.ts";
+import { stateData } from "../../../firmware-bridge/protocol/messages.ts";
 import { FakeFirmware } from "../../../firmware-bridge/sim/fake-firmware.ts";
 import { FakeClock } from "../../fakes/fake-clock.ts";
 import { openLedgerAt, storeCapture } from "../../helpers/ledger-fixture.ts";
@@ -89,6 +90,12 @@ const envelope = (policy: Record<string, unknown>, version: number): string =>
 const publish = (topic: string, text: string): Promise<unknown> => op.publishAsync(`spa/v1/${topic}`, text, { qos: 1, retain: true });
 const applied = (): number => Number(states.get("dev1")?.appliedVersion ?? -1);
 const conn = (): string[] => ["--broker", broker.url, "--ca", broker.ca, "--username", broker.username, "--password-file", broker.passwordFile];
+const jsonLines = (out: string): unknown[] =>
+  out
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as unknown);
 const spa = (...args: string[]) => spawnSync(process.execPath, ["bin/spa.mjs", ...args], { encoding: "utf8", env: { ...process.env, SPA_CONFIG: "" } });
 
 F("a retained policy from before the agent connected applies; newer replaces; older is rejected; operator tools", async () => {
@@ -127,6 +134,45 @@ F("a retained policy from before the agent connected applies; newer replaces; ol
   const all = spa("fleet", "status", ...conn());
   assert.match(all.stdout, /junk\s+\?\s+\?\s+INVALID STATE/);
 });
+
+F(
+  "a fleet policy puts its speakers in hotel mode and only a later one takes them out: the state and get-state show it, guest sessions leave no capture, both changes audited",
+  async () => {
+    await publish("fleet/f1/policy", envelope({ hotel: true }, 1));
+    agent();
+    await until(() => applied() === 1 && states.get("dev1")?.profile === "hotel", 20_000, "hotel by policy");
+    const fw = await FakeFirmware.start({ socketPath: join(dir.path, "run", "bridge.sock"), ackDelayMs: 0 });
+    await fw.talk("down");
+    await fw.waitFor(() => fw.led === "listening", 3000, "listening LED");
+    await sleep(400);
+    await fw.talk("up");
+    await fw.waitFor(() => fw.led !== "listening", 3000, "session over");
+    const bound = await fw.request({ type: "account-bind" });
+    assert.ok(bound.type === "nack" && bound.code === "HOTEL_MODE", JSON.stringify(bound));
+    const r = await fw.request({ type: "get-state" });
+    const s = r.type === "ack" ? stateData(r.data) : null;
+    assert.is(s?.profile, "hotel");
+    assert.is(s?.counters.hotelDropped, 1);
+    // A newer policy without it takes the speaker out of hotel mode.
+    await publish("fleet/f1/policy", envelope({ retentionDays: 30 }, 2));
+    await until(() => applied() === 2 && states.get("dev1")?.profile === "household", 10_000, "household again");
+    fw.stop();
+    const history = spa("history", "--config", cfg, "--json");
+    assert.is(history.status, 0, history.stderr);
+    assert.equal(jsonLines(history.stdout), [], "no capture from the guest's session");
+    const audit = spa("audit", "--config", cfg, "--json", "--limit", "1000");
+    assert.is(audit.status, 0, audit.stderr);
+    const profiles = (jsonLines(audit.stdout) as Array<{ type: string; data: Record<string, unknown> }>).filter((e) => e.type === "profile");
+    assert.equal(
+      profiles.map((e) => [e.data.from, e.data.to, e.data.fleet, e.data.policyVersion]),
+      [
+        ["household", "hotel", true, 1],
+        ["hotel", "household", false, 2],
+      ],
+    );
+    assert.not.ok(audit.stdout.includes("session-kept"), "the guest's session left no audit row");
+  },
+);
 
 F("spa policy push reads what the topic holds: an older or same-version envelope is refused unless --force; the same one is a no-op", async () => {
   const file = (v: number, policy: Record<string, unknown>): string => {
