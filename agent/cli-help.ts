@@ -125,6 +125,7 @@ export const POLICY_HELP: Record<string, string> = {
   policy: `Usage: spa policy keygen --out DIR
        spa policy sign --key PRIVATE.pem --version N [--issued-at ISO] POLICY.json > ENVELOPE.json
        spa policy push --broker URL (--fleet F | --device ID) [--force] [connection options] ENVELOPE.json
+       spa policy checkout --key PRIVATE.pem --device ID --broker URL [--seq N] [connection options]
 
 keygen: a new Ed25519 key pair: DIR/policy-key.pem (private, mode 0600) and DIR/policy-key.pub.pem,
 and prints the key id to put with the public key in each device's policy.trustedKeys.
@@ -134,8 +135,13 @@ push:   publishes the envelope, retained, to <prefix>/fleet/F/policy or <prefix>
         It first reads what the topic holds: an envelope of the same or a newer version is not
         replaced (exit 1, saying which version is there) unless --force; the same envelope
         again is a no-op.
+checkout: a hotel's check-out for the speaker in one room (device ID, in hotel mode): signs
+        {command: "checkout", device: ID} with sequence N (default: now in ms; each must be
+        higher than the last) and publishes it, retained, to <prefix>/device/ID/checkout. The
+        speaker wipes everything a guest may have left (captures, templates, choices, history)
+        once, and reports it as lastCheckout on its state topic.
 
-Connection options (push, fleet status):
+Connection options (push, checkout, fleet status):
   --ca FILE  --username U  --password-file FILE  --cert FILE  --key-file FILE
   --prefix P (default spa/v1)  --mqtt-version 5|4 (default 5)`,
   fleet: `Usage: spa fleet status --broker URL [--fleet F] [--wait MS] [--json] [connection options]

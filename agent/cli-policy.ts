@@ -74,6 +74,7 @@ export async function cmdPolicy(argv: string[], out: (s: string) => void): Promi
       fleet: { type: "string" },
       device: { type: "string" },
       force: { type: "boolean" },
+      seq: { type: "string" },
       help: { type: "boolean" },
     },
     allowPositionals: true,
@@ -177,6 +178,32 @@ export async function cmdPolicy(argv: string[], out: (s: string) => void): Promi
     } finally {
       await c.endAsync();
     }
+    return 0;
+  }
+  if (sub === "checkout") {
+    if (args.length) usage("'spa policy checkout' takes no file");
+    if (!values.key || !existsSync(values.key)) usage("'spa policy checkout' needs --key PRIVATE.pem (the operator's key)");
+    if (!values.device || !/^[A-Za-z0-9_-]{1,64}$/.test(values.device)) usage("'spa policy checkout' needs --device ID (1-64 letters, digits, _ or -)");
+    const seq = values.seq === undefined ? Date.now() : Number(values.seq);
+    if (!Number.isSafeInteger(seq) || seq < 1) usage("--seq must be a positive integer");
+    let env;
+    try {
+      env = signEnvelope(readFileSync(values.key, "utf8"), {
+        policy: { command: "checkout", device: values.device },
+        version: seq,
+        issuedAt: new Date().toISOString(),
+      });
+    } catch {
+      usage(`--key ${values.key} is not a PEM Ed25519 private key (make one with 'spa policy keygen --out DIR')`);
+    }
+    const c = await connect(values);
+    const t = topics(prefixOf(values), "-", values.device).checkout;
+    try {
+      await c.publishAsync(t, canonicalJson(env), { qos: 1, retain: true });
+    } finally {
+      await c.endAsync();
+    }
+    out(`check-out ${seq} for ${values.device} pushed (retained) to ${t}; the speaker reports it as lastCheckout on its state topic\n`);
     return 0;
   }
   return usage(`unknown policy command '${sub}'; see 'spa policy --help'`);

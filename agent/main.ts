@@ -25,6 +25,7 @@ import { Ledger } from "./ledger/ledger.ts";
 import { DAY_MS } from "./ledger/retention.ts";
 import { cryptoUniform } from "./adapters/crypto-random.ts";
 import { HotelSink, ProfileSink } from "./session/hotel-sink.ts";
+import { decideCheckout } from "./policy/checkout.ts";
 import { VoiceSink } from "./session/voice-sink.ts";
 import { UploadWorker } from "./upload/worker.ts";
 import { PolicyEngine, type EffectivePolicy } from "./policy/engine.ts";
@@ -64,6 +65,11 @@ export function gateConfigFrom(c: Config["gate"]): GateConfig {
 }
 
 /** True if `cmd` is an executable on PATH. */
+/** Where the household's enrolled wake-word templates live. */
+export function templatesDirOf(config: Config): string {
+  return config.wake.templates.dir ?? join(resolve(config.dataDir), "wake-templates");
+}
+
 export function onPath(cmd: string, env: Record<string, string | undefined>): boolean {
   for (const dir of (env.PATH ?? "").split(delimiter)) {
     if (!dir) continue;
@@ -103,7 +109,7 @@ export function chooseSource(config: Config, env: Record<string, string | undefi
  * far-field capture with nothing behind it: the gate stays near-field only and says why.
  */
 export async function createWakeEngine(config: Config, io: AgentIo): Promise<WakeEngine | null> {
-  const templatesDir = config.wake.templates.dir ?? join(resolve(config.dataDir), "wake-templates");
+  const templatesDir = templatesDirOf(config);
   // Each engine's module (ONNX, Porcupine) is loaded only when it is the one configured.
   const start = async (engine: "trained" | "template" | "porcupine" | "none"): Promise<WakeEngine | null> => {
     if (engine === "none") return null;
@@ -171,7 +177,14 @@ function filteredWake(engine: WakeEngine, allowed: () => readonly Keyword[]): Wa
 
 import { createUploader } from "./upload/create.ts";
 import { loadTrustedKeys } from "./policy/trusted-keys.ts";
-import { POLICY_SETTING, POLICY_FLOOR_SETTING, POLICY_SOURCE_SETTING, PROFILE_SETTING, TRAINING_USE_SETTING } from "./ledger/settings.ts";
+import {
+  CHECKOUT_FLOOR_SETTING,
+  POLICY_SETTING,
+  POLICY_FLOOR_SETTING,
+  POLICY_SOURCE_SETTING,
+  PROFILE_SETTING,
+  TRAINING_USE_SETTING,
+} from "./ledger/settings.ts";
 export { createUploader, loadTrustedKeys, POLICY_SETTING, POLICY_FLOOR_SETTING, POLICY_SOURCE_SETTING, TRAINING_USE_SETTING };
 
 export class Agent {
@@ -312,6 +325,22 @@ export class Agent {
       sinkRef?.changed(now === "hotel", clock.now());
       log.info(`profile: ${now}`);
     };
+    // A hotel's check-out order (policy/checkout.ts): everything a guest may have left, wiped.
+    const checkout = (text: string): ReturnType<typeof decideCheckout> => {
+      const at = clock.now();
+      const floor = Number(captures.settings.get(CHECKOUT_FLOOR_SETTING) ?? 0);
+      const d = decideCheckout(text, { trusted, deviceId: config.device.id ?? "", floor, hotel: hotelNow(), now: at });
+      if (!d.ok) return d;
+      sinkRef?.cancelInFlight();
+      const r = ledger.wipe(templatesDirOf(config));
+      captures.settings.set(CHECKOUT_FLOOR_SETTING, String(d.seq), at);
+      syncProfile();
+      ledger.audit.append(at, "checkout", { seq: d.seq, captures: r.count });
+      ledger.retentionChanged();
+      this.#uploads?.kick();
+      log.info("hotel check-out: everything a guest may have left is wiped", { seq: d.seq, captures: r.count });
+      return d;
+    };
     // Applies the effective policy to everything it governs (at boot and after each change).
     const applyPolicy = (): void => {
       const eff = engine.effective();
@@ -344,6 +373,7 @@ export class Agent {
       onApplied: applyPolicy,
       storage: () => this.storage.report(),
       profile: () => this.profile(),
+      checkout: (text) => checkout(text),
       auditHead: () => {
         const h = ledger.audit.current();
         return { seq: h.seq, hash: h.hash };

@@ -10,8 +10,10 @@ export const POLICY_SOURCE_SETTING = "policy.source";
 
 /** Household setting names in the ledger's settings table. */
 export const TRAINING_USE_SETTING = "trainingUse";
-/** The device profile the agent last ran with ("household" or "hotel"): a change is audited. */
-export const PROFILE_SETTING = "profile";
+/** The device profile the agent last ran with ("household" or "hotel"): a change is audited. Kept through wipes (ledger.*). */
+export const PROFILE_SETTING = "ledger.profile";
+/** The highest hotel check-out sequence carried out (replay floor; kept through wipes, policy.*). */
+export const CHECKOUT_FLOOR_SETTING = "policy.checkout.floor";
 
 /** Household and ledger settings (name → value), e.g. the training-use choice and the policy in force. */
 export class Settings {

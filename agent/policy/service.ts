@@ -34,6 +34,8 @@ export interface PolicyServiceOptions {
   compliance: () => ComplianceCounters;
   /** Whether the device's storage takes its writes (a full disk is reported, never hidden). */
   storage?: () => StorageReport;
+  /** A check-out order from this device's checkout topic: carried out, or why not (checkout.ts). */
+  checkout?: (text: string) => { ok: true; seq: number } | { ok: false; code: string; message: string; seq: number | null };
   /** The device profile in force (household or hotel). */
   profile?: () => "household" | "hotel";
   /** The audit chain's head (sequence and hash): a copy off the device exposes a later rewrite. */
@@ -93,6 +95,27 @@ export class PolicyService {
     } else this.o.log.warn("the stored policy no longer verifies (key rotated?); household settings apply until a newer policy arrives", { code: r.code });
   }
 
+  /** The last check-out order seen (state topic). */
+  lastCheckout: { seq: number | null; result: string; at: string } | null = null;
+
+  /**
+   * A check-out order: carried out by the agent (o.checkout), reported on the state topic; a
+   * refusal is audited like a policy's (folded), except the retained copy of the one already
+   * carried out, which the broker re-delivers on every connect.
+   */
+  handleCheckout(payload: Buffer | string): void {
+    if (payload.length === 0 || !this.o.checkout) return;
+    try {
+      const r = this.o.checkout(payload.toString());
+      if (!r.ok && r.code === "NOT_NEWER") return;
+      this.lastCheckout = { seq: r.seq, result: r.ok ? "done" : r.code, at: new Date(this.o.now()).toISOString() };
+      if (!r.ok) this.#rejected("checkout", r.code, r.seq, r.message);
+    } catch (e) {
+      this.o.log.error("could not process a check-out order", { error: toError(e).message });
+    }
+    this.publishState();
+  }
+
   /** One envelope from a topic: decide, persist, audit, apply, report. */
   handle(source: "fleet" | "device", payload: Buffer | string): void {
     try {
@@ -131,7 +154,7 @@ export class PolicyService {
    * Audits a rejection: the first of its kind (topic and code) at once, then one event per window
    * with how many more came, so junk on a policy topic cannot fill the ledger.
    */
-  #rejected(source: Source, code: string, version: number | null, reason: string): void {
+  #rejected(source: Source | "checkout", code: string, version: number | null, reason: string): void {
     const now = this.o.now();
     const key = `${source}:${code}`;
     const fold = this.#folds.get(key);
@@ -188,6 +211,7 @@ export class PolicyService {
       policyHash: e.applied?.hash ?? null,
       status: this.status,
       ...(this.o.profile ? { profile: this.o.profile() } : {}),
+      ...(this.o.checkout ? { lastCheckout: this.lastCheckout } : {}),
       lastRejection: e.lastRejection,
       lastRejectionByTopic: this.lastRejection,
       compliance: this.o.compliance(),
@@ -212,7 +236,7 @@ export class PolicyService {
       {
         birth: { topic: this.t.online, payload: "online" },
         will: { topic: this.t.online, payload: "offline" },
-        subscriptions: [this.t.fleetPolicy, this.t.devicePolicy],
+        subscriptions: [this.t.fleetPolicy, this.t.devicePolicy, ...(this.o.checkout ? [this.t.checkout] : [])],
       },
       {
         connected: () => {
@@ -220,7 +244,8 @@ export class PolicyService {
           this.publishState();
           this.o.log.info("fleet broker connected");
         },
-        message: (topic, payload) => this.handle(topic === this.t.devicePolicy ? "device" : "fleet", payload),
+        message: (topic, payload) =>
+          topic === this.t.checkout ? this.handleCheckout(payload) : this.handle(topic === this.t.devicePolicy ? "device" : "fleet", payload),
         disconnected: () => {
           this.connected = false;
           this.o.log.warn("fleet broker connection lost; reconnecting with backoff");

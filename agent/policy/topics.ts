@@ -14,6 +14,8 @@ export const topics = (prefix: string, fleet: string, id: string) => ({
   devicePolicy: `${prefix}/device/${id}/policy`,
   state: `${prefix}/device/${id}/state`,
   online: `${prefix}/device/${id}/online`,
+  /** A hotel's signed check-out order for this room's speaker (checkout.ts), retained. */
+  checkout: `${prefix}/device/${id}/checkout`,
 });
 
 /** Which device a state or online topic belongs to, or null for another topic. */
@@ -51,6 +53,8 @@ export const DeviceStateSchema = z
       .object({ ok: z.boolean(), failing: z.record(z.string(), z.string()), pendingAudit: z.number().int().min(0) })
       .strict()
       .optional(),
+    /** The last check-out order seen: its sequence and what came of it ("done" or why not). */
+    lastCheckout: z.object({ seq: z.number().int().nullable(), result: z.string(), at: z.string() }).strict().nullable().optional(),
     auditHead: z
       .object({ seq: z.number().int().min(0), hash: z.string() })
       .strict()

@@ -3,7 +3,7 @@
  * process, the operator's own `spa policy` / `spa fleet` commands.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { suite } from "uvu";
@@ -26,6 +26,8 @@ let op: MqttClient;
 const states = new Map<string, Record<string, unknown>>();
 const online = new Map<string, string>();
 const procs: ChildProcess[] = [];
+/** What the agents wrote to stderr (their log), this test. */
+const agentLog: string[] = [];
 
 F.before.each(async () => {
   dir = tempDir("spa-fleet-");
@@ -70,6 +72,7 @@ F.before.each(async () => {
 });
 
 F.after.each(async () => {
+  agentLog.length = 0;
   for (const p of procs.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
   await op.endAsync(true);
   states.clear();
@@ -80,7 +83,10 @@ F.after.each(async () => {
 
 function agent(): ChildProcess {
   const p = spawn(process.execPath, ["bin/spa.mjs", "start", "--config", cfg], { stdio: ["ignore", "ignore", "pipe"] });
-  p.stderr!.on("data", (d: Buffer) => process.env.TEST_VERBOSE && process.stderr.write(d));
+  p.stderr!.on("data", (d: Buffer) => {
+    agentLog.push(d.toString());
+    if (process.env.TEST_VERBOSE) process.stderr.write(d);
+  });
   procs.push(p);
   return p;
 }
@@ -173,6 +179,50 @@ F(
     assert.not.ok(audit.stdout.includes("session-kept"), "the guest's session left no audit row");
   },
 );
+
+F("hotel check-out (spa policy checkout): what a guest left is wiped once, audited, reported; a home speaker refuses", async () => {
+  const conf = JSON.parse(readFileSync(cfg, "utf8")) as Record<string, unknown>;
+  writeFileSync(cfg, JSON.stringify({ ...conf, profile: "hotel" }));
+  const templates = join(dir.path, "data", "wake-templates");
+  agent();
+  await until(() => states.get("dev1")?.profile === "hotel", 20_000, "hotel device online");
+  // What a guest leaves: a choice, and enrolled templates.
+  const fw = await FakeFirmware.start({ socketPath: join(dir.path, "run", "bridge.sock"), ackDelayMs: 0 });
+  const chose = await fw.request({ type: "training-use", allowed: false });
+  assert.is(chose.type, "ack");
+  fw.stop();
+  mkdirSync(templates, { recursive: true });
+  writeFileSync(join(templates, "templates.json"), "{}");
+  const out = spa("policy", "checkout", "--key", join(dir.path, "op.pem"), "--device", "dev1", "--seq", "10", ...conn());
+  assert.is(out.status, 0, out.stderr);
+  const checkedOut = () => (states.get("dev1")?.lastCheckout as { seq: number; result: string } | null | undefined) ?? null;
+  await until(() => checkedOut()?.result === "done" && checkedOut()?.seq === 10, 10_000, "check-out done");
+  assert.not.ok(existsSync(templates), "templates wiped");
+  const audit = () => (jsonLines(spa("audit", "--config", cfg, "--json", "--limit", "1000").stdout) as Array<{ type: string }>).map((e) => e.type);
+  assert.ok(audit().includes("checkout") && audit().includes("wipe"), audit().join(" "));
+  assert.not.ok(audit().includes("training-use"), "the guest's choice went with the history");
+  // The broker re-delivers the retained order on every connect: it is carried out once.
+  const restart = async (profile: string): Promise<void> => {
+    const p = procs.at(-1)!;
+    const exited = new Promise((r) => p.once("exit", r));
+    p.kill("SIGTERM");
+    await exited;
+    states.delete("dev1");
+    writeFileSync(cfg, JSON.stringify({ ...conf, profile }));
+    agent();
+  };
+  await restart("hotel");
+  await until(() => states.get("dev1")?.profile === "hotel", 20_000, "hotel device back");
+  // A newer order after the re-delivered one (messages arrive in order): done, and the old one was not carried out again.
+  assert.is(spa("policy", "checkout", "--key", join(dir.path, "op.pem"), "--device", "dev1", "--seq", "11", ...conn()).status, 0);
+  await until(() => checkedOut()?.result === "done" && checkedOut()?.seq === 11, 10_000, "check-out 11 done");
+  assert.is((agentLog.join("").match(/hotel check-out: everything/g) ?? []).length, 2, "check-outs 10 and 11, once each");
+  // A home speaker refuses a check-out (a hotel's key must not wipe a home).
+  await restart("household");
+  await until(() => states.get("dev1")?.profile === "household", 20_000, "household again");
+  spa("policy", "checkout", "--key", join(dir.path, "op.pem"), "--device", "dev1", "--seq", "12", ...conn());
+  await until(() => checkedOut()?.result === "NOT_HOTEL", 10_000, "refused at home");
+});
 
 F("spa policy push reads what the topic holds: an older or same-version envelope is refused unless --force; the same one is a no-op", async () => {
   const file = (v: number, policy: Record<string, unknown>): string => {
