@@ -300,12 +300,13 @@ export class Agent {
     // A hotel room by the config, or by the fleet's policy (which may only add it).
     const hotelNow = (): boolean => config.profile === "hotel" || engine.effective().hotel;
     this.#hotelNow = hotelNow;
+    let sinkRef: ProfileSink | null = null;
     const store = new DurableGateStore(db, new StateFile(statePath), {
       clock,
       log: log.child("gate-store"),
       health: this.storage,
       audit: ledger.audit,
-      quietSessions: hotelNow,
+      quietSessions: () => sinkRef?.quiet(clock.now()) ?? hotelNow(),
     });
     this.#store = store;
     const captures = ledger.captures;
@@ -313,7 +314,6 @@ export class Agent {
     const gateConfig = gateConfigFrom(config.gate);
     const baseGate = { ...gateConfig };
     let driverRef: GateDriver | null = null;
-    let sinkRef: ProfileSink | null = null;
     // Entering or leaving hotel mode is audited; the profile the agent last ran in is in the ledger.
     const syncProfile = (): void => {
       const now = hotelNow() ? "hotel" : "household";
@@ -443,6 +443,7 @@ export class Agent {
         birth: (startedAt) => ledger.clock.birth(Math.min(3_600_000, Math.max(0, clock.now() - startedAt))),
         onStored: () => ledger.stored(),
       }),
+      Math.max(config.gate.maxSessionSeconds, config.gate.maxHoldSeconds) * 1000,
     );
     sinkRef = sink;
     const vad = await createWebRtcVad(config.gate.vadAggressiveness as 0 | 1 | 2 | 3);

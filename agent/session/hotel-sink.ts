@@ -38,11 +38,22 @@ export class ProfileSink implements SessionSink {
   #leftHotelAt = -Infinity;
   readonly hotelNow: () => boolean;
   readonly hotel: HotelSink;
-  readonly home: VoiceSink;
-  constructor(hotelNow: () => boolean, hotel: HotelSink, home: VoiceSink) {
+  readonly home: Pick<VoiceSink, "keep" | "cancelInFlight">;
+  /** The longest a session can last (ms): how long after leaving hotel mode a session may still be a guest's. */
+  readonly longestSessionMs: number;
+  constructor(hotelNow: () => boolean, hotel: HotelSink, home: Pick<VoiceSink, "keep" | "cancelInFlight">, longestSessionMs: number) {
     this.hotelNow = hotelNow;
     this.hotel = hotel;
     this.home = home;
+    this.longestSessionMs = longestSessionMs;
+  }
+
+  /**
+   * Whether a session's events at `at` must leave no audit row: in hotel mode, or so soon after
+   * leaving it that the session may have begun in a guest's room.
+   */
+  quiet(at: number): boolean {
+    return this.hotelNow() || at - this.#leftHotelAt <= this.longestSessionMs;
   }
 
   /** Told when the profile changes (agent clock). */
