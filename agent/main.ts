@@ -26,6 +26,8 @@ import { DAY_MS } from "./ledger/retention.ts";
 import { cryptoUniform } from "./adapters/crypto-random.ts";
 import { HotelSink, ProfileSink } from "./session/hotel-sink.ts";
 import { decideCheckout } from "./policy/checkout.ts";
+import type { CommandModel } from "./hotel/recogniser.ts";
+import type { SpeechFeatures } from "./wake/embedding.ts";
 import { VoiceSink } from "./session/voice-sink.ts";
 import { UploadWorker } from "./upload/worker.ts";
 import { PolicyEngine, type EffectivePolicy } from "./policy/engine.ts";
@@ -424,9 +426,30 @@ export class Agent {
       io.out(
         `profile: hotel (${config.profile === "hotel" ? "config" : "fleet policy"}) — a session leaves only as a recognised catalogue command; the recogniser is not built yet, so every session is dropped unrecorded`,
       );
+    // The hotel command recogniser, loaded the first time a guest room needs it.
+    let recogniser: Promise<{ model: CommandModel; features: SpeechFeatures } | null> | null = null;
+    const hotelLog = log.child("hotel");
+    const loadRecogniser = (): Promise<{ model: CommandModel; features: SpeechFeatures } | null> =>
+      (recogniser ??= (async () => {
+        try {
+          const [{ loadCommandModel }, { SpeechEmbedder }] = await Promise.all([import("./hotel/recogniser.ts"), import("./wake/embedding.ts")]);
+          return { model: loadCommandModel(), features: await SpeechEmbedder.shared() };
+        } catch (e) {
+          hotelLog.error("hotel mode: no command recogniser, so every session is dropped", { error: toError(e).message });
+          return null;
+        }
+      })());
     const sink = new ProfileSink(
       hotelNow,
-      new HotelSink(log.child("hotel")),
+      new HotelSink({
+        log: hotelLog,
+        recogniser: loadRecogniser,
+        forward: (c) => {
+          this.#bridge?.hotelCommand(c.commandId, c.text);
+          if (!policy.publishHotelCommand(JSON.stringify(c)))
+            hotelLog.warn("hotel mode: no broker connection; the command reached only the speaker", { commandId: c.commandId });
+        },
+      }),
       new VoiceSink({
         store: captures,
         log: log.child("voice"),
@@ -597,7 +620,7 @@ export class Agent {
       data: {
         state: { ...snapshot(driver.state) },
         profile: this.profile(),
-        counters: { ...driver.counters, hotelDropped: sink.hotel.counters.dropped },
+        counters: { ...driver.counters, hotelForwarded: sink.hotel.counters.forwarded, hotelDropped: sink.hotel.counters.dropped },
         micPid: this.#source?.pid ?? null,
         storage: this.storage.report(),
       },

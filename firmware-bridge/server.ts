@@ -129,6 +129,10 @@ export class BridgeServer implements BridgeLink {
   voiceUnavailable(reason: string): void {
     this.broadcast({ v: PROTOCOL_VERSION, type: "voice-unavailable", reason });
   }
+  /** Hotel mode: a recognised catalogue command, for the firmware to read back its standard text. */
+  hotelCommand(commandId: string, text: string): void {
+    this.broadcast({ v: PROTOCOL_VERSION, type: "hotel-command", commandId, text });
+  }
   state(snapshot: GateSnapshot): void {
     // GateSnapshot must fit the protocol's StateReport: a change to one without the other does not compile.
     const state: StateReport = { ...snapshot };

@@ -104,6 +104,11 @@ export class MqttTransport implements PolicyTransport {
     this.#client.publish(topic, payload, { qos: 1, retain: true });
   }
 
+  publish(topic: string, payload: string): void {
+    if (!this.#client?.connected) return;
+    this.#client.publish(topic, payload, { qos: 1, retain: false });
+  }
+
   async stop(last?: TransportMessage): Promise<void> {
     this.#stopped = true;
     const c = this.#client;

@@ -221,6 +221,13 @@ export class PolicyService {
     };
   }
 
+  /** A recognised hotel command for the hotel system (not retained); false if the broker is away (it is not kept for later). */
+  publishHotelCommand(payload: string): boolean {
+    if (!this.#transport?.connected) return false;
+    this.#transport.publish(this.t.hotelCommand, payload);
+    return true;
+  }
+
   publishState(): void {
     if (!this.#transport?.connected) return;
     this.#transport.publishRetained(this.t.state, JSON.stringify(this.state()));

@@ -14,6 +14,8 @@ export const topics = (prefix: string, fleet: string, id: string) => ({
   devicePolicy: `${prefix}/device/${id}/policy`,
   state: `${prefix}/device/${id}/state`,
   online: `${prefix}/device/${id}/online`,
+  /** A recognised hotel command from this room (`{commandId, text, minute}`), not retained. */
+  hotelCommand: `${prefix}/device/${id}/hotel/command`,
   /** A hotel's signed check-out order for this room's speaker (checkout.ts), retained. */
   checkout: `${prefix}/device/${id}/checkout`,
 });

@@ -27,6 +27,8 @@ export interface PolicyTransport {
   start(o: { birth: TransportMessage; will: TransportMessage; subscriptions: string[] }, events: TransportEvents): void;
   /** A retained message at QoS 1; dropped while disconnected (the state is published again on connect). */
   publishRetained(topic: string, payload: string): void;
+  /** A message at QoS 1, not retained (an event, e.g. a hotel command); dropped while disconnected. */
+  publish(topic: string, payload: string): void;
   /** Publishes `last` (retained) if connected, then closes for good. */
   stop(last?: TransportMessage): Promise<void>;
 }

@@ -1,26 +1,68 @@
 /**
  * A kept session in a hotel room (profile "hotel"; seed 002's hotel scene, REQUIREMENTS CAP-10..12):
  * it may leave the device only as a standard service command of the hotel's catalogue, and
- * anything else is not received, recorded or relayed. The on-device command recogniser is not
- * built yet (issue 17), so today every session ends the second way: dropped. The audio is
- * zero-filled in RAM and nothing is written — no capture row, no audio, no upload, no log line
- * with content; the count of dropped sessions is the only trace.
+ * anything else is not received, recorded or relayed. The session's audio is turned into speech
+ * embeddings in RAM and the command recogniser (agent/hotel/recogniser.ts) decides: a catalogue
+ * command → only `{commandId, text, minute}` leaves (forward()); anything else → dropped. Either way
+ * the audio and its embeddings are zero-filled, and nothing is written — no capture row, no audio,
+ * no upload, no transcript; the counts of forwarded and dropped sessions are the only trace.
  */
 import type { Logger } from "../log.ts";
 import type { KeptSession, SessionSink } from "../ports/session-sink.ts";
+import type { CommandModel } from "../hotel/recogniser.ts";
+import { recognise } from "../hotel/recogniser.ts";
+import type { SpeechFeatures } from "../wake/embedding.ts";
 import type { VoiceSink } from "./voice-sink.ts";
 
+/** What leaves a guest room: the normalised command and the minute it was asked in. */
+export interface HotelCommand {
+  commandId: string;
+  text: string;
+  /** ISO time to the minute (UTC), e.g. 2026-12-03T04:42Z. */
+  minute: string;
+}
+
+export interface HotelSinkOptions {
+  log: Logger;
+  /** The recogniser and the front end it reads (loaded on first use); null: none, every session is dropped. */
+  recogniser: () => Promise<{ model: CommandModel; features: SpeechFeatures } | null>;
+  /** The only way out of a guest room. */
+  forward: (c: HotelCommand) => void;
+}
+
 export class HotelSink implements SessionSink {
-  readonly counters = { dropped: 0 };
-  readonly log: Logger;
-  constructor(log: Logger) {
-    this.log = log;
+  readonly counters = { forwarded: 0, dropped: 0 };
+  readonly o: HotelSinkOptions;
+  constructor(o: HotelSinkOptions) {
+    this.o = o;
   }
 
-  async keep(_session: KeptSession, audio: Int16Array): Promise<void> {
-    audio.fill(0);
-    this.counters.dropped++;
-    this.log.info("hotel mode: session dropped (not a recognised catalogue command)", { dropped: this.counters.dropped });
+  async keep(session: KeptSession, audio: Int16Array): Promise<void> {
+    let command: HotelCommand | null = null;
+    try {
+      const r = await this.o.recogniser();
+      if (r) {
+        const embeddings = await r.features.embedClip(audio);
+        audio.fill(0);
+        const got = recognise(r.model, embeddings);
+        for (const e of embeddings) e.fill(0);
+        if (got)
+          command = { commandId: got.id, text: got.text, minute: `${new Date(Math.floor(session.endedAt / 60_000) * 60_000).toISOString().slice(0, 16)}Z` };
+      }
+    } catch (e) {
+      // A recogniser failure drops the session: nothing leaves unless it was recognised.
+      this.o.log.error("hotel mode: the command recogniser failed; session dropped", { error: (e as Error).message });
+    } finally {
+      audio.fill(0);
+    }
+    if (command) {
+      this.counters.forwarded++;
+      this.o.log.info("hotel mode: catalogue command forwarded", { commandId: command.commandId, forwarded: this.counters.forwarded });
+      this.o.forward(command);
+    } else {
+      this.counters.dropped++;
+      this.o.log.info("hotel mode: session dropped (not a recognised catalogue command)", { dropped: this.counters.dropped });
+    }
   }
 
   /** Nothing of a guest's is ever in flight to be cancelled. */

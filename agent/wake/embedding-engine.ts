@@ -128,7 +128,7 @@ export class EmbeddingWakeEngine implements WakeEngine {
   static async trained(modelPath?: string, secondStage?: Templates): Promise<EmbeddingWakeEngine> {
     const model = loadWakeModel(modelPath);
     const first = new WakeDecider(model);
-    const embedder = await SpeechEmbedder.load();
+    const embedder = await SpeechEmbedder.shared();
     if (secondStage)
       return new EmbeddingWakeEngine("trained+template", embedder, new TwoStageDecider(first, new TemplateDecider(secondStage, model.refractoryMs)));
     return new EmbeddingWakeEngine("trained", embedder, first);
@@ -136,7 +136,7 @@ export class EmbeddingWakeEngine implements WakeEngine {
 
   /** Personal templates alone. */
   static async template(templates: Templates): Promise<EmbeddingWakeEngine> {
-    return new EmbeddingWakeEngine("template", await SpeechEmbedder.load(), new TemplateDecider(templates));
+    return new EmbeddingWakeEngine("template", await SpeechEmbedder.shared(), new TemplateDecider(templates));
   }
 
   /**

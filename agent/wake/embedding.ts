@@ -66,6 +66,15 @@ export class SpeechEmbedder implements SpeechFeatures {
     this.net = net;
   }
 
+  static #shared: Promise<SpeechEmbedder> | null = null;
+  /** One front end per process (its weights loaded once; every stream has its own rows): the wake engine and the hotel recogniser share it. */
+  static shared(): Promise<SpeechEmbedder> {
+    const p = (SpeechEmbedder.#shared ??= SpeechEmbedder.load());
+    // A failed load is not remembered: the next caller tries again.
+    p.catch(() => (SpeechEmbedder.#shared = null));
+    return p;
+  }
+
   /** Reads both models' weights (checked against the computation this code does). */
   static async load(modelDir = defaultModelDir()): Promise<SpeechEmbedder> {
     try {

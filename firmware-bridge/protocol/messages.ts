@@ -127,7 +127,8 @@ export type AgentMessage =
   | { v: 1; type: "led"; pattern: z.infer<typeof LedPatternSchema>; seq: number }
   | { v: 1; type: "mic-power"; state: "on" | "off" }
   | { v: 1; type: "sound"; name: string }
-  | { v: 1; type: "voice-unavailable"; reason: string };
+  | { v: 1; type: "voice-unavailable"; reason: string }
+  | { v: 1; type: "hotel-command"; commandId: string; text: string };
 
 export type NackCode =
   | "LINE_TOO_LONG"

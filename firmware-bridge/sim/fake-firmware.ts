@@ -26,6 +26,8 @@ export class FakeFirmware {
   state: GateSnapshot | null = null;
   readonly sounds: string[] = [];
   readonly unavailable: string[] = [];
+  /** Hotel commands the agent asked to read back. */
+  readonly hotelCommands: Array<{ commandId: string; text: string }> = [];
   readonly received: AgentMessage[] = [];
   readonly #waiters = new Set<() => void>();
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -135,6 +137,10 @@ export class FakeFirmware {
         case "voice-unavailable":
           this.unavailable.push(m.reason);
           this.options.print?.(`firmware: voice unavailable: ${m.reason}`);
+          break;
+        case "hotel-command":
+          this.hotelCommands.push({ commandId: m.commandId, text: m.text });
+          this.options.print?.(`firmware: read back "${m.text}"`);
           break;
         default:
           break;

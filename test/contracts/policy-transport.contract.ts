@@ -99,5 +99,19 @@ export function policyTransportContract(name: string, world: () => Promise<Trans
     assert.is(await w.retained(`${P}/device/d3/state`), null);
   });
 
+  C("a plain publish reaches who is subscribed now and is not kept for later subscribers", async () => {
+    const topic = `${P}/device/d5/hotel/command`;
+    const listener = w.make();
+    started.push(listener);
+    const heard = recorder();
+    listener.start({ ...opts("listener"), subscriptions: [topic] }, heard);
+    const { t } = start("d5");
+    await until(() => listener.connected && t.connected, 10_000, "both connected");
+    t.publish(topic, "cmd");
+    await until(() => heard.messages.length === 1, 10_000, "the event delivered");
+    assert.equal(heard.messages, [[topic, "cmd"]]);
+    assert.is(await w.retained(topic), null, "not retained");
+  });
+
   C.run();
 }

@@ -106,6 +106,11 @@ export class MemoryTransport implements PolicyTransport {
     this.#broker.publish(topic, payload, true);
   }
 
+  publish(topic: string, payload: string): void {
+    if (!this.connected) return;
+    this.#broker.publish(topic, payload, false);
+  }
+
   async stop(last?: TransportMessage): Promise<void> {
     this.#stopped = true;
     if (this.connected && last) this.#broker.publish(last.topic, last.payload, true);
