@@ -15,6 +15,7 @@ import { DEFAULT_TOPIC_PREFIX, deviceTopic, DeviceStateSchema, OnlineSchema, top
 import { mqttOptions } from "./adapters/mqtt-transport.ts";
 import { generateKeys, signEnvelope } from "./policy/trust.ts";
 import { makeDirs } from "./fs-dirs.ts";
+import { brokerUrlProblem } from "../config/broker-url.ts";
 
 function usage(message: string): never {
   throw new AgentError("USAGE", message);
@@ -33,7 +34,9 @@ const CONN = {
 
 async function connect(v: Record<string, unknown>): Promise<MqttClient> {
   const url = v.broker as string | undefined;
-  if (!url || !/^mqtts?:\/\//.test(url)) usage("--broker needs an mqtt:// or mqtts:// URL");
+  if (!url) usage("--broker needs an mqtts:// URL");
+  const problem = brokerUrlProblem(url);
+  if (problem) usage(`--broker ${problem}`);
   const ver = v["mqtt-version"] === undefined ? 5 : Number(v["mqtt-version"]);
   if (ver !== 5 && ver !== 4) usage("--mqtt-version must be 5 or 4");
   for (const f of ["ca", "password-file", "cert", "key-file"]) if (v[f] !== undefined && !existsSync(v[f] as string)) usage(`--${f}: ${v[f]} does not exist`);

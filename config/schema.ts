@@ -4,6 +4,7 @@
  * Objects are strict: an unknown key is an error, not silently ignored.
  */
 import { DEFAULT_SOCKET_PATH, DEFAULT_TOPIC_PREFIX } from "./defaults.ts";
+import { brokerUrlProblem } from "./broker-url.ts";
 import { resolve } from "node:path";
 import { z } from "zod";
 
@@ -18,7 +19,12 @@ export const AudioConfig = z
     recorder: z.enum(["arecord", "sox", "rec"]).default("arecord").describe("recorder program node-record-lpcm16 runs"),
     device: z.string().min(1).nullable().default(null).describe('ALSA capture device for arecord -D (e.g. "plughw:0,0"); null = none configured'),
     closeTimeoutMs: int(10, 5000, 200, "after SIGTERM, wait this long for the recorder to exit before SIGKILL"),
-    file: z.string().min(1).nullable().default(null).describe("16 kHz mono s16 WAV replayed when there is no mic; null = the bundled demo recording"),
+    file: z
+      .string()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe("16 kHz mono s16 WAV replayed when there is no mic; null = the bundled demo recording (a guest room's in the hotel profile)"),
     pacing: z.enum(["realtime", "unpaced"]).default("realtime").describe("file source: replay in real time, or as fast as it is consumed"),
     loop: z.boolean().default(true).describe("file source: start again at the end"),
   })
@@ -116,6 +122,19 @@ export const StatusConfig = z
   })
   .strict();
 
+export const HotelConfig = z
+  .object({
+    commandModel: z
+      .string()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe(
+        "hotel: the command recogniser (a model written by `npm run train:commands -- --catalogue FILE --out FILE`; it carries its catalogue's ids and texts); null: the bundled one for config/hotel-commands.json",
+      ),
+  })
+  .strict();
+
 export const LogConfig = z
   .object({
     level: z.enum(["debug", "info", "warn", "error"]).default("info").describe("stderr log level"),
@@ -140,10 +159,13 @@ export const PolicyConfig = z
       .object({
         url: z
           .string()
-          .regex(/^mqtts?:\/\/[^\s]+$/, "an mqtt:// or mqtts:// URL")
+          .superRefine((u, ctx) => {
+            const problem = brokerUrlProblem(u);
+            if (problem) ctx.addIssue({ code: "custom", message: problem });
+          })
           .nullable()
           .default(null)
-          .describe("broker, e.g. mqtts://broker.example:8883; null = fleet policy off"),
+          .describe("broker, e.g. mqtts://broker.example:8883 (TLS required; mqtt:// only to a loopback broker); null = fleet policy off"),
         fleet: z
           .string()
           .regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, _ or -")
@@ -278,7 +300,7 @@ export const ConfigSchema = z
       .enum(["household", "hotel"])
       .default("household")
       .describe(
-        "household: kept sessions are voice-modified, stored and (if on) uploaded; hotel: a guest room — a session may leave only as a recognised hotel catalogue command, anything else is dropped unrecorded (the recogniser is not built yet, so every session is dropped)",
+        "household: kept sessions are voice-modified, stored and (if on) uploaded; hotel: a guest room — a session may leave only as a recognised hotel catalogue command, anything else is dropped unrecorded",
       ),
     mode: z.enum(["far", "near"]).default("far").describe("capture mode at first start; the household's later choice is persisted and wins"),
     dataDir: z
@@ -298,6 +320,7 @@ export const ConfigSchema = z
     simulator: SimulatorConfig.prefault({}),
     status: StatusConfig.prefault({}),
     log: LogConfig.prefault({}),
+    hotel: HotelConfig.prefault({}),
     retention: RetentionConfig.prefault({}),
     policy: PolicyConfig.prefault({}),
     device: DeviceConfig.prefault({}),

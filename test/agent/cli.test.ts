@@ -82,6 +82,7 @@ C("unknown commands and options are user errors (exit 1, one line)", () => {
     ["policy", "push", "--broker", "mqtt://127.0.0.1:1", "/no/env.json"],
     ["policy", "launch"],
     ["fleet", "status", "--broker", "http://x"],
+    ["fleet", "status", "--broker", "mqtt://broker.example:1883"],
     ["fleet", "census"],
   ]) {
     const r = spa(...args);

@@ -6,6 +6,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { ConfigError, configLeaves, loadConfig } from "../../config/load.ts";
 import { envName } from "../../config/walk.ts";
+import { brokerUrlProblem } from "../../config/broker-url.ts";
 import { configTable, SECTION } from "../../scripts/gen-config-docs.ts";
 import { readSection } from "../../scripts/doc-section.ts";
 import { tempDir } from "../helpers/tmp.ts";
@@ -113,6 +114,33 @@ C("a misspelt SPA_ variable and a bad --set path are errors, not silently ignore
   const problems = problemsOf(() => loadConfig({ env: { SPA_GATE_LEDACK: "1" }, sets: ["gate.nope=1"] }));
   assert.ok(problems.some((p) => p.path === "SPA_GATE_LEDACK"));
   assert.ok(problems.some((p) => p.path === "gate.nope"));
+});
+
+C("the fleet broker: mqtts:// anywhere, clear-text mqtt:// or ws:// only to a loopback broker (FLT-02)", () => {
+  for (const [url, ok] of [
+    ["mqtts://broker.example:8883", true],
+    ["wss://broker.example/mqtt", true],
+    ["mqtt://127.0.0.1:1883", true],
+    ["mqtt://127.8.0.1", true],
+    ["mqtt://localhost:1883", true],
+    ["mqtt://[::1]:1883", true],
+    ["mqtt://user@localhost", true],
+    ["mqtt://broker.example:1883", false],
+    ["mqtt://192.168.1.10", false],
+    ["ws://broker.example/mqtt", false],
+    ["mqtt://127.0.0.1.evil.example", false],
+    ["mqtt://localhost@broker.example", false],
+    ["mqtt://[2001:db8::1]:1883", false],
+    ["http://broker.example", false],
+  ] as const) {
+    assert.is(brokerUrlProblem(url) === null, ok, url);
+  }
+  const problems = problemsOf(() => loadConfig({ sets: ["policy.mqtt.url=mqtt://broker.example:1883"] }));
+  assert.equal(
+    problems.map((p) => p.path),
+    ["policy.mqtt.url"],
+  );
+  assert.match(problems[0]!.message, /clear text: use mqtts:\/\/broker\.example:1883/);
 });
 
 C("a file that is not JSON is named in the error", () => {
