@@ -45,6 +45,8 @@ import { framesFor, Millis, type Timestamp } from "./units.ts";
 
 export const PACKAGE_ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
 export const DEMO_RECORDING = join(PACKAGE_ROOT, "agent/audio/demo-household.wav");
+/** A guest room's demo (scripts/make-hotel-demo.ts): two requests, a chat after a wake word, talk without one. */
+export const DEMO_HOTEL_RECORDING = join(PACKAGE_ROOT, "agent/audio/demo-hotel.wav");
 
 export interface AgentIo {
   log: Logger;
@@ -88,7 +90,7 @@ export function onPath(cmd: string, env: Record<string, string | undefined>): bo
 /** Picks the audio source and says why, in one line for the status output. */
 export function chooseSource(config: Config, env: Record<string, string | undefined>): { source: AudioSource; banner: string } {
   const a = config.audio;
-  const file = resolve(a.file ?? DEMO_RECORDING);
+  const file = resolve(a.file ?? (config.profile === "hotel" ? DEMO_HOTEL_RECORDING : DEMO_RECORDING));
   const fileSource = (): FileSource => new FileSource({ path: file, pacing: a.pacing, loop: a.loop });
   const mic = (): MicSource => new MicSource({ recorder: a.recorder, device: a.device, closeTimeoutMs: a.closeTimeoutMs });
   if (a.source === "mic") return { source: mic(), banner: `microphone: ${a.recorder} on ${a.device ?? "the default device"}` };
@@ -98,10 +100,10 @@ export function chooseSource(config: Config, env: Record<string, string | undefi
   return {
     source: fileSource(),
     banner:
-      `${why}: replaying ${a.file ? file : "the bundled demo household recording"} in ${a.pacing === "realtime" ? "real time" : "unpaced mode"} instead` +
+      `${why}: replaying ${a.file ? file : `the bundled demo ${config.profile === "hotel" ? "guest-room" : "household"} recording`} in ${a.pacing === "realtime" ? "real time" : "unpaced mode"} instead` +
       `${a.loop ? ", over and over" : ""}; ` +
       (config.profile === "hotel"
-        ? "its sessions are dropped (hotel profile)"
+        ? "a recognised catalogue command is forwarded, any other session dropped unrecorded (hotel profile)"
         : `its wake words are captured and kept like a household's (${config.retention.maxCaptures > 0 ? `at most ${config.retention.maxCaptures}, the oldest removed first` : `each for up to ${config.retention.days} days`}: retention.maxCaptures)`),
   };
 }
@@ -424,7 +426,7 @@ export class Agent {
     syncProfile();
     if (hotelNow())
       io.out(
-        `profile: hotel (${config.profile === "hotel" ? "config" : "fleet policy"}) — a session leaves only as a recognised catalogue command; the recogniser is not built yet, so every session is dropped unrecorded`,
+        `profile: hotel (${config.profile === "hotel" ? "config" : "fleet policy"}) — a session leaves only as a recognised catalogue command; any other is dropped unrecorded`,
       );
     // The hotel command recogniser, loaded the first time a guest room needs it.
     let recogniser: Promise<{ model: CommandModel; features: SpeechFeatures } | null> | null = null;
@@ -433,7 +435,7 @@ export class Agent {
       (recogniser ??= (async () => {
         try {
           const [{ loadCommandModel }, { SpeechEmbedder }] = await Promise.all([import("./hotel/recogniser.ts"), import("./wake/embedding.ts")]);
-          return { model: loadCommandModel(), features: await SpeechEmbedder.shared() };
+          return { model: loadCommandModel(config.hotel.commandModel ?? undefined), features: await SpeechEmbedder.shared() };
         } catch (e) {
           hotelLog.error("hotel mode: no command recogniser, so every session is dropped", { error: toError(e).message });
           return null;
@@ -445,10 +447,12 @@ export class Agent {
         log: hotelLog,
         recogniser: loadRecogniser,
         forward: (c) => {
+          io.out(`hotel: forwarded ${c.commandId} 「${c.text}」 (minute ${c.minute})`);
           this.#bridge?.hotelCommand(c.commandId, c.text);
           if (!policy.publishHotelCommand(JSON.stringify(c)))
             hotelLog.warn("hotel mode: no broker connection; the command reached only the speaker", { commandId: c.commandId });
         },
+        dropped: () => io.out("hotel: dropped a session (not a catalogue command; nothing kept, nothing sent)"),
       }),
       new VoiceSink({
         store: captures,
@@ -469,6 +473,15 @@ export class Agent {
       Math.max(config.gate.maxSessionSeconds, config.gate.maxHoldSeconds) * 1000,
     );
     sinkRef = sink;
+    // In a guest room, the recogniser is loaded now: a missing or broken model is said at start.
+    if (hotelNow()) {
+      const r = await loadRecogniser();
+      io.out(
+        r
+          ? `hotel commands: ${r.model.commands.length} (${r.model.commands.map((c) => c.id).join(", ")}), ${config.hotel.commandModel ? `model ${config.hotel.commandModel}` : "the bundled model"}`
+          : "hotel commands: NO recogniser (see the error above), so every session is dropped",
+      );
+    }
     const vad = await createWebRtcVad(config.gate.vadAggressiveness as 0 | 1 | 2 | 3);
 
     const rawWake = await createWakeEngine(config, io);

@@ -10,7 +10,7 @@
 import type { Logger } from "../log.ts";
 import type { KeptSession, SessionSink } from "../ports/session-sink.ts";
 import type { CommandModel } from "../hotel/recogniser.ts";
-import { recognise } from "../hotel/recogniser.ts";
+import { framedForRecognition, recognise } from "../hotel/recogniser.ts";
 import type { SpeechFeatures } from "../wake/embedding.ts";
 import type { VoiceSink } from "./voice-sink.ts";
 
@@ -28,6 +28,8 @@ export interface HotelSinkOptions {
   recogniser: () => Promise<{ model: CommandModel; features: SpeechFeatures } | null>;
   /** The only way out of a guest room. */
   forward: (c: HotelCommand) => void;
+  /** Told when a session is dropped (nothing about it but that it happened). */
+  dropped?: () => void;
 }
 
 export class HotelSink implements SessionSink {
@@ -42,8 +44,15 @@ export class HotelSink implements SessionSink {
     try {
       const r = await this.o.recogniser();
       if (r) {
-        const embeddings = await r.features.embedClip(audio);
+        // The recogniser hears the session's speech the way it was trained: with half a second around it.
+        const padded = framedForRecognition(audio);
         audio.fill(0);
+        let embeddings: Float32Array[];
+        try {
+          embeddings = await r.features.embedClip(padded);
+        } finally {
+          padded.fill(0);
+        }
         const got = recognise(r.model, embeddings);
         for (const e of embeddings) e.fill(0);
         if (got)
@@ -57,11 +66,12 @@ export class HotelSink implements SessionSink {
     }
     if (command) {
       this.counters.forwarded++;
-      this.o.log.info("hotel mode: catalogue command forwarded", { commandId: command.commandId, forwarded: this.counters.forwarded });
+      this.o.log.debug("hotel mode: catalogue command forwarded", { commandId: command.commandId, forwarded: this.counters.forwarded });
       this.o.forward(command);
     } else {
       this.counters.dropped++;
-      this.o.log.info("hotel mode: session dropped (not a recognised catalogue command)", { dropped: this.counters.dropped });
+      this.o.log.debug("hotel mode: session dropped (not a recognised catalogue command)", { dropped: this.counters.dropped });
+      this.o.dropped?.();
     }
   }
 

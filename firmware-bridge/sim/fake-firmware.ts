@@ -28,6 +28,8 @@ export class FakeFirmware {
   readonly unavailable: string[] = [];
   /** Hotel commands the agent asked to read back. */
   readonly hotelCommands: Array<{ commandId: string; text: string }> = [];
+  /** Keys of the notices the agent asked the speaker to say. */
+  readonly notices: string[] = [];
   readonly received: AgentMessage[] = [];
   readonly #waiters = new Set<() => void>();
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -67,6 +69,14 @@ export class FakeFirmware {
   }
   talk(action: "down" | "up"): Promise<Ack | Nack> {
     return this.request({ type: "button", button: "talk", action });
+  }
+  /** A person holds the talk button for `ms` once the speaker listens, then lets go; resolves when the session is over. */
+  async pushToTalk(ms: number, timeoutMs = 3000): Promise<void> {
+    await this.talk("down");
+    await this.waitFor(() => this.led === "listening", timeoutMs, "listening LED");
+    await new Promise((r) => setTimeout(r, ms));
+    await this.talk("up");
+    await this.waitFor(() => this.led !== "listening", timeoutMs, "session over");
   }
   muteFor(minutes: number): Promise<Ack | Nack> {
     return this.request({ type: "mute-for", minutes });
@@ -141,6 +151,10 @@ export class FakeFirmware {
         case "hotel-command":
           this.hotelCommands.push({ commandId: m.commandId, text: m.text });
           this.options.print?.(`firmware: read back "${m.text}"`);
+          break;
+        case "notice":
+          this.notices.push(m.key);
+          this.options.print?.(`firmware: say "${m.zh}"`);
           break;
         default:
           break;

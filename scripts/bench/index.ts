@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- cli|mute|voice|ledger|policy|agent|wake|wake-human] [--model FILE] [--human-speaker 3|5] [--corpus DIR]`:
+ * `npm run bench [-- cli|mute|voice|ledger|policy|agent|wake|wake-human|commands] [--model FILE] [--human-speaker 3|5] [--corpus DIR]`:
  * the benchmarks, printed as tables. These are measurements on a
  * shared, noisy machine, not pass/fail tests; the "target" column says how a number compares
  * with the target in DESIGN.md. SPA_BENCH_TRIALS sets the number of mute trials (default 60);
@@ -21,9 +21,10 @@ import { policyBench } from "./policy.ts";
 import { quantile } from "./stats.ts";
 import { voiceBench } from "./voice.ts";
 import { corpusBench, wakeBench } from "./wake.ts";
+import { commandsBench } from "./commands.ts";
 import type { Report } from "../train-wake/evaluate.ts";
 
-const SECTIONS = ["cli", "mute", "voice", "ledger", "policy", "agent", "wake", "wake-human"] as const;
+const SECTIONS = ["cli", "mute", "voice", "ledger", "policy", "agent", "wake", "wake-human", "commands"] as const;
 const USAGE = `usage: npm run bench -- [${SECTIONS.join("|")}]... [--model FILE] [--human-speaker 3|5] [--corpus DIR]
   With no section, every section runs. Environment: SPA_BENCH_CLI_RUNS, SPA_BENCH_TRIALS,
   SPA_BENCH_LEDGER_CAPTURES, SPA_BENCH_DEVICES, SPA_BENCH_AGENT_S, SPA_BENCH_WAKE_SCALE,
@@ -303,6 +304,30 @@ function printHeldOut(r: Report, quiet: string): void {
     ]);
   process.stdout.write(table(["measure", "value", "target", "result"], rows));
   if (r.nearMissScenes) printNearMisses(r);
+}
+
+if (want("commands")) {
+  process.stdout.write(`\nhotel commands: the recogniser on voices it never trained on (agent/hotel/models/commands.json)...\n\n`);
+  const c = await commandsBench();
+  const rows = c.rows.flatMap((r) => {
+    const quiet = r.set.endsWith("quiet");
+    return [
+      [`${r.set}: top-1 (% of ${r.commands} commands)`, f(r.top1), quiet ? ">= 90" : "", quiet ? (r.top1 >= 90 ? "met" : "MISSED") : ""],
+      [`${r.set}: everyday speech forwarded (% of ${r.everyday})`, f(r.everydayForwarded), "<= 1", r.everydayForwarded <= 1 ? "met" : "MISSED"],
+      [`${r.set}: near-miss requests forwarded (% of ${r.nearMisses})`, f(r.nearMissForwarded), "<= 1", r.nearMissForwarded <= 1 ? "met" : "MISSED"],
+    ];
+  });
+  rows.push([`real-time factor, a 3 s session (front end and classifier, one core); threshold ${c.threshold}`, c.rtf.toFixed(4), "", ""]);
+  process.stdout.write(table(["measure", "value", "target", "result"], rows));
+  process.stdout.write(`\ntop-1 per command (%), quiet:\n\n`);
+  const quiet = c.rows.filter((r) => r.set.endsWith("quiet"));
+  const ids = Object.keys(quiet[0]?.perCommand ?? {});
+  process.stdout.write(
+    table(
+      ["command", ...quiet.map((r) => r.set.replace(/, quiet$/, ""))],
+      ids.map((id) => [id, ...quiet.map((r) => f(r.perCommand[id]!))]),
+    ),
+  );
 }
 
 function printNearMisses(r: Report): void {

@@ -61,7 +61,7 @@ function fixedModel(winner: number): CommandModel {
   const w2 = new Float32Array(3);
   w2[winner] = 10;
   return {
-    format: "spa-hotel-commands/1",
+    format: "spa-hotel-commands/2",
     commands: [
       { id: "clean-room", text: "即刻打扫房间" },
       { id: "slippers", text: "提供一双拖鞋" },
@@ -69,10 +69,7 @@ function fixedModel(winner: number): CommandModel {
     hidden: 1,
     mean: new Float32Array(FEATURES),
     std: new Float32Array(FEATURES).fill(1),
-    w1: new Float32Array(FEATURES),
-    b1: Float32Array.of(1),
-    w2,
-    b2: new Float32Array(3),
+    members: [{ w1: new Float32Array(FEATURES), b1: Float32Array.of(1), w2, b2: new Float32Array(3) }],
     threshold: 0.9,
   };
 }
