@@ -15,6 +15,8 @@ Commands:
   wake enroll     make personal wake-word templates from recordings of the phrase
   voice anonymize modify the voice in a WAV file the way captures are modified
   uploads         list the upload queue (no audio); 'uploads retry' sends it now
+  consent         the household's choices: list, notice, grant, withdraw
+  voiceprints     the household's voiceprints: list, rename, delete
   history         what the speaker keeps, and when each capture expires
   play            write a kept capture's (voice-modified) audio as WAV
   delete          delete captures: --last, --today, --all or --id ID
@@ -35,6 +37,42 @@ Options:
   --set PATH=VALUE    override one setting, e.g. --set gate.ledAckMs=500 (repeatable)
 Environment:
   SPA_<PATH>          override a setting, e.g. SPA_BRIDGE_SOCKET_PATH=/run/spa.sock`,
+  consent: `Usage: spa consent [list] [--history] [--json]
+       spa consent notice FEATURE
+       spa consent grant FEATURE [--notice KEY] [--person NAME] [--guardian]
+       spa consent withdraw FEATURE [--person NAME] [--guardian]
+
+The household's choices about the speaker's optional features, through the running agent:
+  uploads       voice-modified, de-identified uploads for the voice service
+  training      uploads may be used to improve speech models
+  voiceprint    a person's wake-word templates (biometric data; one consent per --person)
+  diagnostics   redacted diagnostics bundles after a fault (each upload still confirmed)
+  purpose:<id>  a collection purpose a fleet policy introduced (inert until granted)
+Basic voice service (wake word, push-to-talk, local captures) needs none of them.
+
+  list        every permission now: on or off, by whom, since when, against which notice;
+              --history adds every change, withdrawals included
+  notice      print the notice for FEATURE (its key, Chinese and English text)
+  grant       record consent: without --notice KEY it prints the notice and records nothing;
+              with the key of the notice the household was given it records the grant
+  withdraw    withdraw consent: what it allowed stops at once (queued uploads dropped or
+              untagged for training, the person's voiceprints deleted)
+Options:
+  --guardian          the choice is a guardian's (a child's speaker needs it to grant)
+  --socket PATH | --config FILE   as for 'spa bridge'
+Exit 0 when recorded (or listed), 1 when refused or nothing was recorded.`,
+  voiceprints: `Usage: spa voiceprints [list] [--json]
+       spa voiceprints rename FROM TO
+       spa voiceprints delete PERSON
+Options: --socket PATH | --config FILE (as for 'spa bridge')
+
+A voiceprint is a person's wake-word templates (speech features of their enrolment takes,
+never audio): biometric data, kept encrypted in the ledger under its own key and used by the
+wake engine only while that person's voiceprint consent is in force. Enrol with
+'spa wake enroll --person P' after 'spa consent grant voiceprint --person P'.
+  list     person, keyword, number of takes, when enrolled, whether it is in use
+  rename   correct a person's label (their voiceprints and consent follow)
+  delete   delete a person's voiceprints irreversibly (withdrawing the consent does too)`,
   config: `Usage: spa config check FILE [--set PATH=VALUE]...
 
 Validates FILE (plus SPA_* environment overrides and --set) and prints the resolved
@@ -49,7 +87,8 @@ Events:
   mode near|far       switch capture mode
   switch on|off       report the hardware mute switch position
   delete last|today|all   delete kept captures (their audio and queued uploads with them)
-  training on|off     may uploads be used to train speech models (household choice)
+  training off        uploads may no longer be used to train speech models (turning it on
+                      is a consent: 'spa consent grant training')
   account-bind        ask before binding a personal account (refused in hotel mode)
 
 Options:
@@ -58,20 +97,23 @@ Options:
                       only that setting is read, so a mute works whatever else is in the file)
   --config FILE       take the socket path from this config
 Prints the agent's reply as one JSON line; exit 0 on ack, 1 on nack.`,
-  wake: `Usage: spa wake detect [--engine trained|template] [--templates DIR] [--model FILE] FILE.wav...
-       spa wake enroll --keyword 天猫精灵|你好天猫 --out DIR A.wav B.wav C.wav [...]
-       spa wake enroll --keyword K --out DIR --mic [--count 3] [--seconds 4] [--device D] [--recorder arecord]
+  wake: `Usage: spa wake detect [--engine trained|template] [--person P] [--model FILE] [--config FILE] FILE.wav...
+       spa wake enroll --keyword 天猫精灵|你好天猫 --person P [--config FILE] A.wav B.wav C.wav [...]
+       spa wake enroll --keyword K --person P --mic [--count 3] [--seconds 4] [--device D] [--recorder arecord]
 
 detect: runs the wake-word engine over each file (a PCM or float WAV at any rate and channel
 count: converted to the engine's 16 kHz mono first, with a note on stderr) and prints one JSON
 object per line per detection: {"file": ..., "keyword": "天猫精灵", "atMs": 1234, "score": 0.81}
-(atMs: where in the file the phrase was recognised). With --templates, the trained engine's
-hits must also match those personal templates; --engine template uses the templates alone.
+(atMs: where in the file the phrase was recognised). With --person P, the trained engine's
+hits must also match P's voiceprint; --engine template uses the voiceprints alone (P's, or
+everyone's with consent in force). Voiceprints come from the ledger of --config.
 Exit 0 when every file was read.
 
-enroll: at least 3 recordings of the phrase by the household member, each 16 kHz mono 16-bit
-with 0.4-3 s of speech; writes DIR/templates.json (speech features only, never audio).
-With --mic it records the takes itself, prompting before each; the recordings stay in memory.`,
+enroll: at least 3 recordings of the phrase by household member P, each 16 kHz mono 16-bit
+with 0.4-3 s of speech. P's voiceprint consent must be in force first ('spa consent grant
+voiceprint --person P'). The templates (speech features only, never audio) are stored
+encrypted in the ledger; a running agent uses them at once. With --mic it records the takes
+itself, prompting before each; the recordings stay in memory.`,
   voice: `Usage: spa voice anonymize IN.wav OUT.wav [--alpha A] [--seed N]
 
 Applies the McAdams voice modification that every kept capture gets before it is stored or
@@ -110,9 +152,11 @@ settings.json, audit.json and audio/capture-<id>.wav. The WAV copies expire with
   wipe: `Usage: spa wipe --yes [--config FILE]
 
 Deletes everything the household left on the speaker, as on account cancellation or factory
-reset: captures, audio, keys, upload queue, settings, exported copies, personal wake-word
-templates and the privacy history (a new audit chain starts). Uploaded captures get deletion
-requests. Mute and mode stay as they are. Stop the agent first.`,
+reset: captures, audio, keys, upload queue, settings, the household's choices and their
+history, exported copies, personal wake-word templates and the privacy history (a new audit
+chain starts). Uploads and training use then stay off until the household chooses again (not
+the config's default). Uploaded captures get deletion requests. Mute and mode stay as they
+are. Stop the agent first.`,
   audit: `Usage: spa audit [--limit N] [--json] [--config FILE]
        spa audit verify [--config FILE]
 

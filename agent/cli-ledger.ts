@@ -244,7 +244,8 @@ export async function cmdLedger(
       const templates = config.wake.templates.dir ?? join(resolve(config.dataDir), "wake-templates");
       return withLedger(config, async (l) => {
         const r = l.wipe(templates);
-        out(`wiped: ${r.count} captures, settings, exported copies, wake-word templates and the privacy history\n`);
+        out(`wiped: ${r.count} captures, settings, choices, exported copies, wake-word templates and the privacy history\n`);
+        out("uploads and training use stay off until the household chooses again ('spa consent grant uploads', 'spa consent grant training')\n");
         await sendDeletions(config, l, out);
         return 0;
       });

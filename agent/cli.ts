@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Config } from "../config/schema.ts";
+import type { Templates } from "./wake/templates.ts";
 import { DEFAULT_SOCKET_PATH } from "../config/defaults.ts";
 import { AgentError, asFileError, isAgentError, toError } from "./errors.ts";
 
@@ -83,6 +84,15 @@ export function parseDuration(text: string): number {
   return minutes;
 }
 
+/** The value of `--flag VALUE` or `--flag=VALUE` in argv, if given. */
+function flagValue(argv: string[], flag: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === flag) return argv[i + 1];
+    if (argv[i]!.startsWith(`${flag}=`)) return argv[i]!.slice(flag.length + 1);
+  }
+  return undefined;
+}
+
 export function bridgeRequest(args: string[]): Record<string, unknown> & { type: string } {
   const [event, arg] = args;
   const need = (allowed: string[]): string => {
@@ -110,7 +120,10 @@ export function bridgeRequest(args: string[]): Record<string, unknown> & { type:
     case "delete":
       return { type: "delete", scope: need(["last", "today", "all"]) };
     case "training":
-      return { type: "training-use", allowed: need(["on", "off"]) === "on" };
+      // Turning it on is a consent against a notice: spa consent grant training shows it first.
+      if (arg === "on") usage("turning training use on needs the household's consent to its notice: run 'spa consent grant training'");
+      need(["off"]);
+      return { type: "training-use", allowed: false };
     case "account-bind":
       return { type: "account-bind" };
     case undefined:
@@ -234,9 +247,9 @@ async function cmdWake(argv: string[]): Promise<number> {
     options: {
       engine: { type: "string", default: "trained" },
       model: { type: "string" },
-      templates: { type: "string" },
+      person: { type: "string" },
+      config: { type: "string" },
       keyword: { type: "string" },
-      out: { type: "string" },
       mic: { type: "boolean" },
       count: { type: "string", default: "3" },
       seconds: { type: "string", default: "4" },
@@ -249,10 +262,9 @@ async function cmdWake(argv: string[]): Promise<number> {
   });
   if (values.help) return print(HELP.wake!);
   const [sub, ...files] = positionals;
-  const [{ readWavAsPipeline }, { readPcm16 }, { loadTemplates }, { EmbeddingWakeEngine }] = await Promise.all([
+  const [{ readWavAsPipeline }, { readPcm16 }, { EmbeddingWakeEngine }] = await Promise.all([
     import("./audio/convert.ts"),
     import("./audio/wav.ts"),
-    import("./wake/templates-file.ts"),
     import("./wake/embedding-engine.ts"),
   ]);
   if (sub !== "detect" && sub !== "enroll") usage("usage: spa wake detect|enroll ...; see 'spa wake --help'");
@@ -271,7 +283,8 @@ async function cmdWake(argv: string[]): Promise<number> {
     try {
       return await enroll(
         values.keyword,
-        values.out,
+        values.person,
+        values.config,
         takes.map((samples, i) => ({ name: `take ${i + 1}`, samples })),
       );
     } finally {
@@ -288,11 +301,12 @@ async function cmdWake(argv: string[]): Promise<number> {
     if (from) process.stderr.write(`spa: ${f}: converted from ${from} to 16000 Hz mono\n`);
     return { name: f, samples };
   });
-  if (sub === "enroll") return enroll(values.keyword, values.out, clips);
+  if (sub === "enroll") return enroll(values.keyword, values.person, values.config, clips);
   if (values.engine !== "trained" && values.engine !== "template") usage(`engine '${values.engine}' is not available here; use trained or template`);
-  const templates = values.templates ? loadTemplates(values.templates) : null;
-  if (values.templates && !templates) usage(`no templates.json in ${values.templates}`);
-  if (values.engine === "template" && !templates) usage("--engine template needs --templates DIR");
+  // Templates: the ledger's voiceprints whose consent is in force (one --person, or everyone's).
+  const templates = values.person !== undefined || values.engine === "template" ? await consentedVoiceprints(values.config, values.person) : null;
+  if (values.engine === "template" && !templates)
+    usage(`no voiceprint with consent in force${values.person ? ` for ${values.person}` : ""}: spa consent grant voiceprint --person P, then spa wake enroll`);
   const engine =
     values.engine === "template" ? await EmbeddingWakeEngine.template(templates!) : await EmbeddingWakeEngine.trained(values.model, templates ?? undefined);
   try {
@@ -307,25 +321,70 @@ async function cmdWake(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function enroll(keyword: string | undefined, out: string | undefined, clips: Array<{ name: string; samples: Int16Array }>): Promise<number> {
+/** The ledger of the config in force, open for one voiceprint operation. */
+async function withVoiceprints<T>(
+  file: string | undefined,
+  fn: (v: { store: import("./ledger/voiceprints.ts").VoiceprintStore; granted: (person: string) => boolean; config: Config }) => T,
+): Promise<T> {
+  const config = await resolveConfig(file, []);
+  const [{ openAgentDb }, { VoiceprintStore }, { Consents }, { current }] = await Promise.all([
+    import("./ledger/agent-db.ts"),
+    import("./ledger/voiceprints.ts"),
+    import("./ledger/consents.ts"),
+    import("./consent/features.ts"),
+  ]);
+  const db = openAgentDb(join(resolve(config.dataDir), "agent.db"));
+  try {
+    const history = new Consents(db).history();
+    const ctx = { operatorDefault: { uploads: false, training: false }, purposes: [] };
+    return fn({ store: new VoiceprintStore(db), granted: (p) => current(history, "voiceprint", p, ctx).granted, config });
+  } finally {
+    db.close();
+  }
+}
+
+async function consentedVoiceprints(file: string | undefined, person: string | undefined): Promise<Templates | null> {
+  const { consentedTemplates } = await import("./wake/voiceprint-templates.ts");
+  return withVoiceprints(file, ({ store, granted }) => consentedTemplates(store, (p) => (person === undefined || p === person) && granted(p)));
+}
+
+async function enroll(
+  keyword: string | undefined,
+  person: string | undefined,
+  configFile: string | undefined,
+  clips: Array<{ name: string; samples: Int16Array }>,
+): Promise<number> {
   if (keyword !== "天猫精灵" && keyword !== "你好天猫") usage("--keyword must be 天猫精灵 or 你好天猫");
-  if (!out) usage("--out DIR is required");
-  const [{ SpeechEmbedder }, { createWebRtcVad }, { enrollKeyword }, { saveTemplates }] = await Promise.all([
+  if (!person || person.length > 40) usage("--person NAME is required (the household member whose voice this is; at most 40 characters)");
+  // A voiceprint is biometric data: only with that person's consent in force (CON-10).
+  const consented = await withVoiceprints(configFile, ({ granted }) => granted(person));
+  if (!consented)
+    usage(`${person} has not consented to a voiceprint: spa consent grant voiceprint --person ${person} (it shows the notice first), then enroll`);
+  const [{ SpeechEmbedder }, { createWebRtcVad }, { enrollKeyword }] = await Promise.all([
     import("./wake/embedding.ts"),
     import("./audio/webrtc-vad.ts"),
     import("./wake/enroll.ts"),
-    import("./wake/templates-file.ts"),
   ]);
   const embedder = await SpeechEmbedder.load();
   const vad = await createWebRtcVad(2);
   try {
     const kt = await enrollKeyword(embedder, vad, clips);
-    const file = saveTemplates(out, keyword, kt);
+    const socket = await withVoiceprints(configFile, ({ store, config }) => {
+      store.save(person, keyword, kt, Date.now());
+      return resolve(config.bridge.socketPath);
+    });
     process.stdout.write(
-      `enrolled ${clips.length} clips for ${keyword} (match threshold ${kt.threshold.toFixed(3)}) → ${file} (speech features only, no audio)\n`,
+      `enrolled ${clips.length} clips of ${keyword} for ${person} (match threshold ${kt.threshold.toFixed(3)}), encrypted in the ledger (speech features only, no audio)\n`,
     );
+    // A running agent uses it from now on.
+    try {
+      const { BridgeClient } = await import("../firmware-bridge/client.ts");
+      const client = await BridgeClient.connect(socket, 3000);
+      await client.request({ type: "voiceprints" }).finally(() => client.close());
+    } catch {
+      process.stdout.write("(the agent is not running: it uses the voiceprint from its next start)\n");
+    }
   } finally {
-    vad.close();
     await embedder.close();
   }
   return 0;
@@ -508,6 +567,12 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdVoice(rest);
       case "uploads":
         return await cmdUploads(rest);
+      case "consent":
+      case "voiceprints": {
+        const socket = resolve(flagValue(rest, "--socket") ?? bridgeSocketPath(flagValue(rest, "--config"), process.env));
+        const m = await import("./cli-consent.ts");
+        return await (cmd === "consent" ? m.cmdConsent : m.cmdVoiceprints)(rest, socket, (t) => process.stdout.write(t));
+      }
       case "policy":
         return await (await import("./cli-policy.ts")).cmdPolicy(rest, (t) => process.stdout.write(t));
       case "fleet":

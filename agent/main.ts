@@ -25,6 +25,10 @@ import { Ledger } from "./ledger/ledger.ts";
 import { DAY_MS } from "./ledger/retention.ts";
 import { cryptoUniform } from "./adapters/crypto-random.ts";
 import { HotelSink, ProfileSink } from "./session/hotel-sink.ts";
+import { ConsentRegistry } from "./consent/registry.ts";
+import { purposeFeature } from "./consent/features.ts";
+import { consentedTemplates, migrateTemplateFolder, MIGRATED_PERSON } from "./wake/voiceprint-templates.ts";
+import type { Templates } from "./wake/templates.ts";
 import { decideCheckout } from "./policy/checkout.ts";
 import type { CommandModel } from "./hotel/recogniser.ts";
 import type { SpeechFeatures } from "./wake/embedding.ts";
@@ -112,16 +116,18 @@ export function chooseSource(config: Config, env: Record<string, string | undefi
  * The configured wake-word engine, or null. A failure to load is not fatal and never opens
  * far-field capture with nothing behind it: the gate stays near-field only and says why.
  */
-export async function createWakeEngine(config: Config, io: AgentIo): Promise<WakeEngine | null> {
-  const templatesDir = templatesDirOf(config);
+export async function createWakeEngine(config: Config, io: AgentIo, voiceprints: () => Templates | null = () => null): Promise<WakeEngine | null> {
   // Each engine's module (ONNX, Porcupine) is loaded only when it is the one configured.
   const start = async (engine: "trained" | "template" | "porcupine" | "none"): Promise<WakeEngine | null> => {
     if (engine === "none") return null;
-    const { loadTemplates } = await import("./wake/templates-file.ts");
     if (engine === "template") {
       const { EmbeddingWakeEngine } = await import("./wake/embedding-engine.ts");
-      const t = loadTemplates(templatesDir);
-      if (!t) throw new AgentError("WAKE_ENGINE_UNAVAILABLE", `no enrolled templates in ${templatesDir} (spa wake enroll)`);
+      const t = voiceprints();
+      if (!t)
+        throw new AgentError(
+          "WAKE_ENGINE_UNAVAILABLE",
+          "no voiceprint with consent in force (spa consent grant voiceprint --person P, then spa wake enroll --person P)",
+        );
       return EmbeddingWakeEngine.template(t);
     }
     if (engine === "porcupine") {
@@ -137,10 +143,12 @@ export async function createWakeEngine(config: Config, io: AgentIo): Promise<Wak
         io.env,
       );
     }
-    const second = config.wake.templates.secondStage ? loadTemplates(templatesDir) : null;
-    if (config.wake.templates.secondStage && !second) io.out(`wake-word engine: no templates in ${templatesDir}; running without the second stage`);
+    const second = config.wake.templates.secondStage ? voiceprints() : null;
+    if (config.wake.templates.secondStage && !second)
+      io.out("wake-word engine: no voiceprint with consent in force; the second stage waits for one (spa wake enroll --person P)");
     const { EmbeddingWakeEngine } = await import("./wake/embedding-engine.ts");
-    return EmbeddingWakeEngine.trained(config.wake.model ?? undefined, second ?? undefined);
+    // With the second stage on, it is there even while empty: a voiceprint enrolled later joins it.
+    return EmbeddingWakeEngine.trained(config.wake.model ?? undefined, config.wake.templates.secondStage ? (second ?? {}) : undefined);
   };
   const describe = (e: WakeEngine | null): string => (e ? `${e.name}` : "none, so far-field listening is off; the talk button still captures");
   try {
@@ -181,18 +189,13 @@ function filteredWake(engine: WakeEngine, allowed: () => readonly Keyword[]): Wa
 
 import { createUploader } from "./upload/create.ts";
 import { loadTrustedKeys } from "./policy/trusted-keys.ts";
-import {
-  CHECKOUT_FLOOR_SETTING,
-  POLICY_SETTING,
-  POLICY_FLOOR_SETTING,
-  POLICY_SOURCE_SETTING,
-  PROFILE_SETTING,
-  TRAINING_USE_SETTING,
-} from "./ledger/settings.ts";
-export { createUploader, loadTrustedKeys, POLICY_SETTING, POLICY_FLOOR_SETTING, POLICY_SOURCE_SETTING, TRAINING_USE_SETTING };
+import { CHECKOUT_FLOOR_SETTING, POLICY_SETTING, POLICY_FLOOR_SETTING, POLICY_SOURCE_SETTING, PROFILE_SETTING } from "./ledger/settings.ts";
+export { createUploader, loadTrustedKeys, POLICY_SETTING, POLICY_FLOOR_SETTING, POLICY_SOURCE_SETTING };
 
 export class Agent {
   #db: Db | null = null;
+  #consents: ConsentRegistry | null = null;
+  #voiceprints: () => Templates | null = () => null;
   #uploads: UploadWorker | null = null;
   #ledger: Ledger | null = null;
   #policy: PolicyService | null = null;
@@ -234,6 +237,16 @@ export class Agent {
     return this.#ledger?.captures ?? null;
   }
 
+  /** Gives the wake engine the voiceprints whose consent is in force (after an enrolment, a deletion or a consent change). */
+  refreshVoiceprints(): void {
+    const w = this.#wake as { setTemplates?: (t: Templates | null) => void } | null;
+    w?.setTemplates?.(this.#voiceprints());
+  }
+
+  /** The household's consent registry (once started). */
+  get consents(): ConsentRegistry | null {
+    return this.#consents;
+  }
   get ledger(): Ledger | null {
     return this.#ledger;
   }
@@ -278,13 +291,13 @@ export class Agent {
       throw new AgentError("CONFIG_INVALID", "policy.mqtt.url is set: device.id is needed for the device's topics");
     const trusted = loadTrustedKeys(config.policy);
     // Filled in below, once the ledger (which holds the household's persisted choices) is open.
-    let household = (): { trainingUse: boolean } => ({ trainingUse: config.privacy.trainingUse });
+    let household = (): { trainingUse: boolean; uploads: boolean } => ({ trainingUse: config.privacy.trainingUse, uploads: true });
     const engine = new PolicyEngine({
       trusted,
       now: () => clock.now(),
       household: () => ({
         retentionDays: config.retention.days,
-        uploads: config.upload.kind !== "off",
+        uploads: config.upload.kind !== "off" && household().uploads,
         trainingUse: household().trainingUse,
         alphaMin: config.privacy.alphaMin,
         alphaMax: config.privacy.alphaMax,
@@ -314,7 +327,43 @@ export class Agent {
     });
     this.#store = store;
     const captures = ledger.captures;
-    household = () => ({ trainingUse: (captures.settings.get(TRAINING_USE_SETTING) ?? String(config.privacy.trainingUse)) === "true" });
+    // The household's choices (agent/consent): a withdrawal stops what it covers at once.
+    const consents = new ConsentRegistry({
+      store: ledger.consents,
+      // The applied policy's purposes directly: effective() itself reads the household's choices.
+      context: () => ({
+        operatorDefault: { uploads: config.upload.kind !== "off", training: config.privacy.trainingUse },
+        purposes: engine.applied?.policy.purposes ?? [],
+      }),
+      now: () => clock.now(),
+      audit: (type, data) => ledger.audit.append(clock.now(), type, data),
+      withdraw: (e) => {
+        if (e.kind === "cancel-queued-uploads") return captures.uploads.dropAll();
+        if (e.kind === "untrain-queued-uploads") return captures.uploads.untrainAll();
+        if (e.kind === "delete-voiceprints") return ledger.voiceprints.deletePerson(e.person);
+        return 0;
+      },
+      people: () => ledger.voiceprints.people(),
+      // A voiceprint granted or withdrawn: the wake engine uses exactly the consented ones from the next frame.
+      changed: () => this.refreshVoiceprints(),
+    });
+    this.#consents = consents;
+    // Voiceprints (biometric data) live encrypted in the ledger; a folder from before moves in once.
+    try {
+      const moved = migrateTemplateFolder(templatesDirOf(config), ledger.voiceprints, clock.now());
+      if (moved.length) {
+        ledger.audit.append(clock.now(), "voiceprints-migrated", { sets: moved.length });
+        io.out(
+          `voiceprints: ${moved.length} template set(s) moved from ${templatesDirOf(config)} into the ledger (encrypted); unused until someone consents: spa consent grant voiceprint --person ${MIGRATED_PERSON}`,
+        );
+      }
+    } catch (e) {
+      io.out(`voiceprints: could not move ${templatesDirOf(config)} into the ledger (${toError(e).message}); left in place, not used`);
+    }
+    this.#voiceprints = () => consentedTemplates(ledger.voiceprints, (person) => consents.granted("voiceprint", person));
+    // A fleet purpose is inert until the household grants it (CON-02): only granted ones are named in uploads.
+    const grantedPurposes = (): string[] => (engine.applied?.policy.purposes ?? []).filter((p) => consents.granted(purposeFeature(p.id))).map((p) => p.id);
+    household = () => ({ trainingUse: consents.granted("training"), uploads: consents.granted("uploads") });
     const gateConfig = gateConfigFrom(config.gate);
     const baseGate = { ...gateConfig };
     let driverRef: GateDriver | null = null;
@@ -336,7 +385,7 @@ export class Agent {
       const d = decideCheckout(text, { trusted, deviceId: config.device.id ?? "", floor, hotel: hotelNow(), now: at });
       if (!d.ok) return d;
       sinkRef?.cancelInFlight();
-      const r = ledger.wipe(templatesDirOf(config));
+      const r = ledger.wipe(templatesDirOf(config), "defaults");
       captures.settings.set(CHECKOUT_FLOOR_SETTING, String(d.seq), at);
       syncProfile();
       ledger.audit.append(at, "checkout", { seq: d.seq, captures: r.count });
@@ -418,7 +467,7 @@ export class Agent {
           random: cryptoUniform,
           deletionGapMaxMs: config.upload.deletionGapMaxSeconds * 1000,
           audit: (type, data) => ledger.audit.append(clock.now(), type, data),
-          permit: () => ({ uploads: uploadsAllowed(), trainingAllowed: engine.effective().trainingAllowed }),
+          permit: () => ({ uploads: uploadsAllowed(), trainingAllowed: engine.effective().trainingAllowed, purposes: grantedPurposes() }),
         })
       : null;
     this.#uploads = uploads;
@@ -461,6 +510,7 @@ export class Agent {
         alphaRange: () => engine.effective().alpha,
         uploadsOn: () => uploads !== null && uploadsAllowed(),
         trainingAllowed: () => engine.effective().trainingAllowed,
+        purposes: grantedPurposes,
         // Only a fleet-wide policy's version: a per-device policy's version could single this speaker out.
         policyVersion: () => (policy.appliedFrom === "fleet" ? engine.effective().version : 0),
         locale: config.privacy.locale,
@@ -484,7 +534,7 @@ export class Agent {
     }
     const vad = await createWebRtcVad(config.gate.vadAggressiveness as 0 | 1 | 2 | 3);
 
-    const rawWake = await createWakeEngine(config, io);
+    const rawWake = await createWakeEngine(config, io, this.#voiceprints);
     this.#wake = rawWake;
     const wake = rawWake ? filteredWake(rawWake, () => engine.effective().wakeWords) : null;
 
@@ -499,7 +549,9 @@ export class Agent {
         userMute: {},
       };
       loaded.problem = ledgerGone;
-      captures.settings.set(TRAINING_USE_SETTING, "false", now);
+      // The household's choices went with the ledger: the strictest until it chooses again.
+      for (const feature of ["uploads", "training"])
+        ledger.consents.append({ feature, person: null, granted: false, notice: null, by: "wipe", source: "ledger-lost", at: now });
     }
     const { state, expiredTimedMute } = initialState(loaded.state, now, {
       wakeAvailable: wake !== null,
@@ -526,7 +578,7 @@ export class Agent {
         }
         this.#switchOwner = client.n;
       }
-      return this.#handle(msg, clock.now(), ledger, store, sink);
+      return this.#handle(msg, clock.now(), ledger, sink);
     };
     const bridge = new BridgeServer({
       socketPath: resolve(config.bridge.socketPath),
@@ -605,7 +657,7 @@ export class Agent {
 
   /** Maps one firmware request to a gate input (or a ledger action) and the reply. */
   /** One firmware message: its handler (agent/handlers), then the gate, then the reply. */
-  #handle(msg: Request, at: Timestamp, ledger: Ledger, store: DurableGateStore, sink: ProfileSink): Reply {
+  #handle(msg: Request, at: Timestamp, ledger: Ledger, sink: ProfileSink): Reply {
     const driver = this.#driver!;
     const uploads = this.#uploads;
     const result = handle(msg, {
@@ -614,10 +666,23 @@ export class Agent {
       deleteKept: (scope, extra) => ledger.delete(scope, "bridge", extra),
       cancelInFlight: () => sink.cancelInFlight(),
       audit: (type, data) => void ledger.audit.append(at, type, data),
-      setTrainingUse: (allowed) => {
-        ledger.captures.settings.set(TRAINING_USE_SETTING, String(allowed), at);
-        store.audit(at, { type: "training-use", allowed });
+      consents: this.#consents!,
+      voiceprints: {
+        list: () => ledger.voiceprints.list().map((v) => ({ ...v, consented: this.#consents!.granted("voiceprint", v.person) })),
+        rename: (from, to) => {
+          const n = ledger.voiceprints.rename(from, to);
+          if (n) ledger.consents.renamePerson(from, to);
+          this.refreshVoiceprints();
+          return n;
+        },
+        deletePerson: (person) => {
+          const n = ledger.voiceprints.deletePerson(person);
+          this.refreshVoiceprints();
+          return n;
+        },
+        refresh: () => this.refreshVoiceprints(),
       },
+      notify: (n) => this.#bridge?.notice(n),
       retryUploads: () => ledger.captures.uploads.retryNow(at),
       profile: this.profile(),
       uploadsOn: uploads !== null,
@@ -636,6 +701,7 @@ export class Agent {
         counters: { ...driver.counters, hotelForwarded: sink.hotel.counters.forwarded, hotelDropped: sink.hotel.counters.dropped },
         micPid: this.#source?.pid ?? null,
         storage: this.storage.report(),
+        consents: this.#consents!.list(),
       },
     };
   }

@@ -36,7 +36,7 @@ export const WakeConfig = z
       .enum(["trained", "template", "porcupine", "none"])
       .default("trained")
       .describe(
-        "wake-word engine: trained = the bundled speaker-independent detector; template = the household's enrolled templates alone; porcupine = Picovoice (licensed); none = far-field off, only push-to-talk",
+        "wake-word engine: trained = the bundled speaker-independent detector; template = the household's voiceprints (with consent in force) alone; porcupine = Picovoice (licensed); none = far-field off, only push-to-talk",
       ),
     fallback: z.enum(["trained", "none"]).default("trained").describe("engine used when the configured one fails to start (none = push-to-talk only)"),
     model: z.string().min(1).nullable().default(null).describe("trained engine: weights file; null = the bundled agent/wake/models/trained.json"),
@@ -47,8 +47,20 @@ export const WakeConfig = z
       .describe("wake words the household uses; a fleet policy may narrow this list, never extend it"),
     templates: z
       .object({
-        dir: z.string().min(1).nullable().default(null).describe("enrolled templates (spa wake enroll --out DIR); null = <dataDir>/wake-templates"),
-        secondStage: z.boolean().default(false).describe("trained engine: a wake also needs the household's templates to agree (fewer false wakes)"),
+        dir: z
+          .string()
+          .min(1)
+          .nullable()
+          .default(null)
+          .describe(
+            "where template folders were kept before voiceprints moved into the ledger: one found here is moved in (encrypted) once at start and deleted; null = <dataDir>/wake-templates",
+          ),
+        secondStage: z
+          .boolean()
+          .default(false)
+          .describe(
+            "trained engine: a wake also needs the household's voiceprints (those with consent in force) to agree (fewer false wakes); with none, the trained engine decides alone",
+          ),
       })
       .strict()
       .prefault({}),

@@ -12,7 +12,7 @@ import type { Logger } from "../agent/log.ts";
 import type { BridgeLink } from "../agent/ports/bridge-link.ts";
 import type { GateSnapshot, LedPattern } from "../agent/capture/gate.machine.ts";
 import { decodeLine, encode, LineSplitter } from "./protocol/codec.ts";
-import { PROTOCOL_VERSION, type AgentMessage, type AnyAckData, type NackCode, type Request, type StateReport } from "./protocol/messages.ts";
+import { PROTOCOL_VERSION, type AgentMessage, type AnyAckData, type NackCode, type NoticeText, type Request, type StateReport } from "./protocol/messages.ts";
 import { makeDirs } from "../agent/fs-dirs.ts";
 
 export type Reply = { ok: true; data?: AnyAckData } | { ok: false; code: NackCode; message: string };
@@ -130,6 +130,10 @@ export class BridgeServer implements BridgeLink {
     this.broadcast({ v: PROTOCOL_VERSION, type: "voice-unavailable", reason });
   }
   /** Hotel mode: a recognised catalogue command, for the firmware to read back its standard text. */
+  /** A notice for the firmware to speak or show (e.g. after training use is turned off). */
+  notice(n: NoticeText): void {
+    this.broadcast({ v: PROTOCOL_VERSION, type: "notice", key: n.key, zh: n.zh, en: n.en });
+  }
   hotelCommand(commandId: string, text: string): void {
     this.broadcast({ v: PROTOCOL_VERSION, type: "hotel-command", commandId, text });
   }

@@ -8,6 +8,9 @@ import type { Request } from "../../firmware-bridge/protocol/messages.ts";
 import type { GateInput, GateSnapshot, Step } from "../capture/gate.machine.ts";
 import type { DeleteScope, Removed } from "../ledger/captures.ts";
 import type { Timestamp } from "../units.ts";
+import type { ConsentLine, NoticeText, VoiceprintLine } from "../../firmware-bridge/protocol/messages.ts";
+import type { ConsentChange, ConsentRecord } from "../consent/features.ts";
+import type { ChangeResult } from "../consent/registry.ts";
 
 export interface HandlerContext {
   /** When the message arrived (the agent's clock). */
@@ -20,8 +23,24 @@ export interface HandlerContext {
   cancelInFlight(): number;
   /** Appends a privacy event to the ledger's audit chain. */
   audit(type: string, data: Record<string, unknown>): void;
-  /** Records the household's training-use choice (and its privacy event through the gate store). */
-  setTrainingUse(allowed: boolean): void;
+  /** The consent registry (agent/consent/registry.ts): every change is recorded, audited and carried out there. */
+  consents: {
+    change(c: ConsentChange & { source: string }): ChangeResult;
+    list(): ConsentLine[];
+    history(): ConsentRecord[];
+    notices(): NoticeText[];
+    withdrawalNotice(feature: string): NoticeText | null;
+  };
+  /** The household's voiceprints (ledger/voiceprints.ts); every change reaches the wake engine at once. */
+  voiceprints: {
+    list(): VoiceprintLine[];
+    rename(from: string, to: string): number;
+    deletePerson(person: string): number;
+    /** Makes the wake engine use exactly the consented voiceprints now. */
+    refresh(): void;
+  };
+  /** A notice for the firmware to speak or show (a bridge event to every client). */
+  notify(n: NoticeText): void;
   /** Makes every queued upload due now; how many are queued. */
   retryUploads(): number;
   /** The device profile (config `profile`): a hotel room refuses personal accounts. */

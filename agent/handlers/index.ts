@@ -12,8 +12,9 @@ import { hello } from "./hello.ts";
 import { ledAck } from "./led-ack.ts";
 import { mode } from "./mode.ts";
 import { mute, muteFor, muteSwitch, unmute } from "./mute.ts";
-import { trainingUse } from "./training-use.ts";
+import { consentGrant, consents, consentWithdraw, trainingUse } from "./consent.ts";
 import { uploadsRetry } from "./uploads-retry.ts";
+import { voiceprintDelete, voiceprintRename, voiceprints } from "./voiceprints.ts";
 
 export type { HandlerContext, HandlerResult } from "./context.ts";
 
@@ -28,6 +29,12 @@ export const HANDLERS: { [T in Request["type"]]: Handler<T> } = {
   mode,
   delete: deleteCaptures,
   "training-use": trainingUse,
+  "consent-grant": consentGrant,
+  "consent-withdraw": consentWithdraw,
+  consents,
+  voiceprints,
+  "voiceprint-rename": voiceprintRename,
+  "voiceprint-delete": voiceprintDelete,
   "uploads-retry": uploadsRetry,
   "account-bind": accountBind,
   // The state is every reply's answer; asking for it changes nothing.

@@ -118,6 +118,38 @@ export const MIGRATIONS: readonly Migration[] = [
      );`,
     after: (db) => new AuditLog(db).backfill(),
   },
+  // 4: the consent registry (agent/consent/features.ts): every choice about an optional feature,
+  // append-only, the newest per feature and person in force. The training-use setting moves in.
+  // Voiceprints (ledger/voiceprints.ts): wake-word templates per person, encrypted like captures.
+  `CREATE TABLE consents (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     feature TEXT NOT NULL,
+     person TEXT,
+     granted INTEGER NOT NULL CHECK (granted IN (0, 1)),
+     notice TEXT,
+     by TEXT NOT NULL CHECK (by IN ('household', 'guardian', 'operator', 'wipe')),
+     source TEXT NOT NULL,
+     at INTEGER NOT NULL
+   );
+   CREATE INDEX consents_feature ON consents(feature, person);
+   INSERT INTO consents (feature, person, granted, notice, by, source, at)
+     SELECT 'training', NULL, CASE value WHEN 'true' THEN 1 ELSE 0 END, NULL, 'household', 'migrated', updated_at FROM settings WHERE name = 'trainingUse';
+   DELETE FROM settings WHERE name = 'trainingUse';
+   CREATE TABLE voiceprints (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     person TEXT NOT NULL,
+     keyword TEXT NOT NULL,
+     templates INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     iv BLOB NOT NULL,
+     tag BLOB NOT NULL,
+     ciphertext BLOB NOT NULL,
+     UNIQUE (person, keyword)
+   );
+   CREATE TABLE voiceprint_keys (
+     voiceprint_id INTEGER PRIMARY KEY REFERENCES voiceprints(id) ON DELETE CASCADE,
+     key BLOB NOT NULL CHECK (length(key) = 32)
+   );`,
 ];
 
 /** What to do about a ledger that cannot be opened, in one line. */

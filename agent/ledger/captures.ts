@@ -9,10 +9,10 @@ import { ExportRecords } from "./export-records.ts";
 import { Settings } from "./settings.ts";
 import { UploadQueue } from "./upload-queue.ts";
 import { expiryBounds, type LedgerTime } from "./retention.ts";
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import type { Timestamp } from "../units.ts";
 import { checkpoint, type Db } from "./agent-db.ts";
-import { deriveKey, deviceKeyPathFor, readDeviceKey } from "./device-key.ts";
+import { deriveKey, deviceKeyPathFor, readDeviceKey, wrapItemKey } from "./device-key.ts";
 
 /** Set once the capture keys in this ledger are stored wrapped (see CaptureStore). */
 export const KEYS_WRAPPED_SETTING = "ledger.keysWrapped";
@@ -100,12 +100,7 @@ export class CaptureStore {
 
   /** The stored form of a capture's key, and back (the same operation). */
   #wrap(id: number, key: Buffer): Buffer {
-    if (!this.#kek) return Buffer.from(key);
-    const pad = createHmac("sha256", this.#kek).update(`capture ${id}`).digest();
-    const out = Buffer.alloc(key.length);
-    for (let i = 0; i < key.length; i++) out[i] = key[i]! ^ pad[i]!;
-    pad.fill(0);
-    return out;
+    return wrapItemKey(this.#kek, "capture", id, key);
   }
 
   /** Ledgers from before wrapping kept raw keys: wrap them once, in one transaction. */

@@ -36,3 +36,17 @@ export function readDeviceKey(path: string, create: boolean): Buffer | null {
 export function deriveKey(deviceKey: Buffer, purpose: string): Buffer {
   return createHmac("sha256", deviceKey).update(`speaker-privacy-agent ${purpose}`).digest();
 }
+
+/**
+ * A per-item key as stored: XOR with HMAC(kek, "<label> <id>"), so the stored form alone is
+ * useless without data/device.key. The same call unwraps. Without a kek (in-memory ledgers) it is
+ * a copy.
+ */
+export function wrapItemKey(kek: Buffer | null, label: string, id: number, key: Buffer): Buffer {
+  if (!kek) return Buffer.from(key);
+  const pad = createHmac("sha256", kek).update(`${label} ${id}`).digest();
+  const out = Buffer.alloc(key.length);
+  for (let i = 0; i < key.length; i++) out[i] = key[i]! ^ pad[i]!;
+  pad.fill(0);
+  return out;
+}

@@ -30,10 +30,7 @@ const Persisted = z.object({
 
 /** Everything the agent records as a privacy event: the gate's events plus household actions. */
 export type PrivacyEvent =
-  | AuditEvent
-  | { type: "deletion"; scope: "last" | "today" | "all"; count: number }
-  | { type: "training-use"; allowed: boolean }
-  | { type: "boot-muted"; reason: "unreadable-state" | "ledger-missing" };
+  AuditEvent | { type: "deletion"; scope: "last" | "today" | "all"; count: number } | { type: "boot-muted"; reason: "unreadable-state" | "ledger-missing" };
 
 export interface StoredEvent {
   id: number;

@@ -12,6 +12,8 @@ import type { Logger } from "../log.ts";
 import type { Clock, TimerHandle } from "../ports/clock.ts";
 import { Millis } from "../units.ts";
 import { checkpoint, recoveryHint, type Db } from "./agent-db.ts";
+import { Consents } from "./consents.ts";
+import { VoiceprintStore } from "./voiceprints.ts";
 import { AuditLog } from "./audit.ts";
 import { CaptureStore, type DeleteScope, type Removed } from "./captures.ts";
 import type { StorageHealth } from "./storage-health.ts";
@@ -74,6 +76,8 @@ export class Ledger {
   readonly captures: CaptureStore;
   readonly audit: AuditLog;
   readonly clock: LedgerClock;
+  readonly consents: Consents;
+  readonly voiceprints: VoiceprintStore;
   #timer: TimerHandle | null = null;
   #persistTimer: TimerHandle | null = null;
   #lastLimitMs: number;
@@ -90,6 +94,8 @@ export class Ledger {
     this.wallClock = wallClock;
     this.o = o;
     this.captures = new CaptureStore(db);
+    this.consents = new Consents(db);
+    this.voiceprints = new VoiceprintStore(db);
     this.audit = new AuditLog(db);
     this.audit.adoptHead();
     this.clock = new LedgerClock(db, wallClock, (e) => {
@@ -221,12 +227,24 @@ export class Ledger {
    * new random genesis). Uploaded captures get upstream deletion requests. The file is vacuumed.
    * Mute and mode are kept: a wipe must not unmute the speaker.
    */
-  wipe(templatesDir: string | null): Removed {
-    const r = this.captures.removeAll(this.wallClock.now());
+  /**
+   * Everything the household left: captures, exports, voiceprints, settings, the consent history
+   * and the privacy history. `after` says what the choices fall back to: "strictest" (a
+   * household's wipe: uploads and training use stay off until the household chooses again, issue
+   * 18.3) or "defaults" (a hotel's check-out: back to the operator's defaults for the next guest).
+   */
+  wipe(templatesDir: string | null, after: "strictest" | "defaults" = "strictest"): Removed {
+    const now = this.wallClock.now();
+    const r = this.captures.removeAll(now);
     unlinkAll(r.exportFiles, this.o.log);
     if (templatesDir) rmSync(templatesDir, { recursive: true, force: true });
+    const voiceprints = this.voiceprints.clear();
+    const consents = this.consents.clear();
+    if (after === "strictest")
+      for (const feature of ["uploads", "training"])
+        this.consents.append({ feature, person: null, granted: false, notice: null, by: "wipe", source: "wipe", at: now });
     this.audit.restart();
-    this.audit.append(this.wallClock.now(), "wipe", { count: r.count, deletionRequests: r.deletionRequests });
+    this.audit.append(now, "wipe", { count: r.count, deletionRequests: r.deletionRequests, consents, voiceprints, after });
     this.db.exec("VACUUM");
     checkpoint(this.db);
     return r;

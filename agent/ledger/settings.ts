@@ -8,14 +8,12 @@ export const POLICY_FLOOR_SETTING = "policy.floor";
 /** Which topic the stored policy came from ("fleet" or "device"). */
 export const POLICY_SOURCE_SETTING = "policy.source";
 
-/** Household setting names in the ledger's settings table. */
-export const TRAINING_USE_SETTING = "trainingUse";
 /** The device profile the agent last ran with ("household" or "hotel"): a change is audited. Kept through wipes (ledger.*). */
 export const PROFILE_SETTING = "ledger.profile";
 /** The highest hotel check-out sequence carried out (replay floor; kept through wipes, policy.*). */
 export const CHECKOUT_FLOOR_SETTING = "policy.checkout.floor";
 
-/** Household and ledger settings (name → value), e.g. the training-use choice and the policy in force. */
+/** Household and ledger settings (name → value), e.g. the device profile and the policy in force. */
 export class Settings {
   readonly db: Db;
   constructor(db: Db) {

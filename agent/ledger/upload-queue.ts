@@ -79,6 +79,25 @@ export class UploadQueue {
       .immediate();
   }
 
+  /** The household withdrew its uploads consent: every queued upload out, the captures kept locally. Returns how many. */
+  dropAll(): number {
+    return this.db
+      .transaction(() => {
+        this.db.prepare("UPDATE captures SET upload_state = 'dropped' WHERE id IN (SELECT capture_id FROM upload_queue)").run();
+        return this.db.prepare("DELETE FROM upload_queue").run().changes;
+      })
+      .immediate();
+  }
+
+  /** The household withdrew training use: every queued envelope now says trainingAllowed false. Returns how many changed. */
+  untrainAll(): number {
+    return this.db
+      .prepare(
+        "UPDATE upload_queue SET envelope = json_set(envelope, '$.trainingAllowed', json('false')) WHERE json_extract(envelope, '$.trainingAllowed') = 1",
+      )
+      .run().changes;
+  }
+
   /** Makes every queued upload due now (`spa uploads retry`). Returns how many. */
   retryNow(now: number): number {
     return this.db.prepare("UPDATE upload_queue SET next_attempt_at = ?").run(now).changes;

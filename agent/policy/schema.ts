@@ -35,6 +35,23 @@ export const PolicySchema = z
       .describe(
         "hotel rooms: a session may leave only as a recognised catalogue command, nothing is kept (on only; a later policy without it returns each device to its own profile)",
       ),
+    purposes: z
+      .array(
+        z
+          .object({
+            id: z.string().regex(/^[a-z0-9-]{1,40}$/, "lower-case letters, digits and -"),
+            version: z.number().int().min(1),
+            zh: z.string().min(1).max(400),
+            en: z.string().min(1).max(400),
+          })
+          .strict(),
+      )
+      .max(8)
+      .refine((ps) => new Set(ps.map((p) => p.id)).size === ps.length, { message: "purpose ids must be unique" })
+      .optional()
+      .describe(
+        "new collection purposes, each with the notice (Chinese and English) the household is given: each stays inert on a device until its household grants it (consent purpose:<id>); uploads name only the granted ones",
+      ),
     extensions: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();

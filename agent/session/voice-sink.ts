@@ -20,6 +20,8 @@ export interface VoiceSinkOptions {
   alphaRange: () => readonly [number, number];
   uploadsOn: () => boolean;
   trainingAllowed: () => boolean;
+  /** The fleet purposes the household has granted (named in each upload; absent: none). */
+  purposes?: () => string[];
   policyVersion: () => number;
   locale: string;
   queueMax: number;
@@ -96,6 +98,7 @@ export class VoiceSink implements SessionSink {
             trigger: session.trigger,
             locale: this.o.locale,
             trainingAllowed: this.o.trainingAllowed(),
+            purposes: this.o.purposes?.() ?? [],
             anonymization,
             policyVersion,
           })

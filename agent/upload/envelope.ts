@@ -2,8 +2,8 @@
  * The de-identified upload envelope: what the receiver learns about an upload besides its
  * voice-modified audio. Deliberately nothing that identifies the account, household, device
  * or speaker: a fresh random id per upload (so uploads cannot be linked to each other), the
- * capture time coarsened to the minute, duration, trigger, locale, the training-use flag,
- * the voice-modification method and the policy version. Strict schema: a field added by
+ * capture time coarsened to the minute, duration, trigger, locale, the training-use flag, the
+ * fleet purposes the household granted, the voice-modification method and the policy version. Strict schema: a field added by
  * mistake fails validation rather than leaving the device.
  */
 import { randomUUID } from "node:crypto";
@@ -18,6 +18,11 @@ export const UploadEnvelopeSchema = z
     trigger: z.enum(["wake", "talk"]),
     locale: z.string(),
     trainingAllowed: z.boolean(),
+    /** Fleet purposes (policy `purposes`) the household granted; absent: none. */
+    purposes: z
+      .array(z.string().regex(/^[a-z0-9-]{1,40}$/))
+      .max(8)
+      .optional(),
     anonymization: z.object({ method: z.literal("mcadams-b2"), version: z.number().int() }).strict(),
     policyVersion: z.number().int().min(0),
   })
@@ -35,6 +40,7 @@ export function makeEnvelope(p: {
   trigger: "wake" | "talk";
   locale: string;
   trainingAllowed: boolean;
+  purposes?: readonly string[];
   anonymization: { method: "mcadams-b2"; version: number };
   policyVersion: number;
 }): UploadEnvelope {
@@ -47,6 +53,7 @@ export function makeEnvelope(p: {
     trigger: p.trigger,
     locale: p.locale,
     trainingAllowed: p.trainingAllowed,
+    ...(p.purposes?.length ? { purposes: [...p.purposes] } : {}),
     anonymization: p.anonymization,
     policyVersion: p.policyVersion,
   });

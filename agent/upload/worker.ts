@@ -32,7 +32,7 @@ export interface UploadWorkerOptions {
    * Checked for every upload at send time, not only when it was queued: a policy or household
    * choice made since may forbid it (dropped) or withdraw training use (sent as not allowed).
    */
-  permit?: () => { uploads: boolean; trainingAllowed: boolean };
+  permit?: () => { uploads: boolean; trainingAllowed: boolean; purposes?: readonly string[] };
   /** Privacy events (counts and outcomes only, never ids). */
   audit?: (type: "upload" | "upstream-deletion", data: Record<string, unknown>) => void;
 }
@@ -244,6 +244,12 @@ export class UploadWorker {
         return { gapMs: 0 };
       }
       if (permit && !permit.trainingAllowed && envelope.trainingAllowed) envelope = { ...envelope, trainingAllowed: false };
+      // A purpose withdrawn (or gone from the policy) since queueing is not named.
+      if (permit?.purposes && envelope.purposes) {
+        const purposes = envelope.purposes.filter((p) => permit.purposes!.includes(p));
+        const { purposes: _gone, ...rest } = envelope;
+        envelope = purposes.length ? { ...rest, purposes } : rest;
+      }
       // A capture whose audio cannot be decrypted (damaged storage) throws here, like a failed send.
       audio = store.audio(item.captureId);
       if (!audio) throw new Error("the capture has no stored audio");

@@ -69,6 +69,8 @@ export class TwoStageDecider implements EmbeddingDecider {
   push(e: Float32Array, atMs: number): TimedHit | null {
     this.second.push(e, atMs);
     const hit = this.first.push(e, atMs);
+    // No voiceprint left (all withdrawn or deleted): the trained stage decides alone.
+    if (this.second.empty()) return hit;
     if (hit && !this.#pending) this.#pending = { hit, left: PENDING_WINDOWS };
     const p = this.#pending;
     if (!p) return null;
@@ -132,6 +134,13 @@ export class EmbeddingWakeEngine implements WakeEngine {
     if (secondStage)
       return new EmbeddingWakeEngine("trained+template", embedder, new TwoStageDecider(first, new TemplateDecider(secondStage, model.refractoryMs)));
     return new EmbeddingWakeEngine("trained", embedder, first);
+  }
+
+  /** The household's templates changed (enrolled, deleted, consent withdrawn): used from the next frame. */
+  setTemplates(templates: Templates | null): void {
+    const d = this.#decider;
+    const t = d instanceof TemplateDecider ? d : d instanceof TwoStageDecider ? d.second : null;
+    t?.replace(templates ?? {});
   }
 
   /** Personal templates alone. */

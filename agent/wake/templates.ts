@@ -35,6 +35,20 @@ const TemplateSet = z
 export interface KeywordTemplates {
   templates: Float32Array[][];
   threshold: number;
+  /**
+   * Per-template thresholds, when the set merges several people's (mergeTemplates): each
+   * template's distance is then scaled so that `threshold` applies to all of them.
+   */
+  thresholds?: number[];
+}
+
+/** Several people's templates for one keyword as one set: each keeps its own calibrated threshold. */
+export function mergeTemplates(sets: readonly KeywordTemplates[]): KeywordTemplates {
+  return {
+    templates: sets.flatMap((s) => s.templates),
+    thresholds: sets.flatMap((s) => s.templates.map((_, i) => s.thresholds?.[i] ?? s.threshold)),
+    threshold: 1,
+  };
 }
 export type Templates = Partial<Record<Keyword, KeywordTemplates>>;
 
@@ -128,7 +142,7 @@ export function dtwTail(template: Float32Array[], seq: Float32Array[]): number {
 
 /** Best (lowest) distance of a keyword's templates against the sequence's tail. */
 export function matchDistance(kt: KeywordTemplates, seq: Float32Array[]): number {
-  return Math.min(...kt.templates.map((t) => dtwTail(t, seq)));
+  return Math.min(...kt.templates.map((t, i) => dtwTail(t, seq) * (kt.thresholds ? kt.threshold / kt.thresholds[i]! : 1)));
 }
 
 /**
@@ -149,20 +163,31 @@ const CALIBRATION_MARGIN = 1.5;
 /** Matches the recent embeddings against the templates (as the engine's decision rule). */
 export class TemplateDecider {
   readonly #recent: Float32Array[] = [];
-  readonly #keep: number;
+  #keep: number;
   #quietUntilMs = -Infinity;
   /** Last distances per keyword (for tools and the second stage). */
   lastDistance: Partial<Record<Keyword, number>> = {};
   /** Distances of the last few windows per keyword, newest last. */
   readonly #history = new Map<Keyword, number[]>();
 
-  readonly templates: Templates;
+  templates: Templates;
   readonly refractoryMs: number;
   constructor(templates: Templates, refractoryMs = 2000) {
     this.templates = templates;
     this.refractoryMs = refractoryMs;
-    const longest = Math.max(1, ...Object.values(templates).flatMap((k) => k!.templates.map((t) => t.length)));
-    this.#keep = Math.ceil(longest * 1.6) + 2;
+    this.#keep = keepFor(templates);
+  }
+
+  /** Whether there is any template to match (none: a second stage lets the first decide alone). */
+  empty(): boolean {
+    return !Object.values(this.templates).some((k) => k && k.templates.length > 0);
+  }
+
+  /** Other templates from now on (a voiceprint enrolled, or deleted when its consent was withdrawn). */
+  replace(templates: Templates): void {
+    this.templates = templates;
+    this.#keep = keepFor(templates);
+    this.reset();
   }
 
   push(embedding: Float32Array, atMs: number): { keyword: Keyword; score: number; atMs: number } | null {
@@ -200,6 +225,12 @@ export class TemplateDecider {
     this.#history.clear();
     this.#quietUntilMs = -Infinity;
   }
+}
+
+/** How many recent embeddings the longest template needs. */
+function keepFor(templates: Templates): number {
+  const longest = Math.max(1, ...Object.values(templates).flatMap((k) => k!.templates.map((t) => t.length)));
+  return Math.ceil(longest * 1.6) + 2;
 }
 
 /** How many 80 ms windows back a template match still counts for the second stage. */

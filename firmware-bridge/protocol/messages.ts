@@ -18,6 +18,12 @@ const req = <K extends string, T extends z.ZodRawShape>(type: K, shape: T, effec
 
 export const LedPatternSchema = z.enum(["idle", "listening", "muted", "error"]);
 
+/** A versioned notice key (e.g. consent.training.v1): the text the household was given before choosing. */
+const NoticeKey = z.string().regex(/^[a-z0-9.:-]{3,80}$/, "a notice key such as consent.training.v1");
+const Feature = z.string().regex(/^[a-z0-9:-]{2,80}$/, "a feature such as uploads, training, voiceprint, diagnostics or purpose:<id>");
+/** A household member's label for per-person consents (a voiceprint's owner), chosen by the household. */
+const Person = z.string().min(1).max(40);
+
 /** Firmware → agent. */
 export const Request = z.discriminatedUnion("type", [
   req(
@@ -66,7 +72,37 @@ export const Request = z.discriminatedUnion("type", [
   req("mode", { mode: z.enum(["far", "near"]) }, "capture mode (persisted)"),
   req("delete", { scope: z.enum(["last", "today", "all"]) }, "delete kept captures with their audio, keys and queued uploads; the ack says how many"),
   /** The household's "may my voice be used for training" choice (persisted; beats config). */
-  req("training-use", { allowed: z.boolean() }, "the household's choice whether uploads may be used for training (persisted; beats `privacy.trainingUse`)"),
+  req(
+    "training-use",
+    { allowed: z.boolean(), notice: NoticeKey.optional() },
+    "the household's choice whether uploads may be used for training (the consent registry's `training`; turning it on needs the `notice` the household was given; turning it off is answered with the accuracy notice to speak)",
+  ),
+  req(
+    "consent-grant",
+    { feature: Feature, person: Person.optional(), notice: NoticeKey, by: z.enum(["household", "guardian"]).default("household") },
+    "records consent to an optional feature (`uploads`, `training`, `voiceprint` with `person`, `diagnostics`, a fleet `purpose:<id>`) against the notice key the household was given (`NOTICE_OUTDATED` if it is not the current one); refused in hotel mode",
+  ),
+  req(
+    "consent-withdraw",
+    { feature: Feature, person: Person.optional(), by: z.enum(["household", "guardian"]).default("household") },
+    "withdraws a consent: what it allowed stops at once (queued uploads dropped, queued uploads untagged for training, the person's voiceprints deleted); basic voice service cannot be withdrawn (`BASIC_FEATURE`)",
+  ),
+  req(
+    "voiceprints",
+    {},
+    "lists the voiceprints (person, keyword, takes, when enrolled; never the templates) and makes the wake engine use exactly those whose consent is in force (after `spa wake enroll`)",
+  ),
+  req("voiceprint-rename", { from: Person, to: Person }, "corrects a person's label: their voiceprints and their voiceprint consent follow"),
+  req(
+    "voiceprint-delete",
+    { person: Person },
+    "deletes a person's voiceprints irreversibly (their consent stays as it is; withdrawing it with `consent-withdraw` deletes them too)",
+  ),
+  req(
+    "consents",
+    { history: z.boolean().default(false) },
+    "every permission in force, the notice (key, Chinese and English text) for each, and with `history` every change including withdrawals",
+  ),
   /**
    * Someone is binding a personal account (a shopping or payment account) to the speaker: the
    * firmware asks before it completes the binding. Refused in hotel mode (HOTEL_MODE): no guest
@@ -97,6 +133,43 @@ export interface StateReport {
   farFieldAllowed: boolean;
 }
 
+/** A notice the firmware speaks or shows: its key, and its text in Chinese and English. */
+export interface NoticeText {
+  key: string;
+  zh: string;
+  en: string;
+}
+/** One permission in force (get-state, consents). */
+export interface ConsentLine {
+  feature: string;
+  person?: string;
+  granted: boolean;
+  by: "household" | "guardian" | "operator" | "wipe" | "default";
+  since: number | null;
+  notice: string | null;
+  currentNotice: string;
+}
+export interface ConsentHistoryLine {
+  seq: number;
+  feature: string;
+  person: string | null;
+  granted: boolean;
+  notice: string | null;
+  by: string;
+  source: string;
+  at: number;
+}
+
+/** One stored voiceprint set as listed (never its templates). */
+export interface VoiceprintLine {
+  person: string;
+  keyword: string;
+  templates: number;
+  createdAt: number;
+  /** Whether the person's voiceprint consent is in force (only then does the wake engine use it). */
+  consented: boolean;
+}
+
 /** What each request's ack carries (get-state's also comes with every gate request's ack). */
 export interface AckData {
   "get-state": {
@@ -106,10 +179,23 @@ export interface AckData {
     counters: Record<string, number>;
     micPid: number | null;
     storage: { ok: boolean; failing: Partial<Record<string, string>>; pendingAudit: number };
+    /** Every permission (the consent registry), so the firmware can show each (seed 002: 逐项查看). */
+    consents: ConsentLine[];
   };
   "led-ack": { counted: boolean };
   delete: { deleted: number };
-  "training-use": { trainingUse: boolean };
+  "training-use": { trainingUse: boolean; notice?: NoticeText };
+  "consent-grant": { consent: ConsentLine };
+  "consent-withdraw": { consent: ConsentLine; stopped: string; affected: number; notice?: NoticeText };
+  voiceprints: { voiceprints: VoiceprintLine[] };
+  "voiceprint-rename": { renamed: number };
+  "voiceprint-delete": { deleted: number };
+  consents: {
+    basic: { feature: "voice-service"; granted: true; withdrawable: false };
+    consents: ConsentLine[];
+    notices: NoticeText[];
+    history?: ConsentHistoryLine[];
+  };
   "uploads-retry": { queued: number; uploads: "on" | "off" };
 }
 export type AnyAckData = AckData[keyof AckData];
@@ -128,7 +214,8 @@ export type AgentMessage =
   | { v: 1; type: "mic-power"; state: "on" | "off" }
   | { v: 1; type: "sound"; name: string }
   | { v: 1; type: "voice-unavailable"; reason: string }
-  | { v: 1; type: "hotel-command"; commandId: string; text: string };
+  | { v: 1; type: "hotel-command"; commandId: string; text: string }
+  | ({ v: 1; type: "notice" } & NoticeText);
 
 export type NackCode =
   | "LINE_TOO_LONG"
@@ -144,4 +231,9 @@ export type NackCode =
   | "NOT_MUTED"
   | "FAILED"
   | "HOTEL_MODE"
+  | "UNKNOWN_FEATURE"
+  | "BASIC_FEATURE"
+  | "NOTICE_OUTDATED"
+  | "PERSON_REQUIRED"
+  | "GUARDIAN_REQUIRED"
   | "INTERNAL";

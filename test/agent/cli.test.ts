@@ -119,7 +119,7 @@ C("bridge events map to protocol requests", () => {
   assert.equal(bridgeRequest(["mute-for", "30m"]), { type: "mute-for", minutes: 30 });
   assert.equal(bridgeRequest(["switch", "on"]), { type: "mute-switch", state: "on" });
   assert.equal(bridgeRequest(["training", "off"]), { type: "training-use", allowed: false });
-  assert.equal(bridgeRequest(["training", "on"]), { type: "training-use", allowed: true });
+  assert.throws(() => bridgeRequest(["training", "on"]), /spa consent grant training/, "on is a consent against a notice");
   assert.throws(() => bridgeRequest(["mode", "sideways"]));
 });
 

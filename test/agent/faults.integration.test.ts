@@ -228,7 +228,8 @@ F("14.12: a damaged ledger is refused in one line with the way out; an emptied o
         out.some((l) => /agent\.db is (empty|missing) although this speaker has run before: starting muted/.test(l)),
         out.join("\n"),
       );
-      assert.is(agent.captures!.settings.get("trainingUse"), "false");
+      // The household's choices went with the ledger: the strictest until it chooses again.
+      assert.equal([agent.consents!.granted("training"), agent.consents!.granted("uploads")], [false, false]);
       await until(
         () => agent.ledger!.audit.list(10).some((e) => e.type === "boot-muted" && e.data.reason === "ledger-missing"),
         5000,

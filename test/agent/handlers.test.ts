@@ -4,9 +4,24 @@ import * as assert from "uvu/assert";
 import { HANDLERS, handle, type HandlerContext } from "../../agent/handlers/index.ts";
 import { Request } from "../../firmware-bridge/protocol/messages.ts";
 import { Timestamp } from "../../agent/units.ts";
+import { ConsentRegistry } from "../../agent/consent/registry.ts";
+import { Consents } from "../../agent/ledger/consents.ts";
+import { openAgentDb } from "../../agent/ledger/agent-db.ts";
+import { NOTICES, TRAINING_OFF_NOTICE } from "../../agent/consent/features.ts";
 
 const H = suite("firmware message handlers");
 const at = Timestamp(1_000_000);
+
+/** A real consent registry on an in-memory ledger; withdrawals' effects are recorded. */
+function registry(calls: string[]): ConsentRegistry {
+  return new ConsentRegistry({
+    store: new Consents(openAgentDb(":memory:")),
+    context: () => ({ operatorDefault: { uploads: true, training: true }, purposes: [] }),
+    now: () => at,
+    audit: (type) => void calls.push(`audit ${type}`),
+    withdraw: (e) => (calls.push(`withdraw ${e.kind}`), 2),
+  });
+}
 
 function context(over: Partial<HandlerContext> = {}): { ctx: HandlerContext; calls: string[] } {
   const calls: string[] = [];
@@ -16,7 +31,14 @@ function context(over: Partial<HandlerContext> = {}): { ctx: HandlerContext; cal
     deleteKept: (scope, extra) => (calls.push(`deleteKept ${scope} ${extra}`), { count: 2, deletionRequests: 0, exportFiles: [] }),
     cancelInFlight: () => (calls.push("cancelInFlight"), 0),
     audit: (type) => void calls.push(`audit ${type}`),
-    setTrainingUse: (a) => void calls.push(`training ${a}`),
+    consents: registry(calls),
+    notify: (n) => void calls.push(`notify ${n.key}`),
+    voiceprints: {
+      list: () => [{ person: "妈妈", keyword: "天猫精灵", templates: 3, createdAt: 1, consented: true }],
+      rename: (from, to) => (calls.push(`rename ${from} ${to}`), from === "妈妈" ? 1 : 0),
+      deletePerson: (p) => (calls.push(`delete ${p}`), 1),
+      refresh: () => void calls.push("refresh"),
+    },
     retryUploads: () => (calls.push("retry"), 3),
     profile: "household",
     uploadsOn: true,
@@ -67,6 +89,49 @@ H("account binding: refused in a hotel room (HOTEL_MODE, nothing audited), audit
   const home = context();
   assert.equal(handle(msg, home.ctx), { reply: { ok: true } });
   assert.equal(home.calls, ["audit account-bind"]);
+});
+
+H(
+  "consents: a grant needs the current notice; withdrawing training is answered with the accuracy notice; basic service cannot be withdrawn; a hotel guest cannot grant",
+  () => {
+    const { ctx, calls } = context();
+    const req = <T extends Request["type"]>(type: T, rest: object) => Request.parse({ v: 1, id: 1, type, ...rest });
+    const reply = (r: ReturnType<typeof handle>) => (r && "reply" in r ? r.reply : null);
+    assert.equal(reply(handle(req("consent-grant", { feature: "diagnostics", notice: "consent.diagnostics.v0" }), ctx))?.ok, false);
+    assert.is(
+      (reply(handle(req("consent-grant", { feature: "diagnostics", notice: "consent.diagnostics.v0" }), ctx)) as { code: string }).code,
+      "NOTICE_OUTDATED",
+    );
+    const ok = reply(handle(req("consent-grant", { feature: "diagnostics", notice: NOTICES.diagnostics.key }), ctx));
+    assert.equal(ok && ok.ok && ok.data && "consent" in ok.data ? ok.data.consent.granted : null, true);
+    const off = reply(handle(req("training-use", { allowed: false }), ctx));
+    assert.equal(off, { ok: true, data: { trainingUse: false, notice: TRAINING_OFF_NOTICE } });
+    assert.ok(calls.includes("withdraw untrain-queued-uploads") && calls.includes(`notify ${TRAINING_OFF_NOTICE.key}`));
+    assert.is((reply(handle(req("training-use", { allowed: true }), ctx)) as { code: string }).code, "NOTICE_OUTDATED", "on needs the notice");
+    assert.is((reply(handle(req("consent-withdraw", { feature: "voice-service" }), ctx)) as { code: string }).code, "BASIC_FEATURE");
+    assert.is(
+      (reply(handle(req("consent-grant", { feature: "voiceprint", notice: NOTICES.voiceprint.key }), ctx)) as { code: string }).code,
+      "PERSON_REQUIRED",
+    );
+    const hotel = context({ profile: "hotel" }).ctx;
+    assert.is((reply(handle(req("consent-grant", { feature: "uploads", notice: NOTICES.uploads.key }), hotel)) as { code: string }).code, "HOTEL_MODE");
+    assert.equal(reply(handle(req("consent-withdraw", { feature: "uploads" }), hotel))?.ok, true, "withdrawing always works");
+    const list = reply(handle(req("consents", { history: true }), ctx));
+    assert.ok(list?.ok && list.data && "history" in list.data && list.data.history!.length === 2, "diagnostics granted, training withdrawn");
+  },
+);
+
+H("voiceprints: listing refreshes the wake engine; a rename onto an existing person or of nobody is refused; deletion is audited without the name", () => {
+  const { ctx, calls } = context();
+  const req = <T extends Request["type"]>(type: T, rest: object) => Request.parse({ v: 1, id: 1, type, ...rest });
+  const reply = (r: ReturnType<typeof handle>) => (r && "reply" in r ? r.reply : null);
+  assert.equal(reply(handle(req("voiceprints", {}), ctx))?.ok, true);
+  assert.ok(calls.includes("refresh"));
+  assert.is((reply(handle(req("voiceprint-rename", { from: "爸爸", to: "妈妈" }), ctx)) as { code: string }).code, "REFUSED", "onto an existing person");
+  assert.is((reply(handle(req("voiceprint-rename", { from: "爸爸", to: "外婆" }), ctx)) as { code: string }).code, "REFUSED", "nobody to rename");
+  assert.equal(reply(handle(req("voiceprint-rename", { from: "妈妈", to: "外婆" }), ctx)), { ok: true, data: { renamed: 1 } });
+  assert.equal(reply(handle(req("voiceprint-delete", { person: "妈妈" }), ctx)), { ok: true, data: { deleted: 1 } });
+  assert.ok(calls.includes("audit voiceprint-deleted") && !calls.some((c) => c.startsWith("audit") && c.includes("妈妈")));
 });
 
 H.run();

@@ -97,7 +97,7 @@ V("the household's training-use choice is written into every upload from then on
   );
   const byTime = envs.map((e) => e.trainingAllowed).sort();
   assert.equal(byTime, [false, true]);
-  assert.is(a.agent.captures!.settings.get("trainingUse"), "false");
+  assert.is(a.agent.consents!.granted("training"), false, "recorded in the consent registry");
 });
 
 V("training-use off in config holds for every upload", async () => {

@@ -95,7 +95,9 @@ Mg("from an empty file, and from every earlier schema version, to the current on
       if (typeof m !== "string") m.after(old);
     }
     old.pragma(`user_version = ${from}`);
-    if (from >= 1) old.prepare("INSERT INTO events (at, type, json) VALUES (5, 'mute', '{\"cause\":\"button\"}')").run();
+    // Before schema 3 events had no hash chain; from 3 on they are appended through it.
+    if (from >= 3) new AuditLog(old).append(5, "mute", { cause: "button" });
+    else if (from >= 1) old.prepare("INSERT INTO events (at, type, json) VALUES (5, 'mute', '{\"cause\":\"button\"}')").run();
     if (from === 1)
       old.prepare("INSERT INTO sessions (trigger, keyword, started_at, ended_at, frames, end_reason) VALUES ('talk', NULL, 10, 20, 3, 'talk-up')").run();
     old.close();

@@ -6,6 +6,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { MIGRATIONS, openAgentDb, type Db } from "../../../agent/ledger/agent-db.ts";
 import { CaptureStore, type CaptureMeta } from "../../../agent/ledger/captures.ts";
+import { Consents } from "../../../agent/ledger/consents.ts";
 import { Timestamp } from "../../../agent/units.ts";
 import { tempDir } from "../../helpers/tmp.ts";
 
@@ -166,6 +167,21 @@ C("migration from schema 1 carries sessions over as captures without audio", () 
   assert.is(rows.length, 1);
   assert.equal([rows[0]!.trigger, rows[0]!.keyword, rows[0]!.durationMs, rows[0]!.hasAudio, rows[0]!.uploadState], ["wake", "天猫精灵", 800, false, "none"]);
   assert.is(db2.pragma("user_version", { simple: true }), MIGRATIONS.length);
+  db2.close();
+});
+
+C("migration to schema 4 moves the household's training-use choice into the consent registry", () => {
+  const file = join(dir.path, "v3.db");
+  const old = new Database(file);
+  for (const m of MIGRATIONS.slice(0, 3)) old.exec(typeof m === "string" ? m : m.sql);
+  old.pragma("user_version = 3");
+  old.prepare("INSERT INTO settings (name, value, updated_at) VALUES ('trainingUse', 'false', 1234)").run();
+  old.close();
+  const db2 = openAgentDb(file);
+  assert.equal(new Consents(db2).history(), [
+    { seq: 1, feature: "training", person: null, granted: false, notice: null, by: "household", source: "migrated", at: 1234 },
+  ]);
+  assert.is(new CaptureStore(db2).settings.get("trainingUse"), null, "the setting is gone: the registry is the truth");
   db2.close();
 });
 

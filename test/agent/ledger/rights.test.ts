@@ -12,6 +12,8 @@ import { SystemClock } from "../../../agent/adapters/system-clock.ts";
 import { readPcm16 } from "../../../agent/audio/wav.ts";
 import { DAY_MS } from "../../../agent/ledger/retention.ts";
 import { POLICY_SETTING } from "../../../agent/ledger/settings.ts";
+import { ConsentRegistry } from "../../../agent/consent/registry.ts";
+import { NOTICES } from "../../../agent/consent/features.ts";
 import { generateKeys, signEnvelope } from "../../../agent/policy/trust.ts";
 import { FakeClock } from "../../fakes/fake-clock.ts";
 import { scanFor } from "../../helpers/canary.ts";
@@ -166,6 +168,42 @@ H("wipe leaves nothing: no capture, setting, export copy, template, or old priva
     [[1, "wipe"]],
   );
   assert.is(spa("audit", "verify").status, 0);
+});
+
+H("after a wipe uploads and training use stay off until the household chooses again; a hotel check-out returns to the operator's defaults", () => {
+  const d = tempDir();
+  try {
+    const f = openLedgerAt(d.path, new SystemClock());
+    const ctx = { operatorDefault: { uploads: true, training: true }, purposes: [] };
+    const registry = () => new ConsentRegistry({ store: f.ledger.consents, context: () => ctx, now: () => 5, audit: () => undefined, withdraw: () => 0 });
+    assert.ok(registry().change({ feature: "diagnostics", grant: true, notice: NOTICES.diagnostics.key, by: "household", source: "test" }).ok);
+    f.ledger.wipe(null);
+    assert.equal(
+      ["uploads", "training", "diagnostics"].map((x) => registry().granted(x)),
+      [false, false, false],
+      "the strictest, not the operator's default",
+    );
+    assert.equal(
+      f.ledger.consents.history().map((r) => [r.feature, r.granted, r.by]),
+      [
+        ["uploads", false, "wipe"],
+        ["training", false, "wipe"],
+      ],
+      "the old history is gone; the fallback is recorded",
+    );
+    assert.ok(registry().change({ feature: "training", grant: true, notice: NOTICES.training.key, by: "household", source: "test" }).ok);
+    assert.is(registry().granted("training"), true, "until the household chooses again");
+    f.ledger.wipe(null, "defaults");
+    assert.equal(f.ledger.consents.history(), []);
+    assert.equal(
+      ["uploads", "training"].map((x) => registry().granted(x)),
+      [true, true],
+      "check-out: the operator's defaults for the next guest",
+    );
+    f.close();
+  } finally {
+    d.remove();
+  }
 });
 
 H("expired captures are gone from every byte of the data dir (virtual time)", () => {

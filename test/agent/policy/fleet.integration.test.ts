@@ -200,7 +200,7 @@ F("hotel check-out (spa policy checkout): what a guest left is wiped once, audit
   assert.not.ok(existsSync(templates), "templates wiped");
   const audit = () => (jsonLines(spa("audit", "--config", cfg, "--json", "--limit", "1000").stdout) as Array<{ type: string }>).map((e) => e.type);
   assert.ok(audit().includes("checkout") && audit().includes("wipe"), audit().join(" "));
-  assert.not.ok(audit().includes("training-use"), "the guest's choice went with the history");
+  assert.not.ok(audit().includes("consent-withdrawn"), "the guest's choice went with the history");
   // The broker re-delivers the retained order on every connect: it is carried out once.
   const restart = async (profile: string): Promise<void> => {
     const p = procs.at(-1)!;

@@ -1,0 +1,163 @@
+/**
+ * `spa consent`: the household's choices, through the running agent (the same bridge messages the
+ * firmware sends, so a withdrawal's effect happens in the agent at once). A grant is made against
+ * a notice: without `--notice` the command shows the notice and records nothing.
+ */
+import { parseArgs } from "node:util";
+import type { AckData, ConsentLine, NoticeText } from "../firmware-bridge/protocol/messages.ts";
+import { BridgeClient } from "../firmware-bridge/client.ts";
+import { AgentError } from "./errors.ts";
+
+function usage(message: string): never {
+  throw new AgentError("USAGE", message);
+}
+
+const when = (t: number | null): string => (t === null ? "" : new Date(t).toISOString().slice(0, 16).replace("T", " "));
+
+export function consentTable(lines: ConsentLine[]): string {
+  const rows = [
+    ["feature", "person", "now", "by", "since", "notice"],
+    ["voice-service", "", "on", "basic", "", ""],
+    ...lines.map((l) => [l.feature, l.person ?? "", l.granted ? "on" : "off", l.by, when(l.since), l.notice ?? ""]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const table = rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+  return `${table}\n(voice-service is the basic service: it needs no consent and cannot be withdrawn; to stop the speaker listening, mute it)\n`;
+}
+
+const noticeText = (n: NoticeText): string => `${n.zh}\n${n.en}\n`;
+
+export async function cmdConsent(argv: string[], socket: string, out: (s: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      notice: { type: "string" },
+      person: { type: "string" },
+      guardian: { type: "boolean", default: false },
+      history: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      socket: { type: "string" },
+      config: { type: "string" },
+      timeout: { type: "string" },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [sub = "list", feature, ...extra] = positionals;
+  if (extra.length) usage(`unexpected '${extra.join(" ")}'; see 'spa consent --help'`);
+  if (!["list", "notice", "grant", "withdraw"].includes(sub)) usage(`unknown consent command '${sub}'; see 'spa consent --help'`);
+  if (sub !== "list" && !feature) usage(`'spa consent ${sub}' needs a feature (uploads, training, voiceprint, diagnostics or purpose:<id>)`);
+  const by = values.guardian ? "guardian" : "household";
+  const client = await BridgeClient.connect(socket, Number(values.timeout ?? 5000));
+  try {
+    const list = async (history: boolean): Promise<AckData["consents"]> => {
+      const r = await client.request({ type: "consents", history });
+      if (r.type !== "ack") throw new AgentError("USAGE", r.message);
+      return r.data as AckData["consents"];
+    };
+    if (sub === "list") {
+      const d = await list(values.history);
+      if (values.json) out(JSON.stringify(d) + "\n");
+      else {
+        out(consentTable(d.consents));
+        if (d.history) {
+          out("\nhistory (oldest first):\n");
+          for (const h of d.history)
+            out(
+              `${when(h.at)}  ${h.feature}${h.person ? ` (${h.person})` : ""}  ${h.granted ? "granted" : "withdrawn"}  by ${h.by} via ${h.source}${h.notice ? `  notice ${h.notice}` : ""}\n`,
+            );
+        }
+      }
+      return 0;
+    }
+    if (sub === "notice" || (sub === "grant" && !values.notice)) {
+      const d = await list(false);
+      const current =
+        d.consents.find((l) => l.feature === feature)?.currentNotice ??
+        (feature === "voiceprint" ? d.notices.find((n) => n.key.startsWith("consent.voiceprint."))?.key : undefined);
+      const n = d.notices.find((x) => x.key === current);
+      if (!n) usage(`no such feature: ${feature} (one of ${d.consents.map((l) => l.feature).join(", ")})`);
+      out(`${n.key}\n${noticeText(n)}`);
+      if (sub === "notice") return 0;
+      out(
+        `\nNothing recorded yet. To agree to this notice: spa consent grant ${feature}${values.person ? ` --person ${values.person}` : ""} --notice ${n.key}\n`,
+      );
+      return 1;
+    }
+    const request =
+      sub === "grant"
+        ? { type: "consent-grant", feature, notice: values.notice, by, ...(values.person ? { person: values.person } : {}) }
+        : { type: "consent-withdraw", feature, by, ...(values.person ? { person: values.person } : {}) };
+    const r = await client.request(request);
+    if (r.type === "nack") {
+      process.stderr.write(`spa: ${r.message} (${r.code})\n`);
+      return 1;
+    }
+    if (values.json) {
+      out(JSON.stringify(r.data) + "\n");
+      return 0;
+    }
+    if (sub === "grant") out(`${feature}${values.person ? ` (${values.person})` : ""}: on, by the ${by}, against ${values.notice}\n`);
+    else {
+      const d = r.data as AckData["consent-withdraw"];
+      const stopped: Record<string, string> = {
+        "cancel-queued-uploads": `${d.affected} queued uploads dropped (the captures stay on this speaker)`,
+        "untrain-queued-uploads": `${d.affected} queued uploads now say do-not-train`,
+        "delete-voiceprints": `${d.affected} voiceprint templates deleted (irreversibly)`,
+        "delete-diagnostics": `${d.affected} diagnostics bundles deleted`,
+        none: "nothing else was waiting on it",
+      };
+      out(`${feature}${values.person ? ` (${values.person})` : ""}: off, by the ${by}; ${stopped[d.stopped] ?? d.stopped}\n`);
+      if (d.notice) out(noticeText(d.notice));
+    }
+    return 0;
+  } finally {
+    client.close();
+  }
+}
+
+/** `spa voiceprints [list] | rename FROM TO | delete PERSON`: the household's voiceprints, through the running agent. */
+export async function cmdVoiceprints(argv: string[], socket: string, out: (s: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { json: { type: "boolean", default: false }, socket: { type: "string" }, config: { type: "string" }, timeout: { type: "string" } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [sub = "list", ...args] = positionals;
+  const request =
+    sub === "list" && args.length === 0
+      ? { type: "voiceprints" }
+      : sub === "rename" && args.length === 2
+        ? { type: "voiceprint-rename", from: args[0], to: args[1] }
+        : sub === "delete" && args.length === 1
+          ? { type: "voiceprint-delete", person: args[0] }
+          : usage("usage: spa voiceprints [list] | rename FROM TO | delete PERSON; see 'spa voiceprints --help'");
+  const client = await BridgeClient.connect(socket, Number(values.timeout ?? 5000));
+  try {
+    const r = await client.request(request);
+    if (r.type === "nack") {
+      process.stderr.write(`spa: ${r.message} (${r.code})\n`);
+      return 1;
+    }
+    if (values.json) out(JSON.stringify(r.data) + "\n");
+    else if (sub === "list") {
+      const v = (r.data as AckData["voiceprints"]).voiceprints;
+      if (v.length === 0) out("no voiceprints are kept on this speaker\n");
+      for (const x of v)
+        out(`${x.person}  ${x.keyword}  ${x.templates} takes  enrolled ${when(x.createdAt)}  ${x.consented ? "in use" : "NOT in use: no consent in force"}\n`);
+    } else if (sub === "rename")
+      out(`${args[0]} is now ${args[1]} (${(r.data as AckData["voiceprint-rename"]).renamed} voiceprint sets and the consent follow)\n`);
+    else out(`deleted ${(r.data as AckData["voiceprint-delete"]).deleted} voiceprint sets of ${args[0]} (irreversibly)\n`);
+    return 0;
+  } finally {
+    client.close();
+  }
+}
