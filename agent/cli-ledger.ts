@@ -39,6 +39,7 @@ function openLedger(config: Config): Ledger {
       alphaMin: config.privacy.alphaMin,
       alphaMax: config.privacy.alphaMax,
       wakeWords: config.wake.keywords,
+      child: config.profile === "child",
     }),
   });
   const stored = (db.prepare("SELECT value FROM settings WHERE name = ?").get(POLICY_SETTING) as { value: string } | undefined)?.value;

@@ -219,9 +219,9 @@ export class Agent {
 
   readonly config: Config;
   #hotelNow: () => boolean = () => false;
-  /** The profile in force: hotel by the config or by the fleet's policy, else household. */
-  profile(): "household" | "hotel" {
-    return this.#hotelNow() ? "hotel" : "household";
+  /** The profile in force: hotel by the config or by the fleet's policy, a child's speaker by the config, else household. */
+  profile(): "household" | "hotel" | "child" {
+    return this.#hotelNow() ? "hotel" : this.config.profile === "child" ? "child" : "household";
   }
   readonly io: AgentIo;
   constructor(config: Config, io: AgentIo) {
@@ -302,6 +302,7 @@ export class Agent {
         alphaMin: config.privacy.alphaMin,
         alphaMax: config.privacy.alphaMax,
         wakeWords: config.wake.keywords,
+        child: config.profile === "child",
       }),
     });
     this.#engine = engine;
@@ -334,6 +335,7 @@ export class Agent {
       context: () => ({
         operatorDefault: { uploads: config.upload.kind !== "off", training: config.privacy.trainingUse },
         purposes: engine.applied?.policy.purposes ?? [],
+        child: config.profile === "child",
       }),
       now: () => clock.now(),
       audit: (type, data) => ledger.audit.append(clock.now(), type, data),

@@ -309,10 +309,10 @@ const SYSTEM_DIRS = new Set([
 export const ConfigSchema = z
   .object({
     profile: z
-      .enum(["household", "hotel"])
+      .enum(["household", "hotel", "child"])
       .default("household")
       .describe(
-        "household: kept sessions are voice-modified, stored and (if on) uploaded; hotel: a guest room — a session may leave only as a recognised hotel catalogue command, anything else is dropped unrecorded",
+        "household: kept sessions are voice-modified, stored and (if on) uploaded; hotel: a guest room — a session may leave only as a recognised hotel catalogue command, anything else is dropped unrecorded; child: a child's speaker — never training use, voice material kept at most 30 days, every optional feature off until a guardian consents, and no fleet policy may loosen that (CHILD_PROFILE)",
       ),
     mode: z.enum(["far", "near"]).default("far").describe("capture mode at first start; the household's later choice is persisted and wins"),
     dataDir: z

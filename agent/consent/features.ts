@@ -130,7 +130,8 @@ export type ConsentRefusal =
   | { code: "BASIC_FEATURE"; message: string }
   | { code: "NOTICE_OUTDATED"; message: string }
   | { code: "PERSON_REQUIRED"; message: string }
-  | { code: "GUARDIAN_REQUIRED"; message: string };
+  | { code: "GUARDIAN_REQUIRED"; message: string }
+  | { code: "CHILD_PROFILE"; message: string };
 
 export interface ConsentChange {
   feature: string;
@@ -152,6 +153,8 @@ export function refuse(c: ConsentChange, ctx: ConsentContext): ConsentRefusal | 
   if (!notice) return { code: "UNKNOWN_FEATURE", message: `no such feature: ${c.feature} (one of ${featuresOf(ctx).join(", ")})` };
   if (c.feature === "voiceprint" && !c.person) return { code: "PERSON_REQUIRED", message: "a voiceprint consent is one person's: name the person" };
   if (c.feature !== "voiceprint" && c.person) return { code: "UNKNOWN_FEATURE", message: `${c.feature} is the household's, not one person's` };
+  if (c.grant && ctx.child && c.feature === "training")
+    return { code: "CHILD_PROFILE", message: "a child's speaker never lets uploads be used for training, whoever consents" };
   if (c.grant && ctx.child && c.by !== "guardian")
     return { code: "GUARDIAN_REQUIRED", message: "this is a child's speaker: only a guardian can turn on an optional feature" };
   if (c.grant && c.notice !== notice.key)

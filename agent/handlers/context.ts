@@ -44,7 +44,7 @@ export interface HandlerContext {
   /** Makes every queued upload due now; how many are queued. */
   retryUploads(): number;
   /** The device profile (config `profile`): a hotel room refuses personal accounts. */
-  profile: "household" | "hotel";
+  profile: "household" | "hotel" | "child";
   /** Whether an upload worker runs, and a nudge to it. */
   uploadsOn: boolean;
   kickUploads(): void;

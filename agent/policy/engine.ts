@@ -21,7 +21,12 @@ export interface HouseholdChoices {
   alphaMin: number;
   alphaMax: number;
   wakeWords: readonly Keyword[];
+  /** A child's speaker (config profile "child"): no policy may loosen what that means. */
+  child?: boolean;
 }
+
+/** A child's speaker keeps voice material at most this long (REQUIREMENTS CHD: shorter retention). */
+export const CHILD_RETENTION_DAYS = 30;
 
 export interface EffectivePolicy {
   retentionDays: number;
@@ -49,6 +54,12 @@ export const policyHash = (p: Policy): string => createHash("sha256").update(can
 
 /** The tighten-only rule: null if the policy only narrows, else why not. */
 export function guard(p: Policy, h: HouseholdChoices): { code: RejectCode; message: string } | null {
+  if (h.child) {
+    if (p.trainingUse === "allowed") return { code: "CHILD_PROFILE", message: "a child's speaker never allows training use" };
+    if (p.hotel) return { code: "CHILD_PROFILE", message: "a child's speaker cannot be put in hotel mode" };
+    if (p.retentionDays > CHILD_RETENTION_DAYS)
+      return { code: "CHILD_PROFILE", message: `a child's speaker keeps voice material at most ${CHILD_RETENTION_DAYS} days` };
+  }
   if (p.wakeWords?.some((w) => !h.wakeWords.includes(w))) return { code: "WAKE_WORD_ADDED", message: "the policy enables a wake word the household has not" };
   if (!p.voiceModification && p.uploads) return { code: "VOICE_MOD_OFF_WHILE_UPLOADING", message: "voice modification cannot be off while uploads are on" };
   if (p.trainingUse === "allowed" && !h.trainingUse) return { code: "TRAINING_AGAINST_HOUSEHOLD", message: "the household has opted out of training use" };
@@ -179,14 +190,14 @@ export class PolicyEngine {
     const p = this.applied?.policy;
     const cap = (d: number): number => Math.min(RETENTION_CAP_DAYS, d);
     return {
-      retentionDays: cap(Math.min(h.retentionDays, p?.retentionDays ?? RETENTION_CAP_DAYS)),
+      retentionDays: cap(Math.min(h.retentionDays, p?.retentionDays ?? RETENTION_CAP_DAYS, h.child ? CHILD_RETENTION_DAYS : RETENTION_CAP_DAYS)),
       uploads: h.uploads && (p?.uploads ?? true),
       alpha: p?.alpha ? [Math.max(h.alphaMin, p.alpha.min), Math.min(h.alphaMax, p.alpha.max)] : [h.alphaMin, h.alphaMax],
-      trainingAllowed: h.trainingUse && (p ? p.trainingUse === "allowed" : true),
+      trainingAllowed: !h.child && h.trainingUse && (p ? p.trainingUse === "allowed" : true),
       farField: p?.farField ?? true,
       wakeWords: (p?.wakeWords ?? [...KEYWORDS]).filter((w) => h.wakeWords.includes(w)),
       forceMute: p?.forceMute === true,
-      hotel: p?.hotel === true,
+      hotel: p?.hotel === true && !h.child,
       uploadEndpoints: p?.uploadEndpoints ?? null,
       maxSessionSeconds: p?.maxSessionSeconds ?? null,
       endOfSpeechMs: p?.endOfSpeechMs ?? null,

@@ -37,7 +37,7 @@ export interface PolicyServiceOptions {
   /** A check-out order from this device's checkout topic: carried out, or why not (checkout.ts). */
   checkout?: (text: string) => { ok: true; seq: number } | { ok: false; code: string; message: string; seq: number | null };
   /** The device profile in force (household or hotel). */
-  profile?: () => "household" | "hotel";
+  profile?: () => "household" | "hotel" | "child";
   /** The audit chain's head (sequence and hash): a copy off the device exposes a later rewrite. */
   auditHead?: () => { seq: number; hash: string };
   now: () => number;

@@ -37,8 +37,8 @@ export const DeviceStateSchema = z
     appliedVersion: z.number().int().min(0),
     policyHash: z.string().nullable(),
     status: z.enum(["default", "applied"]),
-    /** household, or hotel (by the device's config or this fleet's policy). */
-    profile: z.enum(["household", "hotel"]).optional(),
+    /** household, hotel (by the device's config or this fleet's policy), or child (a child's speaker, by its config). */
+    profile: z.enum(["household", "hotel", "child"]).optional(),
     lastRejection: Rejection.nullable(),
     lastRejectionByTopic: z
       .object({ fleet: Rejection.extend({ at: z.string() }).nullable(), device: Rejection.extend({ at: z.string() }).nullable() })

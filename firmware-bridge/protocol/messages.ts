@@ -111,7 +111,7 @@ export const Request = z.discriminatedUnion("type", [
   req("account-bind", {}, "the firmware asks before binding a personal account to the speaker; refused in hotel mode (`HOTEL_MODE`), audited otherwise"),
   /** Make every queued upload due now (spa uploads retry). */
   req("uploads-retry", {}, "make every queued upload due now (`spa uploads retry`)"),
-  req("get-state", {}, "the ack carries state, profile (household or hotel), counters and storage health"),
+  req("get-state", {}, "the ack carries state, profile (household, hotel or child), counters, storage health and every permission (consents)"),
 ]);
 export type Request = z.infer<typeof Request>;
 export type RequestId = z.infer<typeof Id>;
@@ -174,8 +174,8 @@ export interface VoiceprintLine {
 export interface AckData {
   "get-state": {
     state: StateReport;
-    /** household, or hotel (a guest room: only catalogue commands may leave; see the README). */
-    profile: "household" | "hotel";
+    /** household, hotel (a guest room: only catalogue commands may leave) or child (a child's speaker); see the README. */
+    profile: "household" | "hotel" | "child";
     counters: Record<string, number>;
     micPid: number | null;
     storage: { ok: boolean; failing: Partial<Record<string, string>>; pendingAudit: number };
@@ -236,4 +236,5 @@ export type NackCode =
   | "NOTICE_OUTDATED"
   | "PERSON_REQUIRED"
   | "GUARDIAN_REQUIRED"
+  | "CHILD_PROFILE"
   | "INTERNAL";

@@ -177,4 +177,33 @@ C(
   },
 );
 
+C("a child's speaker: every optional feature off until a guardian consents, never training use, at most 30 days", async () => {
+  const out = tempDir("spa-consent-outbox-");
+  running.push({ stop: async () => out.remove() });
+  const { a, fw } = await agentWith({
+    profile: "child",
+    privacy: { trainingUse: true },
+    upload: { kind: "outbox", outboxDir: out.path, sendDelayMaxSeconds: 3600 },
+  });
+  const state = stateData(((await fw.request({ type: "get-state" })) as { data: AckData["get-state"] }).data)!;
+  assert.is(state.profile, "child");
+  assert.ok(
+    state.consents.every((c) => !c.granted),
+    "nothing on by default, whatever the operator's defaults say",
+  );
+  await talk(a, fw);
+  assert.is(a.agent.captures!.count(), 1, "basic service works");
+  assert.is(a.agent.captures!.uploads.queued().length, 0, "not uploaded without a guardian's consent");
+  const household = await fw.request({ type: "consent-grant", feature: "uploads", notice: NOTICES.uploads.key });
+  assert.equal(household.type === "nack" ? household.code : null, "GUARDIAN_REQUIRED");
+  const training = await fw.request({ type: "consent-grant", feature: "training", notice: NOTICES.training.key, by: "guardian" });
+  assert.equal(training.type === "nack" ? training.code : null, "CHILD_PROFILE");
+  await ok(fw, { type: "consent-grant", feature: "uploads", notice: NOTICES.uploads.key, by: "guardian" });
+  await talk(a, fw);
+  await until(() => a.agent.captures!.uploads.queued().length === 1, 5000, "queued once a guardian consented");
+  const envelope = JSON.parse(a.agent.captures!.uploads.queued()[0]!.envelope) as { trainingAllowed: boolean };
+  assert.is(envelope.trainingAllowed, false, "never for training");
+  assert.is(a.agent.ledger!.limitMs(), 30 * 86_400_000, "kept at most 30 days");
+});
+
 C.run();

@@ -31,7 +31,7 @@ function registry(context: ConsentContext = ctx): { r: ConsentRegistry; audit: s
   return { r, audit, effects, t };
 }
 
-C("refusals: basic service, unknown features, outdated notices, a voiceprint without its person, a child's speaker without a guardian", () => {
+C("refusals: basic service, unknown features, outdated notices, a voiceprint without its person, a child's speaker without a guardian or for training", () => {
   const table: Array<[Parameters<typeof refuse>[0], ConsentContext, string | null]> = [
     [{ feature: "voice-service", grant: false, by: "household" }, ctx, "BASIC_FEATURE"],
     [{ feature: "camera", grant: true, notice: "x", by: "household" }, ctx, "UNKNOWN_FEATURE"],
@@ -48,6 +48,7 @@ C("refusals: basic service, unknown features, outdated notices, a voiceprint wit
     [{ feature: "uploads", grant: true, notice: NOTICES.uploads.key, by: "household" }, { ...ctx, child: true }, "GUARDIAN_REQUIRED"],
     [{ feature: "uploads", grant: true, notice: NOTICES.uploads.key, by: "guardian" }, { ...ctx, child: true }, null],
     [{ feature: "uploads", grant: false, by: "household" }, { ...ctx, child: true }, null],
+    [{ feature: "training", grant: true, notice: NOTICES.training.key, by: "guardian" }, { ...ctx, child: true }, "CHILD_PROFILE"],
   ];
   for (const [change, context, code] of table) assert.is(refuse(change, context)?.code ?? null, code, JSON.stringify(change));
 });
@@ -109,7 +110,7 @@ C(
           const withdrawable = !op.grant && op.feature !== "voice-service" && op.feature !== "camera" && (op.feature === "voiceprint") === (op.person !== null);
           if (withdrawable) assert.ok(res.ok, `withdrawal refused: ${JSON.stringify(op)}`);
           // A grant is recorded only against the current notice, and on a child's speaker only by a guardian.
-          if (op.grant && res.ok) assert.ok(op.notice === "current" && (!child || op.by === "guardian"));
+          if (op.grant && res.ok) assert.ok(op.notice === "current" && (!child || (op.by === "guardian" && op.feature !== "training")));
           if (res.ok) assert.is(r.granted(op.feature, op.person), op.grant, "the newest accepted change is in force");
         }
         for (const f of ["uploads", "training", "diagnostics", "purpose:noise-study"]) {

@@ -59,6 +59,13 @@ P("trust: unknown key, bad signature, replay/rollback and the future are refused
   assert.ok(e.offer(sign({}, 6)).ok, "a newer valid one still applies");
 });
 
+P("a child's speaker: never training use, at most 30 days, whatever the household's settings or an accepted policy say", () => {
+  const e = engine({ ...household, trainingUse: true, retentionDays: 180, child: true });
+  assert.equal([e.effective().trainingAllowed, e.effective().retentionDays], [false, 30], "before any policy");
+  assert.ok(e.offer(sign({ retentionDays: 20, trainingUse: "forbidden" }, 1)).ok, "tightening is accepted");
+  assert.is(e.effective().retentionDays, 20);
+});
+
 P("guard table: every forbidden loosening is rejected as a whole, with its reason", () => {
   const table: Array<[string, Record<string, unknown>, string, HouseholdChoices?]> = [
     ["retention above 180 days", { retentionDays: 365 }, "RETENTION_ABOVE_CAP"],
@@ -67,6 +74,14 @@ P("guard table: every forbidden loosening is rejected as a whole, with its reaso
     ["voice modification off while uploading", { voiceModification: false, uploads: true }, "VOICE_MOD_OFF_WHILE_UPLOADING"],
     ["training use after the household opted out", { trainingUse: "allowed" }, "TRAINING_AGAINST_HOUSEHOLD"],
     ["α range wider than the household's", { alpha: { min: 0.5, max: 0.95 } }, "ALPHA_OUTSIDE_HOUSEHOLD"],
+    [
+      "training use on a child's speaker (even one whose training choice is on)",
+      { trainingUse: "allowed" },
+      "CHILD_PROFILE",
+      { ...household, trainingUse: true, child: true },
+    ],
+    ["hotel mode on a child's speaker", { hotel: true }, "CHILD_PROFILE", { ...household, child: true }],
+    ["retention beyond a child's 30 days", { retentionDays: 90 }, "CHILD_PROFILE", { ...household, child: true }],
     ["an unknown field", { retentionDays: 30, telemetry: true }, "SCHEMA_INVALID"],
     ["a wrong type", { retentionDays: "30" }, "SCHEMA_INVALID"],
   ];
