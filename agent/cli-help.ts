@@ -90,6 +90,9 @@ Events:
   training off        uploads may no longer be used to train speech models (turning it on
                       is a consent: 'spa consent grant training')
   account-bind        ask before binding a personal account (refused in hotel mode)
+  guardian-hours W... a guardian's hours: windows such as 07:00-20:00 or 07:00-21:00@1-5
+                      (days 0 = Sunday … 6 = Saturday; past midnight is fine: 19:00-07:00);
+                      outside them the speaker is closed like a mute; 'off' lifts them
 
 Options:
   --socket PATH       bridge socket (default: $SPA_BRIDGE_SOCKET_PATH, else bridge.socketPath

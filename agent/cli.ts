@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Config } from "../config/schema.ts";
 import type { Templates } from "./wake/templates.ts";
+import { parseWindow } from "./guardian/hours.ts";
 import { DEFAULT_SOCKET_PATH } from "../config/defaults.ts";
 import { AgentError, asFileError, isAgentError, toError } from "./errors.ts";
 
@@ -94,7 +95,7 @@ function flagValue(argv: string[], flag: string): string | undefined {
 }
 
 export function bridgeRequest(args: string[]): Record<string, unknown> & { type: string } {
-  const [event, arg] = args;
+  const [event, arg, ...more] = args;
   const need = (allowed: string[]): string => {
     if (!arg || !allowed.includes(arg)) usage(`'spa bridge ${event}' needs one of: ${allowed.join(", ")}`);
     return arg;
@@ -126,6 +127,15 @@ export function bridgeRequest(args: string[]): Record<string, unknown> & { type:
       return { type: "training-use", allowed: false };
     case "account-bind":
       return { type: "account-bind" };
+    case "guardian-hours": {
+      if (arg === "off" && more.length === 0) return { type: "guardian-hours", windows: [] };
+      if (!arg) usage("'spa bridge guardian-hours' needs windows such as 07:00-20:00 or 07:00-21:00@1-5 (0 = Sunday), or 'off'");
+      try {
+        return { type: "guardian-hours", windows: [arg, ...more].map(parseWindow) };
+      } catch (e) {
+        return usage((e as Error).message);
+      }
+    }
     case undefined:
       return usage("'spa bridge' needs an event; see 'spa bridge --help'");
     default:

@@ -27,6 +27,9 @@ import { cryptoUniform } from "./adapters/crypto-random.ts";
 import { HotelSink, ProfileSink } from "./session/hotel-sink.ts";
 import { ConsentRegistry } from "./consent/registry.ts";
 import { purposeFeature } from "./consent/features.ts";
+import { isOpen, localTimeOf, type GuardianWindow } from "./guardian/hours.ts";
+import { GuardianHoursSchema } from "./guardian/schema.ts";
+import type { TimerHandle } from "./ports/clock.ts";
 import { consentedTemplates, migrateTemplateFolder, MIGRATED_PERSON } from "./wake/voiceprint-templates.ts";
 import type { Templates } from "./wake/templates.ts";
 import { decideCheckout } from "./policy/checkout.ts";
@@ -189,12 +192,21 @@ function filteredWake(engine: WakeEngine, allowed: () => readonly Keyword[]): Wa
 
 import { createUploader } from "./upload/create.ts";
 import { loadTrustedKeys } from "./policy/trusted-keys.ts";
-import { CHECKOUT_FLOOR_SETTING, POLICY_SETTING, POLICY_FLOOR_SETTING, POLICY_SOURCE_SETTING, PROFILE_SETTING } from "./ledger/settings.ts";
+import {
+  CHECKOUT_FLOOR_SETTING,
+  GUARDIAN_HOURS_SETTING,
+  POLICY_SETTING,
+  POLICY_FLOOR_SETTING,
+  POLICY_SOURCE_SETTING,
+  PROFILE_SETTING,
+} from "./ledger/settings.ts";
 export { createUploader, loadTrustedKeys, POLICY_SETTING, POLICY_FLOOR_SETTING, POLICY_SOURCE_SETTING };
 
 export class Agent {
   #db: Db | null = null;
   #consents: ConsentRegistry | null = null;
+  #guardianTimer: TimerHandle | null = null;
+  #checkGuardian: () => void = () => undefined;
   #voiceprints: () => Templates | null = () => null;
   #uploads: UploadWorker | null = null;
   #ledger: Ledger | null = null;
@@ -555,10 +567,18 @@ export class Agent {
       for (const feature of ["uploads", "training"])
         ledger.consents.append({ feature, person: null, granted: false, notice: null, by: "wipe", source: "ledger-lost", at: now });
     }
+    // A guardian's hours (agent/guardian): outside them the gate is closed; a boot there starts closed.
+    const guardianWindows = (): GuardianWindow[] => {
+      const raw = captures.settings.get(GUARDIAN_HOURS_SETTING);
+      const r = raw ? GuardianHoursSchema.safeParse(JSON.parse(raw)) : null;
+      return r?.success ? r.data : [];
+    };
+    const guardianClosed = (): boolean => !isOpen(guardianWindows(), localTimeOf(clock.now()));
     const { state, expiredTimedMute } = initialState(loaded.state, now, {
       wakeAvailable: wake !== null,
       farFieldAllowed: eff0.farField && eff0.wakeWords.length > 0,
       defaultMode: config.mode,
+      guardianClosed: guardianClosed(),
     });
     if (loaded.problem) {
       // Fail closed: a mute that cannot be read back is a mute.
@@ -597,6 +617,18 @@ export class Agent {
     if (expiredTimedMute) io.out("the timed mute ran out while the agent was stopped: unmuted");
     await bridge.start();
     driver.start();
+    // Re-evaluated at every minute boundary, so a window's edge (or a wall clock set forward or
+    // back) takes effect within the minute; a guardian's change takes effect at once.
+    const checkGuardian = (): void => {
+      const closed = guardianClosed();
+      if (closed !== driver.state.guardianClosed) driver.dispatch({ kind: "guardian-hours", at: clock.now(), closed });
+    };
+    this.#checkGuardian = checkGuardian;
+    const tickGuardian = (): void => {
+      checkGuardian();
+      this.#guardianTimer = clock.after(Millis(60_000 - (clock.now() % 60_000) + 5), tickGuardian);
+    };
+    tickGuardian();
     applyPolicy();
     ledger.start();
     uploads?.start();
@@ -669,6 +701,13 @@ export class Agent {
       cancelInFlight: () => sink.cancelInFlight(),
       audit: (type, data) => void ledger.audit.append(at, type, data),
       consents: this.#consents!,
+      setGuardianHours: (windows) => {
+        if (windows.length) ledger.captures.settings.set(GUARDIAN_HOURS_SETTING, JSON.stringify(windows), at);
+        else ledger.captures.settings.delete(GUARDIAN_HOURS_SETTING);
+        ledger.audit.append(at, "guardian-hours", { windows: windows.length });
+        this.#checkGuardian();
+        return { open: !this.#driver!.state.guardianClosed };
+      },
       voiceprints: {
         list: () => ledger.voiceprints.list().map((v) => ({ ...v, consented: this.#consents!.granted("voiceprint", v.person) })),
         rename: (from, to) => {
@@ -727,6 +766,7 @@ export class Agent {
           log.error(`stopping ${what} failed`, { error: toError(e).message });
         }
       };
+      this.#guardianTimer?.cancel();
       await step("capture gate", () => this.#driver?.stop());
       await step("audio source", () => this.#source?.close());
       await step("uploads", () => this.#uploads?.stop());

@@ -15,7 +15,7 @@ import { addMillis, type Millis, type Timestamp } from "../units.ts";
 
 export type Mode = "far" | "near";
 export type Trigger = "wake" | "talk";
-export type MuteCause = "button" | "switch" | "timer" | "fleet";
+export type MuteCause = "button" | "switch" | "timer" | "fleet" | "guardian";
 export type LedPattern = "idle" | "listening" | "muted" | "error";
 export type FailReason = "mic-error" | "led-ack-timeout";
 export type TimerName = "led-ack" | "mute-deadline" | "max-hold" | "retry";
@@ -63,6 +63,8 @@ export interface GateState {
   hwSwitch: boolean;
   /** Mute forced by fleet policy; only the policy can lift it, never a remote unmute. */
   fleetMute: boolean;
+  /** Outside the hours a guardian set (agent/guardian): closed like a mute; only the hours reopen it. Not persisted: derived from the schedule and the clock. */
+  guardianClosed: boolean;
   userMute: UserMute | null;
   /** A wake engine is loaded and working. Without one, far-field cannot arm. */
   wakeAvailable: boolean;
@@ -86,6 +88,7 @@ export type GateInput =
   | { kind: "mode"; at: Timestamp; mode: Mode }
   | { kind: "policy"; at: Timestamp; farFieldAllowed: boolean; forceMute: boolean }
   | { kind: "wake-engine"; at: Timestamp; available: boolean }
+  | { kind: "guardian-hours"; at: Timestamp; closed: boolean }
   | { kind: "mic-error"; at: Timestamp; reason: string };
 
 export type DiscardReason = "mute" | "false-wake" | "led-ack-timeout" | "led-not-acked" | "mode-change" | "policy" | "mic-error";
@@ -93,7 +96,7 @@ export type EndReason = "end-of-speech" | "max-length" | "talk-up" | "max-hold";
 
 export type AuditEvent =
   | { type: "mute"; cause: MuteCause; until?: Timestamp }
-  | { type: "unmute"; cause: "button" | "switch" | "timer" | "fleet" }
+  | { type: "unmute"; cause: "button" | "switch" | "timer" | "fleet" | "guardian" }
   | { type: "mode"; mode: Mode }
   | { type: "session-kept"; trigger: Trigger; frames: number; reason: EndReason }
   | { type: "session-discarded"; trigger: Trigger; frames: number; reason: DiscardReason }
@@ -124,7 +127,7 @@ export type GateEffect =
 
 /** A refused request: the bridge answers it with a nack carrying this code. */
 export interface Refusal {
-  code: "MUTE_SWITCH_ON" | "FLEET_MUTE" | "MUTED" | "NOT_MUTED" | "FAILED";
+  code: "MUTE_SWITCH_ON" | "FLEET_MUTE" | "MUTED" | "NOT_MUTED" | "FAILED" | "GUARDIAN_HOURS";
   message: string;
 }
 
@@ -150,11 +153,12 @@ export interface GateSnapshot {
   farFieldAllowed: boolean;
 }
 
-export const isMuted = (s: GateState): boolean => s.hwSwitch || s.fleetMute || s.userMute !== null;
+export const isMuted = (s: GateState): boolean => s.hwSwitch || s.fleetMute || s.guardianClosed || s.userMute !== null;
 
 export function mutedBy(s: GateState): MuteCause | null {
   if (s.hwSwitch) return "switch";
   if (s.fleetMute) return "fleet";
+  if (s.guardianClosed) return "guardian";
   if (s.userMute) return s.userMute.until !== undefined ? "timer" : "button";
   return null;
 }
@@ -225,7 +229,7 @@ const restPhase = (s: GateState): Phase => (farFieldReady(s) ? { kind: "armed" }
 export function initialState(
   p: PersistedGate | null,
   now: Timestamp,
-  opts: { wakeAvailable: boolean; farFieldAllowed: boolean; defaultMode: Mode },
+  opts: { wakeAvailable: boolean; farFieldAllowed: boolean; defaultMode: Mode; guardianClosed?: boolean },
 ): { state: GateState; expiredTimedMute: boolean } {
   const userMute = p?.userMute ?? null;
   const expiredTimedMute = userMute?.until !== undefined && userMute.until <= now;
@@ -234,6 +238,7 @@ export function initialState(
     mode: p?.mode ?? opts.defaultMode,
     hwSwitch: p?.hwSwitch ?? false,
     fleetMute: p?.fleetMute ?? false,
+    guardianClosed: opts.guardianClosed ?? false,
     userMute: expiredTimedMute ? null : userMute,
     wakeAvailable: opts.wakeAvailable,
     farFieldAllowed: opts.farFieldAllowed,
@@ -309,7 +314,7 @@ function sessionTimersOff(session: Session): GateEffect[] {
 /** Applies a change to the mute flags and moves the phase accordingly. */
 function withMuteFlags(
   s: GateState,
-  patch: Partial<Pick<GateState, "hwSwitch" | "fleetMute" | "userMute">>,
+  patch: Partial<Pick<GateState, "hwSwitch" | "fleetMute" | "guardianClosed" | "userMute">>,
   cause: MuteCause | "unmute-cause",
   fx: GateEffect[] = [],
 ): Step {
@@ -349,6 +354,7 @@ function localUnmute(s: GateState): Step {
   if (!isMuted(s)) return refuse(s, "NOT_MUTED", "not muted");
   if (s.hwSwitch) return refuse(s, "MUTE_SWITCH_ON", "the hardware mute switch is on; slide it off to unmute");
   if (s.fleetMute) return refuse(s, "FLEET_MUTE", "muted by fleet policy; the policy must lift it");
+  if (s.guardianClosed) return refuse(s, "GUARDIAN_HOURS", "outside the hours a guardian set for this speaker; it listens again when they begin");
   return withMuteFlags(s, { userMute: null }, "button");
 }
 
@@ -441,6 +447,8 @@ function reduce(s: GateState, input: GateInput, cfg: GateConfig): Step {
       const step = reRest(s, next, "mode-change");
       return { ...step, effects: [...step.effects, { kind: "audit", event: { type: "mode", mode: input.mode } }] };
     }
+    case "guardian-hours":
+      return input.closed === s.guardianClosed ? stay(s) : withMuteFlags(s, { guardianClosed: input.closed }, "guardian");
     case "wake-engine":
       return input.available === s.wakeAvailable ? stay(s) : reRest(s, { ...s, wakeAvailable: input.available }, "policy");
     default:

@@ -11,6 +11,7 @@ import type { Timestamp } from "../units.ts";
 import type { ConsentLine, NoticeText, VoiceprintLine } from "../../firmware-bridge/protocol/messages.ts";
 import type { ConsentChange, ConsentRecord } from "../consent/features.ts";
 import type { ChangeResult } from "../consent/registry.ts";
+import type { GuardianWindow } from "../guardian/hours.ts";
 
 export interface HandlerContext {
   /** When the message arrived (the agent's clock). */
@@ -39,6 +40,8 @@ export interface HandlerContext {
     /** Makes the wake engine use exactly the consented voiceprints now. */
     refresh(): void;
   };
+  /** Stores a guardian's hours (empty: no restriction) and applies them at once; whether voice service is open now. */
+  setGuardianHours(windows: GuardianWindow[]): { open: boolean };
   /** A notice for the firmware to speak or show (a bridge event to every client). */
   notify(n: NoticeText): void;
   /** Makes every queued upload due now; how many are queued. */

@@ -14,6 +14,7 @@ import { mode } from "./mode.ts";
 import { mute, muteFor, muteSwitch, unmute } from "./mute.ts";
 import { consentGrant, consents, consentWithdraw, trainingUse } from "./consent.ts";
 import { uploadsRetry } from "./uploads-retry.ts";
+import { guardianHours } from "./guardian-hours.ts";
 import { voiceprintDelete, voiceprintRename, voiceprints } from "./voiceprints.ts";
 
 export type { HandlerContext, HandlerResult } from "./context.ts";
@@ -33,6 +34,7 @@ export const HANDLERS: { [T in Request["type"]]: Handler<T> } = {
   "consent-withdraw": consentWithdraw,
   consents,
   voiceprints,
+  "guardian-hours": guardianHours,
   "voiceprint-rename": voiceprintRename,
   "voiceprint-delete": voiceprintDelete,
   "uploads-retry": uploadsRetry,

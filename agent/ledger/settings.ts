@@ -13,6 +13,9 @@ export const PROFILE_SETTING = "ledger.profile";
 /** The highest hotel check-out sequence carried out (replay floor; kept through wipes, policy.*). */
 export const CHECKOUT_FLOOR_SETTING = "policy.checkout.floor";
 
+/** A guardian's hours (agent/guardian/hours.ts windows, JSON); absent: no restriction. A household setting: a wipe removes it. */
+export const GUARDIAN_HOURS_SETTING = "guardian.hours";
+
 /** Household and ledger settings (name → value), e.g. the device profile and the policy in force. */
 export class Settings {
   readonly db: Db;
@@ -22,6 +25,10 @@ export class Settings {
 
   get(name: string): string | null {
     return (this.db.prepare("SELECT value FROM settings WHERE name = ?").get(name) as { value: string } | undefined)?.value ?? null;
+  }
+
+  delete(name: string): void {
+    this.db.prepare("DELETE FROM settings WHERE name = ?").run(name);
   }
 
   set(name: string, value: string, at: number): void {

@@ -88,6 +88,23 @@ export const Request = z.discriminatedUnion("type", [
     "withdraws a consent: what it allowed stops at once (queued uploads dropped, queued uploads untagged for training, the person's voiceprints deleted); basic voice service cannot be withdrawn (`BASIC_FEATURE`)",
   ),
   req(
+    "guardian-hours",
+    {
+      windows: z
+        .array(
+          z
+            .object({
+              days: z.array(z.number().int().min(0).max(6)).min(1).max(7).optional(),
+              from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM"),
+              to: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "HH:MM"),
+            })
+            .strict(),
+        )
+        .max(14),
+    },
+    'a guardian\'s hours (device-local `from`-`to`, `days` 0 = Sunday … 6 = Saturday; empty: no restriction): outside them the speaker is closed like a mute (`mutedBy: "guardian"`, unmute refused with `GUARDIAN_HOURS`); refused in hotel mode',
+  ),
+  req(
     "voiceprints",
     {},
     "lists the voiceprints (person, keyword, takes, when enrolled; never the templates) and makes the wake engine use exactly those whose consent is in force (after `spa wake enroll`)",
@@ -121,7 +138,7 @@ export interface StateReport {
   state: "standby" | "armed" | "capturing" | "muted" | "failed";
   mode: "far" | "near";
   muted: boolean;
-  mutedBy: "button" | "switch" | "timer" | "fleet" | null;
+  mutedBy: "button" | "switch" | "timer" | "fleet" | "guardian" | null;
   /** When a timed mute ends (ms since the epoch). */
   muteUntil: number | null;
   hwSwitch: boolean;
@@ -188,6 +205,7 @@ export interface AckData {
   "consent-grant": { consent: ConsentLine };
   "consent-withdraw": { consent: ConsentLine; stopped: string; affected: number; notice?: NoticeText };
   voiceprints: { voiceprints: VoiceprintLine[] };
+  "guardian-hours": { windows: number; open: boolean };
   "voiceprint-rename": { renamed: number };
   "voiceprint-delete": { deleted: number };
   consents: {
@@ -237,4 +255,5 @@ export type NackCode =
   | "PERSON_REQUIRED"
   | "GUARDIAN_REQUIRED"
   | "CHILD_PROFILE"
+  | "GUARDIAN_HOURS"
   | "INTERNAL";

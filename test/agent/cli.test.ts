@@ -120,6 +120,15 @@ C("bridge events map to protocol requests", () => {
   assert.equal(bridgeRequest(["switch", "on"]), { type: "mute-switch", state: "on" });
   assert.equal(bridgeRequest(["training", "off"]), { type: "training-use", allowed: false });
   assert.throws(() => bridgeRequest(["training", "on"]), /spa consent grant training/, "on is a consent against a notice");
+  assert.equal(bridgeRequest(["guardian-hours", "07:00-20:00@1-5", "19:00-02:00@5"]), {
+    type: "guardian-hours",
+    windows: [
+      { days: [1, 2, 3, 4, 5], from: "07:00", to: "20:00" },
+      { days: [5], from: "19:00", to: "02:00" },
+    ],
+  });
+  assert.equal(bridgeRequest(["guardian-hours", "off"]), { type: "guardian-hours", windows: [] });
+  assert.throws(() => bridgeRequest(["guardian-hours", "7-20"]), /HH:MM-HH:MM/);
   assert.throws(() => bridgeRequest(["mode", "sideways"]));
 });
 

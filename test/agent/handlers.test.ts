@@ -33,6 +33,7 @@ function context(over: Partial<HandlerContext> = {}): { ctx: HandlerContext; cal
     audit: (type) => void calls.push(`audit ${type}`),
     consents: registry(calls),
     notify: (n) => void calls.push(`notify ${n.key}`),
+    setGuardianHours: (w) => (calls.push(`hours ${JSON.stringify(w)}`), { open: w.length === 0 }),
     voiceprints: {
       list: () => [{ person: "妈妈", keyword: "天猫精灵", templates: 3, createdAt: 1, consented: true }],
       rename: (from, to) => (calls.push(`rename ${from} ${to}`), from === "妈妈" ? 1 : 0),
@@ -132,6 +133,18 @@ H("voiceprints: listing refreshes the wake engine; a rename onto an existing per
   assert.equal(reply(handle(req("voiceprint-rename", { from: "妈妈", to: "外婆" }), ctx)), { ok: true, data: { renamed: 1 } });
   assert.equal(reply(handle(req("voiceprint-delete", { person: "妈妈" }), ctx)), { ok: true, data: { deleted: 1 } });
   assert.ok(calls.includes("audit voiceprint-deleted") && !calls.some((c) => c.startsWith("audit") && c.includes("妈妈")));
+});
+
+H("guardian hours: stored with every day by default; from = to refused; a hotel room refuses", () => {
+  const { ctx, calls } = context();
+  const req = (rest: object) => Request.parse({ v: 1, id: 1, type: "guardian-hours", ...rest });
+  const reply = (r: ReturnType<typeof handle>) => (r && "reply" in r ? r.reply : null);
+  assert.equal(reply(handle(req({ windows: [{ from: "07:00", to: "20:00" }] }), ctx)), { ok: true, data: { windows: 1, open: false } });
+  assert.ok(calls.includes(`hours [{"days":[0,1,2,3,4,5,6],"from":"07:00","to":"20:00"}]`));
+  assert.is((reply(handle(req({ windows: [{ from: "07:00", to: "07:00" }] }), ctx)) as { code: string }).code, "BAD_MESSAGE");
+  assert.throws(() => req({ windows: [{ from: "7:00", to: "20:00" }] }), /HH:MM/);
+  const hotel = context({ profile: "hotel" }).ctx;
+  assert.is((reply(handle(req({ windows: [] }), hotel)) as { code: string }).code, "HOTEL_MODE");
 });
 
 H.run();

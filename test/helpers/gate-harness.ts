@@ -29,6 +29,8 @@ export type Command =
   | { t: "mode"; mode: Mode }
   | { t: "mic-error" }
   | { t: "policy"; forceMute: boolean; farField: boolean }
+  /** The guardian's hours begin (closed: false) or end (closed: true). */
+  | { t: "guardian"; closed: boolean }
   | { t: "restart" }
   /** A wake phrase, optionally the firmware's LED ack, speech, then silence. */
   | { t: "say"; ack: boolean; speech: number; silence: number; interrupt: Interrupt }
@@ -134,8 +136,10 @@ export async function runGate(cmds: Command[], opts: { initial?: PersistedGate |
   let tag = 0;
   let nextSessionBase = 0;
 
+  let guardianClosed = false;
   const boot = (): GateDriver => {
-    const { state } = initialState(persisted, clock.now(), { wakeAvailable: true, farFieldAllowed: true, defaultMode: "far" });
+    // As the agent does: a boot outside the guardian's hours starts closed.
+    const { state } = initialState(persisted, clock.now(), { wakeAvailable: true, farFieldAllowed: true, defaultMode: "far", guardianClosed });
     // Session ids restart at boot; offset them so they stay unique across restarts in the trace.
     state.nextSessionId = nextSessionBase + 1;
     const d = new GateDriver(state, {
@@ -305,6 +309,10 @@ export async function runGate(cmds: Command[], opts: { initial?: PersistedGate |
         break;
       case "policy":
         send({ kind: "policy", at: at(), forceMute: cmd.forceMute, farFieldAllowed: cmd.farField });
+        break;
+      case "guardian":
+        guardianClosed = cmd.closed;
+        send({ kind: "guardian-hours", at: at(), closed: cmd.closed });
         break;
       case "restart":
         await driver.stop();

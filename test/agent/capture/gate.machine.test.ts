@@ -5,6 +5,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import {
+  snapshot,
   bootEffects,
   initialState,
   isMuted,
@@ -27,6 +28,7 @@ const base: GateState = {
   mode: "far",
   hwSwitch: false,
   fleetMute: false,
+  guardianClosed: false,
   userMute: null,
   wakeAvailable: true,
   farFieldAllowed: true,
@@ -189,6 +191,33 @@ Rules("the hardware switch cannot be overridden by software", () => {
 Rules("a fleet mute is not lifted by a local unmute", () => {
   assert.is(transition(STATES["muted-fleet"]!, INPUTS.unmute!, cfg).refused?.code, "FLEET_MUTE");
 });
+
+Rules(
+  "a guardian's hours close the gate like a mute: the session is dropped, an unmute is refused politely, only the hours reopen it (keeping a household mute)",
+  () => {
+    const close: GateInput = { kind: "guardian-hours", at: T0, closed: true };
+    const open: GateInput = { kind: "guardian-hours", at: T0, closed: false };
+    const capturing = STATES["capturing-talk-near"]!;
+    const closed = transition(capturing, close, cfg);
+    assert.is(closed.state.phase.kind, "muted");
+    assert.ok(
+      closed.effects.some((e) => e.kind === "session-discard"),
+      "the open session is discarded",
+    );
+    assert.ok(closed.effects.some((e) => e.kind === "close-mic"));
+    assert.equal(snapshot(closed.state).mutedBy, "guardian");
+    for (const i of ["unmute", "mute-button"] as const) {
+      const step = transition(closed.state, INPUTS[i]!, cfg);
+      assert.is(step.refused?.code, "GUARDIAN_HOURS", i);
+      assert.is(step.state.phase.kind, "muted");
+    }
+    assert.is(transition(closed.state, INPUTS["talk-down"]!, cfg).state.phase.kind, "muted", "push-to-talk captures nothing either");
+    assert.is(transition(closed.state, open, cfg).state.phase.kind, "standby", "the hours begin: listening again (near-field rests in standby)");
+    const household: GateState = { ...closed.state, userMute: {} };
+    assert.is(transition(household, open, cfg).state.phase.kind, "muted", "a household mute outlasts the closed hours");
+    assert.equal(transition(STATES.armed!, open, cfg).effects, [], "already open: nothing happens");
+  },
+);
 
 Rules("lifting the fleet mute keeps a household mute", () => {
   const s: GateState = { ...STATES["muted-fleet"]!, userMute: {} };
