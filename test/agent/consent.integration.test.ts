@@ -6,6 +6,7 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { suite } from "uvu";
@@ -91,7 +92,7 @@ C("training use: off is answered (and broadcast) with the accuracy notice and un
   assert.is(a.agent.consents!.granted("training"), true);
 });
 
-C("a fleet purpose stays inert until the household grants it (real broker): uploads name it only while granted", async () => {
+C("a fleet purpose stays inert until the household grants it (real broker): uploads name it only while granted; telemetry carries no identifier", async () => {
   const dir = tempDir("spa-consent-fleet-");
   const broker = await startBroker(dir.path);
   running.push({
@@ -104,7 +105,7 @@ C("a fleet purpose stays inert until the household grants it (real broker): uplo
   writeFileSync(join(dir.path, "op.pub.pem"), keys.publicPem);
   const outbox = join(dir.path, "outbox");
   const { a, fw } = await agentWith({
-    device: { id: "dev9" },
+    device: { id: "dev9", serial: "SERIAL-CANARY-77", accountId: "ACCOUNT-CANARY-88" },
     upload: { kind: "outbox", outboxDir: outbox, sendDelayMaxSeconds: 0, deletionGapMaxSeconds: 0 },
     policy: {
       trustedKeys: [{ keyId: keys.keyId, publicKeyFile: join(dir.path, "op.pub.pem") }],
@@ -113,6 +114,10 @@ C("a fleet purpose stays inert until the household grants it (real broker): uplo
   });
   const op = await mqtt.connectAsync(broker.url, { ca: readFileSync(broker.ca), username: broker.username, password: broker.password });
   running.push({ stop: () => op.endAsync() });
+  // Routine telemetry (state, online, every report while this runs): never an identifier.
+  const published: string[] = [];
+  op.on("message", (topic, payload) => void published.push(`${topic} ${payload.toString()}`));
+  await op.subscribeAsync("spa/v1/device/#", { qos: 1 });
   const purpose = { id: "noise-study", version: 1, zh: "用于研究家庭噪声环境，改进降噪。", en: "To study household noise and improve noise suppression." };
   const policy = { retentionDays: 30, uploads: true, purposes: [purpose] };
   await op.publishAsync("spa/v1/fleet/f9/policy", JSON.stringify(signEnvelope(keys.privatePem, { policy, version: 1, issuedAt: new Date().toISOString() })), {
@@ -139,6 +144,15 @@ C("a fleet purpose stays inert until the household grants it (real broker): uplo
   assert.equal((await uploadOne()).purposes, ["noise-study"]);
   await ok(fw, { type: "consent-withdraw", feature: "purpose:noise-study" });
   assert.is((await uploadOne()).purposes, undefined, "withdrawn: not named again");
+  assert.ok(
+    published.some((m) => m.includes("/state ")),
+    "the state was reported",
+  );
+  for (const id of ["SERIAL-CANARY-77", "ACCOUNT-CANARY-88", hostname()])
+    assert.not.ok(
+      published.some((m) => m.includes(id)),
+      `telemetry carries ${id}`,
+    );
 });
 
 C(
