@@ -23,7 +23,8 @@ export interface CommandsBench {
 export async function commandsBench(): Promise<CommandsBench> {
   const missing = humanVoicesMissing();
   if (missing) throw new Error(missing);
-  const model = loadCommandModel();
+  // SPA_BENCH_COMMAND_MODEL: score another model (e.g. one trained for a hotel's own catalogue phrasings).
+  const model = loadCommandModel(process.env.SPA_BENCH_COMMAND_MODEL || undefined);
   const catalogue = loadCatalogue();
   const embedder = await SpeechEmbedder.load();
   // Another seed than training's: other takes, other noise.

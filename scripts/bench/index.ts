@@ -27,7 +27,7 @@ import type { Report } from "../train-wake/evaluate.ts";
 const SECTIONS = ["cli", "mute", "voice", "ledger", "policy", "agent", "wake", "wake-human", "commands"] as const;
 const USAGE = `usage: npm run bench -- [${SECTIONS.join("|")}]... [--model FILE] [--human-speaker 3|5] [--corpus DIR]
   With no section, every section runs. Environment: SPA_BENCH_CLI_RUNS, SPA_BENCH_TRIALS,
-  SPA_BENCH_LEDGER_CAPTURES, SPA_BENCH_DEVICES, SPA_BENCH_AGENT_S, SPA_BENCH_WAKE_SCALE,
+  SPA_BENCH_LEDGER_CAPTURES, SPA_BENCH_DEVICES, SPA_BENCH_AGENT_S, SPA_BENCH_WAKE_SCALE, SPA_BENCH_COMMAND_MODEL,
   SPA_BENCH_WAKE_EVERYDAY_MIN, SPA_BENCH_HOUSEHOLDS, SPA_BENCH_HUMAN_PERSONS,
   SPA_BENCH_HUMAN_EVERYDAY_MIN (see docs/development.md).`;
 
@@ -307,7 +307,9 @@ function printHeldOut(r: Report, quiet: string): void {
 }
 
 if (want("commands")) {
-  process.stdout.write(`\nhotel commands: the recogniser on voices it never trained on (agent/hotel/models/commands.json)...\n\n`);
+  process.stdout.write(
+    `\nhotel commands: the recogniser on voices it never trained on (${process.env.SPA_BENCH_COMMAND_MODEL || "agent/hotel/models/commands.json"})...\n\n`,
+  );
   const c = await commandsBench();
   const rows = c.rows.flatMap((r) => {
     const quiet = r.set.endsWith("quiet");

@@ -63,7 +63,7 @@ const trainVariants = split3.train;
 const persons = quick ? 2 : 40;
 
 /** Bumped whenever what the sets are made of changes (voices, phrasings, conditions, the front end): the cache key. */
-const DATA_VERSION = 3;
+const DATA_VERSION = 4;
 /** Every set, built once and cached (features only, never audio): training runs then take seconds. */
 interface Sets {
   train: Sample[];
