@@ -161,3 +161,66 @@ export async function cmdVoiceprints(argv: string[], socket: string, out: (s: st
     client.close();
   }
 }
+
+/** `spa diagnostics prepare --fault F | confirm BUNDLE --fault F | report BUNDLE debug-complete|deleted | list`, through the running agent. */
+export async function cmdDiagnostics(argv: string[], socket: string, out: (s: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      fault: { type: "string" },
+      json: { type: "boolean", default: false },
+      socket: { type: "string" },
+      config: { type: "string" },
+      timeout: { type: "string" },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [sub = "list", ...args] = positionals;
+  const bundle = (): number => {
+    const n = Number(args[0]);
+    if (!Number.isInteger(n) || n < 1) usage(`'spa diagnostics ${sub}' needs a bundle number (see 'spa diagnostics list')`);
+    return n;
+  };
+  const fault = (): string => values.fault ?? usage(`'spa diagnostics ${sub}' needs --fault ID`);
+  const request =
+    sub === "list" && args.length === 0
+      ? { type: "diagnostics" }
+      : sub === "prepare" && args.length === 0
+        ? { type: "diagnostics-prepare", fault: fault() }
+        : sub === "confirm" && args.length === 1
+          ? { type: "diagnostics-confirm", bundle: bundle(), fault: fault() }
+          : sub === "report" && args.length === 2 && (args[1] === "debug-complete" || args[1] === "deleted")
+            ? { type: "diagnostics-report", bundle: bundle(), event: args[1] }
+            : usage("usage: spa diagnostics prepare --fault F | confirm BUNDLE --fault F | report BUNDLE debug-complete|deleted | list");
+  const client = await BridgeClient.connect(socket, Number(values.timeout ?? 5000));
+  try {
+    const r = await client.request(request);
+    if (r.type === "nack") {
+      process.stderr.write(`spa: ${r.message} (${r.code})\n`);
+      return 1;
+    }
+    if (values.json) {
+      out(JSON.stringify(r.data) + "\n");
+      return 0;
+    }
+    if (sub === "prepare") {
+      const d = r.data as AckData["diagnostics-prepare"];
+      out(`bundle ${d.bundle} for fault ${d.fault} (${d.bytes} bytes), kept on this speaker until you confirm. It holds:\n`);
+      for (const c of d.categories) out(`  - ${c}\n`);
+      out(`Never audio, never what was said. To send it: spa diagnostics confirm ${d.bundle} --fault ${d.fault}\n`);
+    } else if (sub === "confirm") out(`bundle ${args[0]}: sending; the copy on this speaker is deleted once it is delivered\n`);
+    else if (sub === "report") out(`bundle ${args[0]}: ${(r.data as AckData["diagnostics-report"]).state}\n`);
+    else {
+      const list = (r.data as AckData["diagnostics"]).diagnostics;
+      if (list.length === 0) out("no diagnostics bundles\n");
+      for (const b of list)
+        out(
+          `${b.bundle}  fault ${b.fault}  ${b.state}  prepared ${when(b.preparedAt)}${b.sentAt ? `  sent ${when(b.sentAt)}` : ""}${b.debugCompleteAt ? `  debug complete ${when(b.debugCompleteAt)}` : ""}${b.deletedAt ? `  deleted ${when(b.deletedAt)}` : ""}${b.overdue ? "  DELETION OVERDUE" : ""}\n`,
+        );
+    }
+    return 0;
+  } finally {
+    client.close();
+  }
+}

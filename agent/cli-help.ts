@@ -17,6 +17,7 @@ Commands:
   uploads         list the upload queue (no audio); 'uploads retry' sends it now
   consent         the household's choices: list, notice, grant, withdraw
   voiceprints     the household's voiceprints: list, rename, delete
+  diagnostics     prepare a redacted bundle for a fault, send it on confirmation, track its deletion
   history         what the speaker keeps, and when each capture expires
   play            write a kept capture's (voice-modified) audio as WAV
   delete          delete captures: --last, --today, --all or --id ID
@@ -61,6 +62,23 @@ Options:
   --guardian          the choice is a guardian's (a child's speaker needs it to grant)
   --socket PATH | --config FILE   as for 'spa bridge'
 Exit 0 when recorded (or listed), 1 when refused or nothing was recorded.`,
+  diagnostics: `Usage: spa diagnostics prepare --fault ID
+       spa diagnostics confirm BUNDLE --fault ID
+       spa diagnostics report BUNDLE debug-complete|deleted
+       spa diagnostics [list] [--json]
+Options: --socket PATH | --config FILE (as for 'spa bridge')
+
+prepare  builds a bundle for a fault — versions, behaviour settings, counters, storage health,
+         privacy-event counts, the last log lines with phone numbers, e-mail, IP and MAC
+         addresses, host names and device identifiers masked; never audio, never what was
+         said — and lists what it holds. Nothing leaves the speaker yet.
+confirm  the household's one-time confirmation, naming the fault: the bundle is sent (it needs
+         the diagnostics consent: 'spa consent grant diagnostics') and the copy on the speaker
+         is deleted once delivered.
+report   upstream's word: debugging complete (from then the bundle must be deleted within 24
+         hours, or the speaker raises an alert in its privacy record and on the fleet state
+         topic), then deleted.
+list     every bundle, its state and times, and whether a deletion is overdue.`,
   voiceprints: `Usage: spa voiceprints [list] [--json]
        spa voiceprints rename FROM TO
        spa voiceprints delete PERSON

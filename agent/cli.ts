@@ -151,7 +151,7 @@ async function cmdStart(argv: string[]): Promise<number> {
   });
   if (values.help) return print(HELP.start!);
   const config = await resolveConfig(values.config, values.set ?? []);
-  const [{ createLogger }, { Agent }, { asLedgerError }, { ServiceNotifier, systemdNotifySend }, { SystemClock }] = await Promise.all([
+  const [{ createLogger, LogRing }, { Agent }, { asLedgerError }, { ServiceNotifier, systemdNotifySend }, { SystemClock }] = await Promise.all([
     import("./log.ts"),
     import("./main.ts"),
     import("./ledger/agent-db.ts"),
@@ -170,8 +170,10 @@ async function cmdStart(argv: string[]): Promise<number> {
       dead.add(s);
     }
   };
-  const log = createLogger({ name: "spa", level: config.log.level, json: config.log.json, sink: { write: (l) => write(process.stderr, l) } });
-  const agent = new Agent(config, { log, out: (l) => write(process.stdout, l + "\n"), env: process.env });
+  // The last log lines also stay in RAM, for a diagnostics bundle the household may choose to send.
+  const logRing = new LogRing(300, { write: (l) => write(process.stderr, l) });
+  const log = createLogger({ name: "spa", level: config.log.level, json: config.log.json, sink: logRing });
+  const agent = new Agent(config, { log, logRing, out: (l) => write(process.stdout, l + "\n"), env: process.env });
   // Under systemd (Type=notify): READY=1 once the gate is up, watchdog pings from this loop.
   const service = new ServiceNotifier(
     process.env,
@@ -578,10 +580,13 @@ export async function main(argv: string[]): Promise<number> {
       case "uploads":
         return await cmdUploads(rest);
       case "consent":
+      case "diagnostics":
       case "voiceprints": {
         const socket = resolve(flagValue(rest, "--socket") ?? bridgeSocketPath(flagValue(rest, "--config"), process.env));
         const m = await import("./cli-consent.ts");
-        return await (cmd === "consent" ? m.cmdConsent : m.cmdVoiceprints)(rest, socket, (t) => process.stdout.write(t));
+        return await (cmd === "consent" ? m.cmdConsent : cmd === "diagnostics" ? m.cmdDiagnostics : m.cmdVoiceprints)(rest, socket, (t) =>
+          process.stdout.write(t),
+        );
       }
       case "policy":
         return await (await import("./cli-policy.ts")).cmdPolicy(rest, (t) => process.stdout.write(t));

@@ -75,3 +75,22 @@ export const silentLogger: Logger = {
   error: () => undefined,
   child: () => silentLogger,
 };
+
+/** The last lines the agent logged, in RAM only (a diagnostics bundle takes them, redacted again). */
+export class LogRing implements LogSink {
+  readonly #lines: string[] = [];
+  readonly max: number;
+  readonly next: LogSink | null;
+  constructor(max = 300, next: LogSink | null = null) {
+    this.max = max;
+    this.next = next;
+  }
+  write(line: string): void {
+    this.#lines.push(line.replace(/\n$/, ""));
+    if (this.#lines.length > this.max) this.#lines.splice(0, this.#lines.length - this.max);
+    this.next?.write(line);
+  }
+  lines(): string[] {
+    return [...this.#lines];
+  }
+}

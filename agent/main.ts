@@ -3,7 +3,7 @@
  * order (ledger → audio → bridge → gate → simulator/buttons → status) and stops them in
  * reverse, closing the microphone first.
  */
-import { accessSync, constants, existsSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Config } from "../config/schema.ts";
@@ -27,6 +27,10 @@ import { cryptoUniform } from "./adapters/crypto-random.ts";
 import { HotelSink, ProfileSink } from "./session/hotel-sink.ts";
 import { ConsentRegistry } from "./consent/registry.ts";
 import { purposeFeature } from "./consent/features.ts";
+import { buildBundle, CATEGORIES } from "./diagnostics/bundle.ts";
+import { mayConfirm, nextState, overdue } from "./diagnostics/lifecycle.ts";
+import type { Uploader } from "./ports/uploader.ts";
+import { hostname } from "node:os";
 import { isOpen, localTimeOf, type GuardianWindow } from "./guardian/hours.ts";
 import { GuardianHoursSchema } from "./guardian/schema.ts";
 import type { TimerHandle } from "./ports/clock.ts";
@@ -51,6 +55,8 @@ import { handle } from "./handlers/index.ts";
 import { framesFor, Millis, type Timestamp } from "./units.ts";
 
 export const PACKAGE_ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
+/** This agent's version (package.json), for diagnostics. */
+export const AGENT_VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
 export const DEMO_RECORDING = join(PACKAGE_ROOT, "agent/audio/demo-household.wav");
 /** A guest room's demo (scripts/make-hotel-demo.ts): two requests, a chat after a wake word, talk without one. */
 export const DEMO_HOTEL_RECORDING = join(PACKAGE_ROOT, "agent/audio/demo-hotel.wav");
@@ -61,6 +67,8 @@ export interface AgentIo {
   out: (line: string) => void;
   env: Record<string, string | undefined>;
   clock?: Clock;
+  /** The last log lines, kept in RAM (a diagnostics bundle takes them, redacted). */
+  logRing?: { lines(): string[] };
 }
 
 export function gateConfigFrom(c: Config["gate"]): GateConfig {
@@ -211,6 +219,8 @@ export class Agent {
   #uploads: UploadWorker | null = null;
   #ledger: Ledger | null = null;
   #policy: PolicyService | null = null;
+  #clock: Clock | null = null;
+  #uploader: Uploader | null = null;
   #engine: PolicyEngine | null = null;
   #bridge: BridgeServer | null = null;
   #driver: GateDriver | null = null;
@@ -249,6 +259,76 @@ export class Agent {
     return this.#ledger?.captures ?? null;
   }
 
+  /** Builds a redacted bundle for a fault and keeps it (unsent) in the ledger; its categories are what the household is shown. */
+  #prepareDiagnostics(fault: string, at: number): { bundle: number; categories: string[]; bytes: number } {
+    const ledger = this.#ledger!;
+    const c = this.config;
+    const weekAgo = at - 7 * 86_400_000;
+    const eventCounts: Record<string, number> = {};
+    for (const e of ledger.audit.list(10_000)) if (e.at >= weekAgo) eventCounts[e.type] = (eventCounts[e.type] ?? 0) + 1;
+    const bundle = buildBundle({
+      fault,
+      at,
+      versions: { agent: AGENT_VERSION, node: process.version },
+      settings: {
+        mode: c.mode,
+        profile: this.profile(),
+        wake: { engine: c.wake.engine, keywords: c.wake.keywords, secondStage: c.wake.templates.secondStage },
+        gate: c.gate,
+        retention: { days: c.retention.days, maxCaptures: c.retention.maxCaptures },
+        upload: { kind: c.upload.kind },
+        fleetPolicyVersion: this.#engine?.effective().version ?? 0,
+      },
+      counters: { ...(this.#driver?.counters ?? {}) },
+      storage: this.storage.report(),
+      eventCounts,
+      logLines: this.io.logRing?.lines() ?? [],
+      ids: { exact: [c.device.id, c.device.serial, c.device.accountId, hostname(), ...ledger.voiceprints.people()] },
+    });
+    const id = ledger.diagnostics.add(fault, [...CATEGORIES], bundle, at);
+    ledger.audit.append(at, "diagnostics", { bundle: id, state: "prepared" });
+    return { bundle: id, categories: [...CATEGORIES], bytes: Buffer.byteLength(bundle) };
+  }
+
+  /** The household's one-time confirmation: sends the bundle (async) and deletes the local copy once it is delivered. */
+  #confirmDiagnostics(id: number, fault: string, at: number): { code: "REFUSED" | "CONSENT_REQUIRED"; message: string } | null {
+    const ledger = this.#ledger!;
+    const no = mayConfirm(ledger.diagnostics.get(id), fault, this.#consents!.granted("diagnostics"));
+    if (no) return no;
+    const uploader = this.#uploader;
+    if (!uploader?.sendDiagnostics) return { code: "REFUSED", message: "no upload receiver is configured for diagnostics (upload.kind is off)" };
+    const bundle = ledger.diagnostics.bundle(id)!;
+    // Marked at once, so a second confirmation cannot send it twice.
+    ledger.diagnostics.setState(id, "sent", at);
+    void uploader.sendDiagnostics(bundle).then(
+      () => {
+        ledger.diagnostics.sent(id, this.#clock!.now());
+        ledger.audit.append(this.#clock!.now(), "diagnostics", { bundle: id, state: "sent" });
+      },
+      (e: unknown) => {
+        // Not delivered: back to prepared; the household may confirm again.
+        ledger.diagnostics.setState(id, "prepared", this.#clock!.now());
+        ledger.audit.append(this.#clock!.now(), "diagnostics", { bundle: id, state: "send-failed" });
+        this.io.log.warn("diagnostics bundle not delivered", { error: toError(e).message });
+      },
+    );
+    return null;
+  }
+
+  /** Upstream deletions overdue (24 h after debugging was complete): an alert, once per bundle, in the audit and on the state topic. */
+  #checkDiagnostics(): void {
+    const ledger = this.#ledger;
+    if (!ledger) return;
+    const now = this.#clock!.now();
+    const late = overdue(ledger.diagnostics.list(), now).filter((r) => !r.overdueReported);
+    for (const r of late) {
+      ledger.diagnostics.markOverdueReported(r.id);
+      ledger.audit.append(now, "diagnostics-overdue", { bundle: r.id, debugCompleteAt: r.debugCompleteAt });
+      this.io.log.warn("a diagnostics bundle's upstream deletion is overdue (debugging complete more than 24 h ago)", { bundle: r.id });
+    }
+    if (late.length) this.#policy?.publishState();
+  }
+
   /** Gives the wake engine the voiceprints whose consent is in force (after an enrolment, a deletion or a consent change). */
   refreshVoiceprints(): void {
     const w = this.#wake as { setTemplates?: (t: Templates | null) => void } | null;
@@ -280,6 +360,7 @@ export class Agent {
     const { config, io } = this;
     const log = io.log;
     const clock = io.clock ?? new SystemClock();
+    this.#clock = clock;
     // Identifiers the agent knows never appear in a log line (nor in uploads: see upload/envelope.ts).
     for (const v of [config.device.id, config.device.serial, config.device.accountId]) registerSecret(v);
     const { source, banner } = chooseSource(config, io.env);
@@ -355,6 +436,7 @@ export class Agent {
         if (e.kind === "cancel-queued-uploads") return captures.uploads.dropAll();
         if (e.kind === "untrain-queued-uploads") return captures.uploads.untrainAll();
         if (e.kind === "delete-voiceprints") return ledger.voiceprints.deletePerson(e.person);
+        if (e.kind === "delete-diagnostics") return ledger.diagnostics.discardPrepared();
         return 0;
       },
       people: () => ledger.voiceprints.people(),
@@ -439,6 +521,7 @@ export class Agent {
       audit: (type, data) => ledger.audit.append(clock.now(), type, data),
       onApplied: applyPolicy,
       storage: () => this.storage.report(),
+      diagnosticsOverdue: () => overdue(ledger.diagnostics.list(), clock.now()).length,
       profile: () => this.profile(),
       checkout: (text) => checkout(text),
       auditHead: () => {
@@ -463,6 +546,7 @@ export class Agent {
       `ledger: ${join(resolve(config.dataDir), "agent.db")} (integrity ${check.integrity}; ${ledger.captures.count()} captures kept, at most ${ledger.limitMs() / DAY_MS} days${check.purged ? `; ${check.purged} expired purged` : ""}${check.orphanKeys + check.orphanAudio + check.orphanFiles ? `; ${check.orphanKeys + check.orphanAudio + check.orphanFiles} orphans removed` : ""})`,
     );
     const uploader = await createUploader(config.upload);
+    this.#uploader = uploader;
     // Uploads allowed by the policy in force (checked at queueing and again at sending).
     const uploadsAllowed = (): boolean => {
       const eff = engine.effective();
@@ -626,6 +710,7 @@ export class Agent {
     this.#checkGuardian = checkGuardian;
     const tickGuardian = (): void => {
       checkGuardian();
+      this.#checkDiagnostics();
       this.#guardianTimer = clock.after(Millis(60_000 - (clock.now() % 60_000) + 5), tickGuardian);
     };
     tickGuardian();
@@ -701,6 +786,24 @@ export class Agent {
       cancelInFlight: () => sink.cancelInFlight(),
       audit: (type, data) => void ledger.audit.append(at, type, data),
       consents: this.#consents!,
+      diagnostics: {
+        prepare: (fault) => this.#prepareDiagnostics(fault, at),
+        confirm: (id, fault) => this.#confirmDiagnostics(id, fault, at),
+        report: (id, event) => {
+          const r = ledger.diagnostics.get(id);
+          const next = r ? nextState(r, event) : null;
+          if (!r || !next) return null;
+          ledger.diagnostics.setState(id, next, at);
+          ledger.audit.append(at, "diagnostics", { bundle: id, state: next });
+          this.#checkDiagnostics();
+          return next;
+        },
+        list: () => {
+          this.#checkDiagnostics();
+          const late = new Set(overdue(ledger.diagnostics.list(), at).map((r) => r.id));
+          return ledger.diagnostics.list().map(({ id, overdueReported: _r, ...r }) => ({ bundle: id, ...r, overdue: late.has(id) }));
+        },
+      },
       setGuardianHours: (windows) => {
         if (windows.length) ledger.captures.settings.set(GUARDIAN_HOURS_SETTING, JSON.stringify(windows), at);
         else ledger.captures.settings.delete(GUARDIAN_HOURS_SETTING);

@@ -8,7 +8,7 @@ import type { Request } from "../../firmware-bridge/protocol/messages.ts";
 import type { GateInput, GateSnapshot, Step } from "../capture/gate.machine.ts";
 import type { DeleteScope, Removed } from "../ledger/captures.ts";
 import type { Timestamp } from "../units.ts";
-import type { ConsentLine, NoticeText, VoiceprintLine } from "../../firmware-bridge/protocol/messages.ts";
+import type { AckData, ConsentLine, NoticeText, VoiceprintLine } from "../../firmware-bridge/protocol/messages.ts";
 import type { ConsentChange, ConsentRecord } from "../consent/features.ts";
 import type { ChangeResult } from "../consent/registry.ts";
 import type { GuardianWindow } from "../guardian/hours.ts";
@@ -39,6 +39,15 @@ export interface HandlerContext {
     deletePerson(person: string): number;
     /** Makes the wake engine use exactly the consented voiceprints now. */
     refresh(): void;
+  };
+  /** Diagnostics bundles (agent/diagnostics): the agent builds, sends and tracks them. */
+  diagnostics: {
+    prepare(fault: string): { bundle: number; categories: string[]; bytes: number };
+    /** Null when the send has started; else why not. */
+    confirm(id: number, fault: string): { code: "REFUSED" | "CONSENT_REQUIRED"; message: string } | null;
+    /** The new state, or null if the report does not fit the bundle's state. */
+    report(id: number, event: "debug-complete" | "deleted"): string | null;
+    list(): AckData["diagnostics"]["diagnostics"];
   };
   /** Stores a guardian's hours (empty: no restriction) and applies them at once; whether voice service is open now. */
   setGuardianHours(windows: GuardianWindow[]): { open: boolean };

@@ -15,6 +15,7 @@ import { mute, muteFor, muteSwitch, unmute } from "./mute.ts";
 import { consentGrant, consents, consentWithdraw, trainingUse } from "./consent.ts";
 import { uploadsRetry } from "./uploads-retry.ts";
 import { guardianHours } from "./guardian-hours.ts";
+import { diagnostics, diagnosticsConfirm, diagnosticsPrepare, diagnosticsReport } from "./diagnostics.ts";
 import { voiceprintDelete, voiceprintRename, voiceprints } from "./voiceprints.ts";
 
 export type { HandlerContext, HandlerResult } from "./context.ts";
@@ -35,6 +36,10 @@ export const HANDLERS: { [T in Request["type"]]: Handler<T> } = {
   consents,
   voiceprints,
   "guardian-hours": guardianHours,
+  "diagnostics-prepare": diagnosticsPrepare,
+  "diagnostics-confirm": diagnosticsConfirm,
+  "diagnostics-report": diagnosticsReport,
+  diagnostics,
   "voiceprint-rename": voiceprintRename,
   "voiceprint-delete": voiceprintDelete,
   "uploads-retry": uploadsRetry,

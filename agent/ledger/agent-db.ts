@@ -150,6 +150,20 @@ export const MIGRATIONS: readonly Migration[] = [
      voiceprint_id INTEGER PRIMARY KEY REFERENCES voiceprints(id) ON DELETE CASCADE,
      key BLOB NOT NULL CHECK (length(key) = 32)
    );`,
+  // 5: diagnostics bundles (agent/diagnostics): prepared for a fault, sent only on the
+  // household's confirmation, the local copy gone once sent; the upstream deletion tracked.
+  `CREATE TABLE diagnostics (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     fault TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('prepared', 'sent', 'debug-complete', 'deleted', 'discarded')),
+     categories TEXT NOT NULL,
+     bundle TEXT,
+     prepared_at INTEGER NOT NULL,
+     sent_at INTEGER,
+     debug_complete_at INTEGER,
+     deleted_at INTEGER,
+     overdue_reported INTEGER NOT NULL DEFAULT 0
+   );`,
 ];
 
 /** What to do about a ledger that cannot be opened, in one line. */

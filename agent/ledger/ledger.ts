@@ -14,6 +14,7 @@ import { Millis } from "../units.ts";
 import { checkpoint, recoveryHint, type Db } from "./agent-db.ts";
 import { Consents } from "./consents.ts";
 import { VoiceprintStore } from "./voiceprints.ts";
+import { DiagnosticsStore } from "./diagnostics.ts";
 import { AuditLog } from "./audit.ts";
 import { CaptureStore, type DeleteScope, type Removed } from "./captures.ts";
 import type { StorageHealth } from "./storage-health.ts";
@@ -78,6 +79,7 @@ export class Ledger {
   readonly clock: LedgerClock;
   readonly consents: Consents;
   readonly voiceprints: VoiceprintStore;
+  readonly diagnostics: DiagnosticsStore;
   #timer: TimerHandle | null = null;
   #persistTimer: TimerHandle | null = null;
   #lastLimitMs: number;
@@ -96,6 +98,7 @@ export class Ledger {
     this.captures = new CaptureStore(db);
     this.consents = new Consents(db);
     this.voiceprints = new VoiceprintStore(db);
+    this.diagnostics = new DiagnosticsStore(db);
     this.audit = new AuditLog(db);
     this.audit.adoptHead();
     this.clock = new LedgerClock(db, wallClock, (e) => {
@@ -239,6 +242,7 @@ export class Ledger {
     unlinkAll(r.exportFiles, this.o.log);
     if (templatesDir) rmSync(templatesDir, { recursive: true, force: true });
     const voiceprints = this.voiceprints.clear();
+    this.diagnostics.clear();
     const consents = this.consents.clear();
     if (after === "strictest")
       for (const feature of ["uploads", "training"])

@@ -34,6 +34,8 @@ export interface PolicyServiceOptions {
   compliance: () => ComplianceCounters;
   /** Whether the device's storage takes its writes (a full disk is reported, never hidden). */
   storage?: () => StorageReport;
+  /** Diagnostics bundles whose upstream deletion is overdue (an alert for the operator). */
+  diagnosticsOverdue?: () => number;
   /** A check-out order from this device's checkout topic: carried out, or why not (checkout.ts). */
   checkout?: (text: string) => { ok: true; seq: number } | { ok: false; code: string; message: string; seq: number | null };
   /** The device profile in force (household or hotel). */
@@ -217,6 +219,7 @@ export class PolicyService {
       compliance: this.o.compliance(),
       ...(this.o.storage ? { storage: this.o.storage() } : {}),
       ...(this.o.auditHead ? { auditHead: this.o.auditHead() } : {}),
+      ...(this.o.diagnosticsOverdue ? { diagnosticsOverdue: this.o.diagnosticsOverdue() } : {}),
       at: new Date(this.o.now()).toISOString(),
     };
   }

@@ -57,6 +57,8 @@ export const DeviceStateSchema = z
       .optional(),
     /** The last check-out order seen: its sequence and what came of it ("done" or why not). */
     lastCheckout: z.object({ seq: z.number().int().nullable(), result: z.string(), at: z.string() }).strict().nullable().optional(),
+    /** Diagnostics bundles not deleted upstream 24 h after debugging was complete (REQUIREMENTS DIAG). */
+    diagnosticsOverdue: z.number().int().min(0).optional(),
     auditHead: z
       .object({ seq: z.number().int().min(0), hash: z.string() })
       .strict()

@@ -13,4 +13,9 @@ export interface Uploader {
    * Resolves when the receiver no longer has it (or never had it).
    */
   requestDeletion(uploadId: string): Promise<void>;
+  /**
+   * Delivers one diagnostics bundle (redacted JSON, never audio) the household confirmed for a
+   * fault. Optional: a receiver without it gets none.
+   */
+  sendDiagnostics?(bundle: string): Promise<void>;
 }

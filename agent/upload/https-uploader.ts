@@ -62,6 +62,12 @@ export class HttpsUploader implements Uploader {
     return this.#request("POST", this.#url, body, (s) => s >= 200 && s < 300).finally(() => body.fill(0));
   }
 
+  /** POST <endpoint>/diagnostics: a bundle the household confirmed for a fault. */
+  sendDiagnostics(bundle: string): Promise<void> {
+    const url = new URL(this.#url.href.replace(/\/?$/, "/") + "diagnostics");
+    return this.#request("POST", url, Buffer.from(bundle), (s) => s >= 200 && s < 300);
+  }
+
   /** DELETE <endpoint>/<uploadId>, one request per id (so deletions cannot be linked either). */
   requestDeletion(uploadId: string): Promise<void> {
     const url = new URL(this.#url.href.replace(/\/?$/, "/") + encodeURIComponent(uploadId));

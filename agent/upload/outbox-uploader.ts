@@ -3,6 +3,7 @@
  * audio) and `<uploadId>.json` (its envelope) in a directory, readable by the owner only.
  * Files are written under a temporary name and renamed, so a reader never sees half a file.
  */
+import { randomUUID } from "node:crypto";
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Uploader } from "../ports/uploader.ts";
@@ -26,6 +27,15 @@ export class OutboxUploader implements Uploader {
     };
     put(`${envelope.uploadId}.wav`, wav);
     put(`${envelope.uploadId}.json`, JSON.stringify(envelope, null, 2) + "\n");
+  }
+
+  /** A confirmed diagnostics bundle: `diagnostics-<random id>.json`. */
+  async sendDiagnostics(bundle: string): Promise<void> {
+    makeDirs(this.dir, 0o700);
+    const name = `diagnostics-${randomUUID()}.json`;
+    const tmp = join(this.dir, `.${name}.part`);
+    writeFileSync(tmp, bundle + "\n", { mode: 0o600 });
+    renameSync(tmp, join(this.dir, name));
   }
 
   /** The outbox is the receiver here: deleting an upload removes its two files. */

@@ -21,6 +21,8 @@ export const LedPatternSchema = z.enum(["idle", "listening", "muted", "error"]);
 /** A versioned notice key (e.g. consent.training.v1): the text the household was given before choosing. */
 const NoticeKey = z.string().regex(/^[a-z0-9.:-]{3,80}$/, "a notice key such as consent.training.v1");
 const Feature = z.string().regex(/^[a-z0-9:-]{2,80}$/, "a feature such as uploads, training, voiceprint, diagnostics or purpose:<id>");
+/** A fault id from the firmware or support (what a bundle is for). */
+const Fault = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "1-64 letters, digits, . _ or -");
 /** A household member's label for per-person consents (a voiceprint's owner), chosen by the household. */
 const Person = z.string().min(1).max(40);
 
@@ -104,6 +106,22 @@ export const Request = z.discriminatedUnion("type", [
     },
     'a guardian\'s hours (device-local `from`-`to`, `days` 0 = Sunday … 6 = Saturday; empty: no restriction): outside them the speaker is closed like a mute (`mutedBy: "guardian"`, unmute refused with `GUARDIAN_HOURS`); refused in hotel mode',
   ),
+  req(
+    "diagnostics-prepare",
+    { fault: Fault },
+    "builds a redacted diagnostics bundle for a fault (never audio or what was said) and lists its categories; nothing leaves until `diagnostics-confirm`; refused in hotel mode",
+  ),
+  req(
+    "diagnostics-confirm",
+    { bundle: z.number().int().min(1), fault: Fault },
+    "the household's one-time confirmation to send a prepared bundle, naming its fault (needs the `diagnostics` consent: `CONSENT_REQUIRED`); once sent, the local copy is deleted",
+  ),
+  req(
+    "diagnostics-report",
+    { bundle: z.number().int().min(1), event: z.enum(["debug-complete", "deleted"]) },
+    "upstream reports on a sent bundle: debugging complete (from then it must be deleted within 24 h, or the speaker raises an alert), then deleted",
+  ),
+  req("diagnostics", {}, "the diagnostics bundles: fault, state, categories, times, and whether an upstream deletion is overdue"),
   req(
     "voiceprints",
     {},
@@ -205,6 +223,22 @@ export interface AckData {
   "consent-grant": { consent: ConsentLine };
   "consent-withdraw": { consent: ConsentLine; stopped: string; affected: number; notice?: NoticeText };
   voiceprints: { voiceprints: VoiceprintLine[] };
+  "diagnostics-prepare": { bundle: number; fault: string; categories: string[]; bytes: number };
+  "diagnostics-confirm": { bundle: number; sending: true };
+  "diagnostics-report": { bundle: number; state: string };
+  diagnostics: {
+    diagnostics: Array<{
+      bundle: number;
+      fault: string;
+      state: string;
+      categories: string[];
+      preparedAt: number;
+      sentAt: number | null;
+      debugCompleteAt: number | null;
+      deletedAt: number | null;
+      overdue: boolean;
+    }>;
+  };
   "guardian-hours": { windows: number; open: boolean };
   "voiceprint-rename": { renamed: number };
   "voiceprint-delete": { deleted: number };
@@ -256,4 +290,5 @@ export type NackCode =
   | "GUARDIAN_REQUIRED"
   | "CHILD_PROFILE"
   | "GUARDIAN_HOURS"
+  | "CONSENT_REQUIRED"
   | "INTERNAL";

@@ -6,7 +6,7 @@
  */
 import type { GateSnapshot, LedPattern } from "../../agent/capture/gate.machine.ts";
 import { BridgeClient, type Ack, type Nack } from "../client.ts";
-import type { AgentMessage } from "../protocol/messages.ts";
+import { stateData, type AgentMessage } from "../protocol/messages.ts";
 
 export interface FakeFirmwareOptions {
   socketPath: string;
@@ -90,8 +90,9 @@ export class FakeFirmware {
   async getState(): Promise<GateSnapshot & { counters?: Record<string, number> }> {
     const r = await this.request({ type: "get-state" });
     if (r.type !== "ack") throw new Error(`get-state refused: ${r.code}`);
-    if (!r.data || !("state" in r.data)) throw new Error("get-state answered without the state");
-    return { ...(r.data.state as GateSnapshot), counters: r.data.counters };
+    const d = stateData(r.data);
+    if (!d) throw new Error("get-state answered without the state");
+    return { ...(d.state as GateSnapshot), counters: d.counters };
   }
 
   /** Resolves when pred() holds (checked after every agent message), or rejects after timeoutMs. */

@@ -33,6 +33,12 @@ function context(over: Partial<HandlerContext> = {}): { ctx: HandlerContext; cal
     audit: (type) => void calls.push(`audit ${type}`),
     consents: registry(calls),
     notify: (n) => void calls.push(`notify ${n.key}`),
+    diagnostics: {
+      prepare: (f) => (calls.push(`prepare ${f}`), { bundle: 7, categories: ["versions"], bytes: 100 }),
+      confirm: (id, f) => (calls.push(`confirm ${id} ${f}`), id === 7 ? null : { code: "REFUSED", message: "no such bundle" }),
+      report: (id, e) => (id === 7 ? e : null),
+      list: () => [],
+    },
     setGuardianHours: (w) => (calls.push(`hours ${JSON.stringify(w)}`), { open: w.length === 0 }),
     voiceprints: {
       list: () => [{ person: "妈妈", keyword: "天猫精灵", templates: 3, createdAt: 1, consented: true }],
@@ -145,6 +151,22 @@ H("guardian hours: stored with every day by default; from = to refused; a hotel 
   assert.throws(() => req({ windows: [{ from: "7:00", to: "20:00" }] }), /HH:MM/);
   const hotel = context({ profile: "hotel" }).ctx;
   assert.is((reply(handle(req({ windows: [] }), hotel)) as { code: string }).code, "HOTEL_MODE");
+});
+
+H("diagnostics: prepare lists the categories (never the bundle); confirm and reports answer with the agent's decision; a hotel room refuses", () => {
+  const { ctx } = context();
+  const req = <T extends Request["type"]>(type: T, rest: object) => Request.parse({ v: 1, id: 1, type, ...rest });
+  const reply = (r: ReturnType<typeof handle>) => (r && "reply" in r ? r.reply : null);
+  assert.equal(reply(handle(req("diagnostics-prepare", { fault: "E42" }), ctx)), {
+    ok: true,
+    data: { bundle: 7, fault: "E42", categories: ["versions"], bytes: 100 },
+  });
+  assert.equal(reply(handle(req("diagnostics-confirm", { bundle: 7, fault: "E42" }), ctx)), { ok: true, data: { bundle: 7, sending: true } });
+  assert.is((reply(handle(req("diagnostics-confirm", { bundle: 8, fault: "E42" }), ctx)) as { code: string }).code, "REFUSED");
+  assert.is((reply(handle(req("diagnostics-report", { bundle: 9, event: "deleted" }), ctx)) as { code: string }).code, "REFUSED");
+  assert.throws(() => req("diagnostics-prepare", { fault: "bad fault id!" }), /letters, digits/);
+  const hotel = context({ profile: "hotel" }).ctx;
+  assert.is((reply(handle(req("diagnostics-prepare", { fault: "E42" }), hotel)) as { code: string }).code, "HOTEL_MODE");
 });
 
 H.run();

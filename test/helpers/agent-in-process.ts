@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parseConfig } from "../../config/load.ts";
 import type { Config } from "../../config/schema.ts";
 import { silentLogger } from "../../agent/log.ts";
-import { Agent } from "../../agent/main.ts";
+import { Agent, type AgentIo } from "../../agent/main.ts";
 import { tempDir } from "./tmp.ts";
 
 export interface InProcessAgent {
@@ -15,7 +15,7 @@ export interface InProcessAgent {
   stop(): Promise<void>;
 }
 
-export async function startAgent(overrides: Record<string, unknown> = {}): Promise<InProcessAgent> {
+export async function startAgent(overrides: Record<string, unknown> = {}, io: Partial<AgentIo> = {}): Promise<InProcessAgent> {
   const dir = tempDir("spa-agent-");
   const config = parseConfig({
     dataDir: join(dir.path, "data"),
@@ -30,7 +30,7 @@ export async function startAgent(overrides: Record<string, unknown> = {}): Promi
     ...Object.fromEntries(Object.entries(overrides).filter(([k]) => k !== "bridge")),
   });
   const out: string[] = [];
-  const agent = new Agent(config, { log: silentLogger, out: (l) => out.push(l), env: process.env });
+  const agent = new Agent(config, { log: silentLogger, out: (l) => out.push(l), env: process.env, ...io });
   await agent.start();
   return {
     agent,
