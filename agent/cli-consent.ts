@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import type { AckData, ConsentLine, NoticeText } from "../firmware-bridge/protocol/messages.ts";
-import { BridgeClient } from "../firmware-bridge/client.ts";
+import { BridgeClient, type Ack, type Nack } from "../firmware-bridge/client.ts";
 import { AgentError } from "./errors.ts";
 
 function usage(message: string): never {
@@ -33,6 +33,34 @@ export function consentTable(lines: ConsentLine[]): string {
 }
 
 const noticeText = (n: NoticeText): string => `${n.zh}\n${n.en}\n`;
+
+/** The agent's answer to one request: a nack on stderr (exit 1), the data as JSON, or printed for a person. */
+function settle(r: Ack | Nack, json: boolean, out: (s: string) => void, print: (data: unknown) => void): number {
+  if (r.type === "nack") {
+    process.stderr.write(`spa: ${r.message} (${r.code})\n`);
+    return 1;
+  }
+  if (json) out(JSON.stringify(r.data) + "\n");
+  else print(r.data);
+  return 0;
+}
+
+/** One request to the running agent, settled. */
+async function ask(
+  socket: string,
+  timeout: string | undefined,
+  request: Record<string, unknown> & { type: string },
+  json: boolean,
+  out: (s: string) => void,
+  print: (data: unknown) => void,
+): Promise<number> {
+  const client = await BridgeClient.connect(socket, Number(timeout ?? 5000));
+  try {
+    return settle(await client.request(request), json, out, print);
+  } finally {
+    client.close();
+  }
+}
 
 export async function cmdConsent(argv: string[], socket: string, out: (s: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -95,29 +123,21 @@ export async function cmdConsent(argv: string[], socket: string, out: (s: string
       sub === "grant"
         ? { type: "consent-grant", feature, notice: values.notice, by, ...(values.person ? { person: values.person } : {}) }
         : { type: "consent-withdraw", feature, by, ...(values.person ? { person: values.person } : {}) };
-    const r = await client.request(request);
-    if (r.type === "nack") {
-      process.stderr.write(`spa: ${r.message} (${r.code})\n`);
-      return 1;
-    }
-    if (values.json) {
-      out(JSON.stringify(r.data) + "\n");
-      return 0;
-    }
-    if (sub === "grant") out(`${feature}${values.person ? ` (${values.person})` : ""}: on, by the ${by}, against ${values.notice}\n`);
-    else {
-      const d = r.data as AckData["consent-withdraw"];
-      const stopped: Record<string, string> = {
-        "cancel-queued-uploads": `${d.affected} queued uploads dropped (the captures stay on this speaker)`,
-        "untrain-queued-uploads": `${d.affected} queued uploads now say do-not-train`,
-        "delete-voiceprints": `${d.affected} voiceprint templates deleted (irreversibly)`,
-        "delete-diagnostics": `${d.affected} diagnostics bundles deleted`,
-        none: "nothing else was waiting on it",
-      };
-      out(`${feature}${values.person ? ` (${values.person})` : ""}: off, by the ${by}; ${stopped[d.stopped] ?? d.stopped}\n`);
-      if (d.notice) out(noticeText(d.notice));
-    }
-    return 0;
+    return settle(await client.request(request), values.json, out, (data) => {
+      if (sub === "grant") out(`${feature}${values.person ? ` (${values.person})` : ""}: on, by the ${by}, against ${values.notice}\n`);
+      else {
+        const d = data as AckData["consent-withdraw"];
+        const stopped: Record<string, string> = {
+          "cancel-queued-uploads": `${d.affected} queued uploads dropped (the captures stay on this speaker)`,
+          "untrain-queued-uploads": `${d.affected} queued uploads now say do-not-train`,
+          "delete-voiceprints": `${d.affected} voiceprint templates deleted (irreversibly)`,
+          "delete-diagnostics": `${d.affected} diagnostics bundles deleted`,
+          none: "nothing else was waiting on it",
+        };
+        out(`${feature}${values.person ? ` (${values.person})` : ""}: off, by the ${by}; ${stopped[d.stopped] ?? d.stopped}\n`);
+        if (d.notice) out(noticeText(d.notice));
+      }
+    });
   } finally {
     client.close();
   }
@@ -140,26 +160,16 @@ export async function cmdVoiceprints(argv: string[], socket: string, out: (s: st
         : sub === "delete" && args.length === 1
           ? { type: "voiceprint-delete", person: args[0] }
           : usage("usage: spa voiceprints [list] | rename FROM TO | delete PERSON; see 'spa voiceprints --help'");
-  const client = await BridgeClient.connect(socket, Number(values.timeout ?? 5000));
-  try {
-    const r = await client.request(request);
-    if (r.type === "nack") {
-      process.stderr.write(`spa: ${r.message} (${r.code})\n`);
-      return 1;
-    }
-    if (values.json) out(JSON.stringify(r.data) + "\n");
-    else if (sub === "list") {
-      const v = (r.data as AckData["voiceprints"]).voiceprints;
+  return ask(socket, values.timeout, request, values.json, out, (data) => {
+    if (sub === "list") {
+      const v = (data as AckData["voiceprints"]).voiceprints;
       if (v.length === 0) out("no voiceprints are kept on this speaker\n");
       for (const x of v)
         out(`${x.person}  ${x.keyword}  ${x.templates} takes  enrolled ${when(x.createdAt)}  ${x.consented ? "in use" : "NOT in use: no consent in force"}\n`);
     } else if (sub === "rename")
-      out(`${args[0]} is now ${args[1]} (${(r.data as AckData["voiceprint-rename"]).renamed} voiceprint sets and the consent follow)\n`);
-    else out(`deleted ${(r.data as AckData["voiceprint-delete"]).deleted} voiceprint sets of ${args[0]} (irreversibly)\n`);
-    return 0;
-  } finally {
-    client.close();
-  }
+      out(`${args[0]} is now ${args[1]} (${(data as AckData["voiceprint-rename"]).renamed} voiceprint sets and the consent follow)\n`);
+    else out(`deleted ${(data as AckData["voiceprint-delete"]).deleted} voiceprint sets of ${args[0]} (irreversibly)\n`);
+  });
 }
 
 /** `spa diagnostics prepare --fault F | confirm BUNDLE --fault F | report BUNDLE debug-complete|deleted | list`, through the running agent. */
@@ -193,34 +203,21 @@ export async function cmdDiagnostics(argv: string[], socket: string, out: (s: st
           : sub === "report" && args.length === 2 && (args[1] === "debug-complete" || args[1] === "deleted")
             ? { type: "diagnostics-report", bundle: bundle(), event: args[1] }
             : usage("usage: spa diagnostics prepare --fault F | confirm BUNDLE --fault F | report BUNDLE debug-complete|deleted | list");
-  const client = await BridgeClient.connect(socket, Number(values.timeout ?? 5000));
-  try {
-    const r = await client.request(request);
-    if (r.type === "nack") {
-      process.stderr.write(`spa: ${r.message} (${r.code})\n`);
-      return 1;
-    }
-    if (values.json) {
-      out(JSON.stringify(r.data) + "\n");
-      return 0;
-    }
+  return ask(socket, values.timeout, request, values.json, out, (data) => {
     if (sub === "prepare") {
-      const d = r.data as AckData["diagnostics-prepare"];
+      const d = data as AckData["diagnostics-prepare"];
       out(`bundle ${d.bundle} for fault ${d.fault} (${d.bytes} bytes), kept on this speaker until you confirm. It holds:\n`);
       for (const c of d.categories) out(`  - ${c}\n`);
       out(`Never audio, never what was said. To send it: spa diagnostics confirm ${d.bundle} --fault ${d.fault}\n`);
     } else if (sub === "confirm") out(`bundle ${args[0]}: sending; the copy on this speaker is deleted once it is delivered\n`);
-    else if (sub === "report") out(`bundle ${args[0]}: ${(r.data as AckData["diagnostics-report"]).state}\n`);
+    else if (sub === "report") out(`bundle ${args[0]}: ${(data as AckData["diagnostics-report"]).state}\n`);
     else {
-      const list = (r.data as AckData["diagnostics"]).diagnostics;
+      const list = (data as AckData["diagnostics"]).diagnostics;
       if (list.length === 0) out("no diagnostics bundles\n");
       for (const b of list)
         out(
           `${b.bundle}  fault ${b.fault}  ${b.state}  prepared ${when(b.preparedAt)}${b.sentAt ? `  sent ${when(b.sentAt)}` : ""}${b.debugCompleteAt ? `  debug complete ${when(b.debugCompleteAt)}` : ""}${b.deletedAt ? `  deleted ${when(b.deletedAt)}` : ""}${b.overdue ? "  DELETION OVERDUE" : ""}\n`,
         );
     }
-    return 0;
-  } finally {
-    client.close();
-  }
+  });
 }
