@@ -31,9 +31,8 @@ import { buildBundle, CATEGORIES } from "./diagnostics/bundle.ts";
 import { mayConfirm, nextState, overdue } from "./diagnostics/lifecycle.ts";
 import type { Uploader } from "./ports/uploader.ts";
 import { hostname } from "node:os";
-import { isOpen, localTimeOf, type GuardianWindow } from "./guardian/hours.ts";
+import { GuardianSchedule, type GuardianWindow } from "./guardian/hours.ts";
 import { GuardianHoursSchema } from "./guardian/schema.ts";
-import type { TimerHandle } from "./ports/clock.ts";
 import { consentedTemplates, migrateTemplateFolder, MIGRATED_PERSON } from "./wake/voiceprint-templates.ts";
 import type { Templates } from "./wake/templates.ts";
 import { decideCheckout } from "./policy/checkout.ts";
@@ -213,8 +212,7 @@ export { createUploader, loadTrustedKeys, POLICY_SETTING, POLICY_FLOOR_SETTING, 
 export class Agent {
   #db: Db | null = null;
   #consents: ConsentRegistry | null = null;
-  #guardianTimer: TimerHandle | null = null;
-  #checkGuardian: () => void = () => undefined;
+  #guardian: GuardianSchedule | null = null;
   #voiceprints: () => Templates | null = () => null;
   #uploads: UploadWorker | null = null;
   #ledger: Ledger | null = null;
@@ -657,12 +655,21 @@ export class Agent {
       const r = raw ? GuardianHoursSchema.safeParse(JSON.parse(raw)) : null;
       return r?.success ? r.data : [];
     };
-    const guardianClosed = (): boolean => !isOpen(guardianWindows(), localTimeOf(clock.now()));
+    const schedule = new GuardianSchedule({
+      clock: { now: () => clock.now(), after: (ms, fn) => clock.after(Millis(ms), fn) },
+      windows: guardianWindows,
+      changed: (closed) => {
+        const d = this.#driver;
+        if (d && closed !== d.state.guardianClosed) d.dispatch({ kind: "guardian-hours", at: clock.now(), closed });
+      },
+      tick: () => this.#checkDiagnostics(),
+    });
+    this.#guardian = schedule;
     const { state, expiredTimedMute } = initialState(loaded.state, now, {
       wakeAvailable: wake !== null,
       farFieldAllowed: eff0.farField && eff0.wakeWords.length > 0,
       defaultMode: config.mode,
-      guardianClosed: guardianClosed(),
+      guardianClosed: schedule.closedNow(),
     });
     if (loaded.problem) {
       // Fail closed: a mute that cannot be read back is a mute.
@@ -701,19 +708,8 @@ export class Agent {
     if (expiredTimedMute) io.out("the timed mute ran out while the agent was stopped: unmuted");
     await bridge.start();
     driver.start();
-    // Re-evaluated at every minute boundary, so a window's edge (or a wall clock set forward or
-    // back) takes effect within the minute; a guardian's change takes effect at once.
-    const checkGuardian = (): void => {
-      const closed = guardianClosed();
-      if (closed !== driver.state.guardianClosed) driver.dispatch({ kind: "guardian-hours", at: clock.now(), closed });
-    };
-    this.#checkGuardian = checkGuardian;
-    const tickGuardian = (): void => {
-      checkGuardian();
-      this.#checkDiagnostics();
-      this.#guardianTimer = clock.after(Millis(60_000 - (clock.now() % 60_000) + 5), tickGuardian);
-    };
-    tickGuardian();
+    // Re-evaluated at every minute boundary (a window's edge, a clock set forward or back); a guardian's change at once.
+    schedule.start();
     applyPolicy();
     ledger.start();
     uploads?.start();
@@ -808,7 +804,7 @@ export class Agent {
         if (windows.length) ledger.captures.settings.set(GUARDIAN_HOURS_SETTING, JSON.stringify(windows), at);
         else ledger.captures.settings.delete(GUARDIAN_HOURS_SETTING);
         ledger.audit.append(at, "guardian-hours", { windows: windows.length });
-        this.#checkGuardian();
+        this.#guardian?.check();
         return { open: !this.#driver!.state.guardianClosed };
       },
       voiceprints: {
@@ -869,7 +865,7 @@ export class Agent {
           log.error(`stopping ${what} failed`, { error: toError(e).message });
         }
       };
-      this.#guardianTimer?.cancel();
+      this.#guardian?.stop();
       await step("capture gate", () => this.#driver?.stop());
       await step("audio source", () => this.#source?.close());
       await step("uploads", () => this.#uploads?.stop());

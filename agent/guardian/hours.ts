@@ -51,3 +51,50 @@ export function parseWindow(text: string): GuardianWindow {
   if (first > 6 || last > 6 || first > last) throw new Error(`days in '${text}' must run from 0 to 6, low to high`);
   return { days: Array.from({ length: last - first + 1 }, (_, i) => first + i), from: m[1]!, to: m[2]! };
 }
+
+/**
+ * Keeps a gate told whether the guardian's hours are open: checks at once, then at every minute
+ * boundary of the wall clock (so a window's edge, or a clock set forward or back, takes effect
+ * within the minute), and whenever asked (a guardian changed the hours).
+ */
+export class GuardianSchedule {
+  #timer: { cancel(): void } | null = null;
+  #closed: boolean | null = null;
+  readonly o: {
+    clock: { now(): number; after(ms: number, fn: () => void): { cancel(): void } };
+    windows: () => readonly GuardianWindow[];
+    /** Told each time open/closed changes (and once at start). */
+    changed: (closed: boolean) => void;
+    /** Also run at every tick (other minute-grained checks ride along). */
+    tick?: () => void;
+  };
+  constructor(o: GuardianSchedule["o"]) {
+    this.o = o;
+  }
+
+  closedNow(): boolean {
+    return !isOpen(this.o.windows(), localTimeOf(this.o.clock.now()));
+  }
+
+  check(): void {
+    const closed = this.closedNow();
+    if (closed !== this.#closed) {
+      this.#closed = closed;
+      this.o.changed(closed);
+    }
+  }
+
+  start(): void {
+    const tick = (): void => {
+      this.check();
+      this.o.tick?.();
+      this.#timer = this.o.clock.after(60_000 - (this.o.clock.now() % 60_000) + 5, tick);
+    };
+    tick();
+  }
+
+  stop(): void {
+    this.#timer?.cancel();
+    this.#timer = null;
+  }
+}

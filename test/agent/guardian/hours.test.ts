@@ -1,7 +1,9 @@
 /** A guardian's hours: which local times are open (windows past midnight too), and reading them from the command line. */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { isOpen, localTimeOf, parseWindow } from "../../../agent/guardian/hours.ts";
+import { GuardianSchedule, isOpen, localTimeOf, parseWindow } from "../../../agent/guardian/hours.ts";
+import { Millis } from "../../../agent/units.ts";
+import { FakeClock } from "../../fakes/fake-clock.ts";
 import { GuardianHoursSchema } from "../../../agent/guardian/schema.ts";
 
 const G = suite("guardian hours");
@@ -50,5 +52,35 @@ G("localTimeOf reads the device's local time", () => {
   const d = new Date(2026, 11, 4, 21, 15); // a Friday, local
   assert.equal(localTimeOf(d.getTime()), { day: 5, minute: 21 * 60 + 15 });
 });
+
+G(
+  "the schedule (virtual time): just outside the window closed, open from its first minute, closed again at its end, and a clock set back closes it within the minute",
+  () => {
+    // Local times: build them with the local-time Date constructor, so the test holds in any zone.
+    const local = (h: number, m: number) => new Date(2026, 11, 2, h, m, 30).getTime(); // a Wednesday
+    const clock = new FakeClock(local(6, 58));
+    const seen: boolean[] = [];
+    const s = new GuardianSchedule({
+      clock: { now: () => clock.now(), after: (ms, fn) => clock.after(Millis(ms), fn) },
+      windows: () => [parseWindow("07:00-20:00")],
+      changed: (closed) => void seen.push(closed),
+    });
+    s.start();
+    assert.equal(seen, [true], "06:58: closed");
+    clock.advance(60_000);
+    assert.equal(seen, [true], "06:59: still closed");
+    clock.advance(60_000);
+    assert.equal(seen, [true, false], "07:00: open within the minute");
+    clock.set(local(20, 0));
+    clock.advance(60_000);
+    assert.equal(seen, [true, false, true], "the clock moved to 20:00: closed within the minute");
+    clock.set(local(12, 0));
+    s.check();
+    assert.equal(seen, [true, false, true, false], "asked at once (a guardian changed the hours, or the clock was set)");
+    s.stop();
+    clock.advance(10 * 60_000);
+    assert.is(seen.length, 4, "stopped: no more checks");
+  },
+);
 
 G.run();
