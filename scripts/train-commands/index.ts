@@ -32,13 +32,17 @@ const { values } = parseArgs({
     seed: { type: "string", default: "1" },
     quick: { type: "boolean", default: false },
     members: { type: "string", default: "3" },
+    hidden: { type: "string", default: "64" },
+    "per-command": { type: "string", default: "4" },
     "none-weight": { type: "string", default: "8" },
     cache: { type: "string", default: "data/command-cache" },
     help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
-  process.stdout.write("Usage: npm run train:commands -- [--catalogue FILE] [--out FILE] [--seed N] [--members N] [--none-weight W] [--cache DIR] [--quick]\n");
+  process.stdout.write(
+    "Usage: npm run train:commands -- [--catalogue FILE] [--out FILE] [--seed N] [--members N] [--hidden N] [--per-command N] [--none-weight W] [--cache DIR] [--quick]\n",
+  );
   process.exit(0);
 }
 const missing = humanVoicesMissing();
@@ -64,6 +68,8 @@ const persons = quick ? 2 : 40;
 
 /** Bumped whenever what the sets are made of changes (voices, phrasings, conditions, the front end): the cache key. */
 const DATA_VERSION = 4;
+/** Takes of each command per training voice (made-up people: one fewer, at least one). */
+const PER_COMMAND = Number(values["per-command"]);
 /** Every set, built once and cached (features only, never audio): training runs then take seconds. */
 interface Sets {
   train: Sample[];
@@ -71,17 +77,19 @@ interface Sets {
   heldOut: Record<string, Sample[]>;
 }
 const key = createHash("sha256")
-  .update(JSON.stringify({ catalogue, seed: values.seed, quick, data: DATA_VERSION }))
+  .update(JSON.stringify({ catalogue, seed: values.seed, quick, data: DATA_VERSION, ...(PER_COMMAND !== 2 ? { perCommand: PER_COMMAND } : {}) }))
   .digest("hex")
   .slice(0, 16);
 const cacheFile = join(values.cache, `commands-${key}.json`);
 async function build(): Promise<Sets> {
   const train: Sample[] = [];
   for (const v of quick ? trainVariants.slice(0, 6) : trainVariants)
-    train.push(...(await says({ kind: "espeak", variant: v }, "synthetic", { perCommand: 2, everyday: 24, nearMisses: 12 }, "random", "train")));
+    train.push(...(await says({ kind: "espeak", variant: v }, "synthetic", { perCommand: PER_COMMAND, everyday: 24, nearMisses: 12 }, "random", "train")));
   log(`synthetic training utterances: ${train.length}`);
   for (let p = 0; p < persons; p++)
-    train.push(...(await says({ kind: "human", speaker: "5" }, "human", { perCommand: 1, everyday: 10, nearMisses: 6 }, "random", "train")));
+    train.push(
+      ...(await says({ kind: "human", speaker: "5" }, "human", { perCommand: Math.max(1, PER_COMMAND - 1), everyday: 10, nearMisses: 6 }, "random", "train")),
+    );
   log(`with human-voice (gcin-voice speaker 5) utterances: ${train.length}`);
   const validation: Sample[] = [];
   for (const v of quick ? valVariants.slice(0, 2) : valVariants)
@@ -145,7 +153,7 @@ const std = new Float32Array(FEATURES);
 for (const s of train) for (let i = 0; i < FEATURES; i++) mean[i] = mean[i]! + s.x[i]! / train.length;
 for (const s of train) for (let i = 0; i < FEATURES; i++) std[i] = std[i]! + (s.x[i]! - mean[i]!) ** 2 / train.length;
 for (let i = 0; i < FEATURES; i++) std[i] = Math.sqrt(std[i]!) + 1e-3;
-const H = 64;
+const H = Number(values.hidden);
 const OUT = ids.length + 1;
 function init(n: number, fanIn: number, fanOut: number, rr: Rng): Float32Array<ArrayBuffer> {
   const a = new Float32Array(n);
