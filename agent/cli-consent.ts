@@ -34,6 +34,17 @@ export function consentTable(lines: ConsentLine[]): string {
 
 const noticeText = (n: NoticeText): string => `${n.zh}\n${n.en}\n`;
 
+/** How these commands reach the running agent (as for 'spa bridge'), and --json. */
+const AGENT_OPTIONS = {
+  json: { type: "boolean", default: false },
+  socket: { type: "string" },
+  config: { type: "string" },
+  timeout: { type: "string" },
+} as const;
+
+/** The bridge socket from --socket or --config (the CLI's rule for 'spa bridge'). */
+export type SocketOf = (socket: string | undefined, config: string | undefined) => string;
+
 /** The agent's answer to one request: a nack on stderr (exit 1), the data as JSON, or printed for a person. */
 function settle(r: Ack | Nack, json: boolean, out: (s: string) => void, print: (data: unknown) => void): number {
   if (r.type === "nack") {
@@ -62,7 +73,7 @@ async function ask(
   }
 }
 
-export async function cmdConsent(argv: string[], socket: string, out: (s: string) => void): Promise<number> {
+export async function cmdConsent(argv: string[], socketOf: SocketOf, out: (s: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
@@ -70,10 +81,7 @@ export async function cmdConsent(argv: string[], socket: string, out: (s: string
       person: { type: "string" },
       guardian: { type: "boolean", default: false },
       history: { type: "boolean", default: false },
-      json: { type: "boolean", default: false },
-      socket: { type: "string" },
-      config: { type: "string" },
-      timeout: { type: "string" },
+      ...AGENT_OPTIONS,
     },
     allowPositionals: true,
     strict: true,
@@ -83,7 +91,7 @@ export async function cmdConsent(argv: string[], socket: string, out: (s: string
   if (!["list", "notice", "grant", "withdraw"].includes(sub)) usage(`unknown consent command '${sub}'; see 'spa consent --help'`);
   if (sub !== "list" && !feature) usage(`'spa consent ${sub}' needs a feature (uploads, training, voiceprint, diagnostics or purpose:<id>)`);
   const by = values.guardian ? "guardian" : "household";
-  const client = await BridgeClient.connect(socket, Number(values.timeout ?? 5000));
+  const client = await BridgeClient.connect(socketOf(values.socket, values.config), Number(values.timeout ?? 5000));
   try {
     const list = async (history: boolean): Promise<AckData["consents"]> => {
       const r = await client.request({ type: "consents", history });
@@ -144,10 +152,10 @@ export async function cmdConsent(argv: string[], socket: string, out: (s: string
 }
 
 /** `spa voiceprints [list] | rename FROM TO | delete PERSON`: the household's voiceprints, through the running agent. */
-export async function cmdVoiceprints(argv: string[], socket: string, out: (s: string) => void): Promise<number> {
+export async function cmdVoiceprints(argv: string[], socketOf: SocketOf, out: (s: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { json: { type: "boolean", default: false }, socket: { type: "string" }, config: { type: "string" }, timeout: { type: "string" } },
+    options: AGENT_OPTIONS,
     allowPositionals: true,
     strict: true,
   });
@@ -160,7 +168,7 @@ export async function cmdVoiceprints(argv: string[], socket: string, out: (s: st
         : sub === "delete" && args.length === 1
           ? { type: "voiceprint-delete", person: args[0] }
           : usage("usage: spa voiceprints [list] | rename FROM TO | delete PERSON; see 'spa voiceprints --help'");
-  return ask(socket, values.timeout, request, values.json, out, (data) => {
+  return ask(socketOf(values.socket, values.config), values.timeout, request, values.json, out, (data) => {
     if (sub === "list") {
       const v = (data as AckData["voiceprints"]).voiceprints;
       if (v.length === 0) out("no voiceprints are kept on this speaker\n");
@@ -173,16 +181,10 @@ export async function cmdVoiceprints(argv: string[], socket: string, out: (s: st
 }
 
 /** `spa diagnostics prepare --fault F | confirm BUNDLE --fault F | report BUNDLE debug-complete|deleted | list`, through the running agent. */
-export async function cmdDiagnostics(argv: string[], socket: string, out: (s: string) => void): Promise<number> {
+export async function cmdDiagnostics(argv: string[], socketOf: SocketOf, out: (s: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: {
-      fault: { type: "string" },
-      json: { type: "boolean", default: false },
-      socket: { type: "string" },
-      config: { type: "string" },
-      timeout: { type: "string" },
-    },
+    options: { fault: { type: "string" }, ...AGENT_OPTIONS },
     allowPositionals: true,
     strict: true,
   });
@@ -203,7 +205,7 @@ export async function cmdDiagnostics(argv: string[], socket: string, out: (s: st
           : sub === "report" && args.length === 2 && (args[1] === "debug-complete" || args[1] === "deleted")
             ? { type: "diagnostics-report", bundle: bundle(), event: args[1] }
             : usage("usage: spa diagnostics prepare --fault F | confirm BUNDLE --fault F | report BUNDLE debug-complete|deleted | list");
-  return ask(socket, values.timeout, request, values.json, out, (data) => {
+  return ask(socketOf(values.socket, values.config), values.timeout, request, values.json, out, (data) => {
     if (sub === "prepare") {
       const d = data as AckData["diagnostics-prepare"];
       out(`bundle ${d.bundle} for fault ${d.fault} (${d.bytes} bytes), kept on this speaker until you confirm. It holds:\n`);

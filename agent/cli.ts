@@ -85,15 +85,6 @@ export function parseDuration(text: string): number {
   return minutes;
 }
 
-/** The value of `--flag VALUE` or `--flag=VALUE` in argv, if given. */
-function flagValue(argv: string[], flag: string): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === flag) return argv[i + 1];
-    if (argv[i]!.startsWith(`${flag}=`)) return argv[i]!.slice(flag.length + 1);
-  }
-  return undefined;
-}
-
 export function bridgeRequest(args: string[]): Record<string, unknown> & { type: string } {
   const [event, arg, ...more] = args;
   const need = (allowed: string[]): string => {
@@ -582,9 +573,9 @@ export async function main(argv: string[]): Promise<number> {
       case "consent":
       case "diagnostics":
       case "voiceprints": {
-        const socket = resolve(flagValue(rest, "--socket") ?? bridgeSocketPath(flagValue(rest, "--config"), process.env));
+        const socketOf = (socket: string | undefined, config: string | undefined): string => resolve(socket ?? bridgeSocketPath(config, process.env));
         const m = await import("./cli-consent.ts");
-        return await (cmd === "consent" ? m.cmdConsent : cmd === "diagnostics" ? m.cmdDiagnostics : m.cmdVoiceprints)(rest, socket, (t) =>
+        return await (cmd === "consent" ? m.cmdConsent : cmd === "diagnostics" ? m.cmdDiagnostics : m.cmdVoiceprints)(rest, socketOf, (t) =>
           process.stdout.write(t),
         );
       }

@@ -54,8 +54,8 @@ import { handle } from "./handlers/index.ts";
 import { framesFor, Millis, type Timestamp } from "./units.ts";
 
 export const PACKAGE_ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
-/** This agent's version (package.json), for diagnostics. */
-export const AGENT_VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
+/** This agent's version (package.json), read when a diagnostics bundle needs it, not at every start. */
+const agentVersion = (): string => (JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
 export const DEMO_RECORDING = join(PACKAGE_ROOT, "agent/audio/demo-household.wav");
 /** A guest room's demo (scripts/make-hotel-demo.ts): two requests, a chat after a wake word, talk without one. */
 export const DEMO_HOTEL_RECORDING = join(PACKAGE_ROOT, "agent/audio/demo-hotel.wav");
@@ -267,7 +267,7 @@ export class Agent {
     const bundle = buildBundle({
       fault,
       at,
-      versions: { agent: AGENT_VERSION, node: process.version },
+      versions: { agent: agentVersion(), node: process.version },
       settings: {
         mode: c.mode,
         profile: this.profile(),
@@ -439,7 +439,9 @@ export class Agent {
       },
       people: () => ledger.voiceprints.people(),
       // A voiceprint granted or withdrawn: the wake engine uses exactly the consented ones from the next frame.
-      changed: () => this.refreshVoiceprints(),
+      changed: (r) => {
+        if (r.feature === "voiceprint") this.refreshVoiceprints();
+      },
     });
     this.#consents = consents;
     // Voiceprints (biometric data) live encrypted in the ledger; a folder from before moves in once.

@@ -44,8 +44,8 @@ export interface ConsentRegistryOptions {
   audit: (type: string, data: Record<string, unknown>) => void;
   /** Carries out a withdrawal's effect; returns how many items it touched. */
   withdraw: (e: WithdrawalEffect) => number;
-  /** Told after every recorded change (the policy engine re-reads household choices). */
-  changed?: () => void;
+  /** Told after every recorded change, with the record (the agent refreshes what depends on that feature). */
+  changed?: (record: ConsentRecord) => void;
   /** People with voiceprints stored (listed even before anyone consented for them). */
   people?: () => string[];
 }
@@ -142,7 +142,7 @@ export class ConsentRegistry {
       source: c.source,
       ...(c.grant ? { notice: c.notice } : { effect: effect.kind, affected }),
     });
-    this.o.changed?.();
+    this.o.changed?.(record);
     return { ok: true, record, effect, affected };
   }
 }

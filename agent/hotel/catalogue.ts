@@ -4,10 +4,10 @@
  * read-back use, and the phrasings the recogniser is trained on. Only what is here can ever leave
  * a guest room; a request said in words the catalogue does not hold is dropped.
  */
-import { readFileSync } from "node:fs";
+import { firstIssue, readJsonFile } from "../json-file.ts";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { AgentError, toError } from "../errors.ts";
+import { AgentError } from "../errors.ts";
 
 export const BUNDLED_CATALOGUE = fileURLToPath(new URL("../../config/hotel-commands.json", import.meta.url));
 
@@ -34,13 +34,7 @@ export type Catalogue = z.infer<typeof CatalogueSchema>;
 export type Command = Catalogue["commands"][number];
 
 export function loadCatalogue(path = BUNDLED_CATALOGUE): Catalogue {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new AgentError("CONFIG_INVALID", `cannot read the hotel catalogue ${path}: ${toError(e).message}`, { cause: e });
-  }
-  const r = CatalogueSchema.safeParse(raw);
-  if (!r.success) throw new AgentError("CONFIG_INVALID", `hotel catalogue ${path}: ${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message}`);
+  const r = CatalogueSchema.safeParse(readJsonFile(path, "CONFIG_INVALID", "the hotel catalogue"));
+  if (!r.success) throw new AgentError("CONFIG_INVALID", `hotel catalogue ${path}: ${firstIssue(r.error)}`);
   return r.data;
 }

@@ -6,10 +6,10 @@
  * reaches the model's threshold (chosen by scripts/train-commands on validation voices so that
  * almost no other speech is forwarded); anything else is "none". Pure: embeddings in, a decision out.
  */
-import { readFileSync } from "node:fs";
+import { firstIssue, readJsonFile } from "../json-file.ts";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { AgentError, toError } from "../errors.ts";
+import { AgentError } from "../errors.ts";
 import { EMBED_DIM } from "../wake/embedding.ts";
 import { Float32Base64 } from "../wake/classifier.ts";
 
@@ -89,18 +89,12 @@ export const BUNDLED_COMMAND_MODEL = fileURLToPath(new URL("./models/commands.js
 
 /** The trained recogniser (scripts/train-commands), checked. */
 export function loadCommandModel(path = BUNDLED_COMMAND_MODEL): CommandModel {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new AgentError("CONFIG_INVALID", `cannot read the hotel command model ${path}: ${toError(e).message}`, { cause: e });
-  }
-  return parseCommandModel(raw, path);
+  return parseCommandModel(readJsonFile(path, "CONFIG_INVALID", "the hotel command model"), path);
 }
 
 export function parseCommandModel(raw: unknown, source = "command model"): CommandModel {
   const r = CommandModelSchema.safeParse(raw);
-  if (!r.success) throw new AgentError("CONFIG_INVALID", `${source}: ${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message}`);
+  if (!r.success) throw new AgentError("CONFIG_INVALID", `${source}: ${firstIssue(r.error)}`);
   const m = r.data;
   const out = m.commands.length + 1;
   if (

@@ -6,6 +6,7 @@
  * schema refuses its fields) — and a sequence number in `version` that must rise: each check-out
  * applies once, however often the broker re-delivers it. Pure: keys and time come in.
  */
+import { firstIssue } from "../json-file.ts";
 import type { KeyObject } from "node:crypto";
 import { z } from "zod";
 import { MAX_FUTURE_MS } from "./engine.ts";
@@ -36,8 +37,7 @@ export function decideCheckout(raw: string, c: CheckoutContext): CheckoutDecisio
     return { ok: false, code: "MALFORMED", message: "not JSON", seq: null };
   }
   const env = EnvelopeSchema.safeParse(value);
-  if (!env.success)
-    return { ok: false, code: "MALFORMED", message: `envelope: ${env.error.issues[0]?.path.join(".")}: ${env.error.issues[0]?.message}`, seq: null };
+  if (!env.success) return { ok: false, code: "MALFORMED", message: `envelope: ${firstIssue(env.error)}`, seq: null };
   const e = env.data;
   const seq = e.version;
   const key = c.trusted.get(e.keyId);

@@ -5,6 +5,7 @@
  * allow. The effective policy is code caps ∩ household choices ∩ the applied fleet policy.
  * Pure: time comes in as a function, keys as objects; no I/O.
  */
+import { firstIssue } from "../json-file.ts";
 import { createHash, type KeyObject } from "node:crypto";
 import type { Keyword } from "../ports/wake-engine.ts";
 import { KEYWORDS } from "../ports/wake-engine.ts";
@@ -127,8 +128,7 @@ export class PolicyEngine {
     }
     const env = EnvelopeSchema.safeParse(value);
     const version = typeof (value as { version?: unknown } | null)?.version === "number" ? (value as { version: number }).version : null;
-    if (!env.success)
-      return { ok: false, code: "MALFORMED", message: `envelope: ${env.error.issues[0]?.path.join(".")}: ${env.error.issues[0]?.message}`, version };
+    if (!env.success) return { ok: false, code: "MALFORMED", message: `envelope: ${firstIssue(env.error)}`, version };
     const e = env.data;
     const key = this.o.trusted.get(e.keyId);
     if (!key) return { ok: false, code: "UNKNOWN_KEY", message: `key ${e.keyId} is not trusted here`, version: e.version };
@@ -147,8 +147,7 @@ export class PolicyEngine {
       if (e.policy.forceMute === false) return { ok: false, code: "UNMUTE_ATTEMPT", message: "a policy can force mute on, never unmute", version: e.version };
     }
     const p = PolicySchema.safeParse(e.policy);
-    if (!p.success)
-      return { ok: false, code: "SCHEMA_INVALID", message: `${p.error.issues[0]?.path.join(".")}: ${p.error.issues[0]?.message}`, version: e.version };
+    if (!p.success) return { ok: false, code: "SCHEMA_INVALID", message: firstIssue(p.error), version: e.version };
     if (arriving) {
       const g = guard(p.data, this.o.household());
       if (g) return { ok: false, ...g, version: e.version };

@@ -4,6 +4,7 @@
  * per-keyword threshold, N consecutive positive windows, and a refractory period.
  * Pure code: weights in, scores and hits out. The weights come from scripts/train-wake.
  */
+import { firstIssue } from "../json-file.ts";
 import { z } from "zod";
 import { AgentError } from "../errors.ts";
 import { KEYWORDS, type Keyword, type WakeHit } from "../ports/wake-engine.ts";
@@ -75,7 +76,7 @@ export function serializeWakeModel(m: WakeModel): Record<string, unknown> {
 
 export function parseWakeModel(raw: unknown, source = "wake model"): WakeModel {
   const r = WakeModelSchema.safeParse(raw);
-  if (!r.success) throw new AgentError("WAKE_MODEL_INVALID", `${source}: ${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message}`);
+  if (!r.success) throw new AgentError("WAKE_MODEL_INVALID", `${source}: ${firstIssue(r.error)}`);
   const m = r.data;
   const inputs = m.window * m.dim;
   const ok =

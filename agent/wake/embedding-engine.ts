@@ -9,9 +9,9 @@
  * ONNX one, for tools) returns it by a later call. reset() — on every mic close, so on mute —
  * drops audio and results in flight.
  */
-import { readFileSync } from "node:fs";
+import { readJsonFile } from "../json-file.ts";
 import { fileURLToPath } from "node:url";
-import { AgentError, toError } from "../errors.ts";
+import { AgentError } from "../errors.ts";
 import type { WakeEngine, WakeHit } from "../ports/wake-engine.ts";
 import { FRAME_SAMPLES, SAMPLE_RATE_HZ } from "../units.ts";
 import { parseWakeModel, WakeDecider, type WakeModel } from "./classifier.ts";
@@ -21,13 +21,7 @@ import { TemplateDecider, type Templates } from "./templates.ts";
 export const BUNDLED_WAKE_MODEL = fileURLToPath(new URL("./models/trained.json", import.meta.url));
 
 export function loadWakeModel(path = BUNDLED_WAKE_MODEL): WakeModel {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new AgentError("WAKE_MODEL_INVALID", `cannot read wake model ${path}: ${toError(e).message}`, { cause: e });
-  }
-  return parseWakeModel(raw, path);
+  return parseWakeModel(readJsonFile(path, "WAKE_MODEL_INVALID", "wake model"), path);
 }
 
 /** End of embedding i's audio, in ms from the start of the stream (see embedding.ts). */

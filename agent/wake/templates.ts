@@ -6,6 +6,7 @@
  * also pass (fewer false wakes). Templates alone do not generalise across speakers: they are a
  * household option, not the default.
  */
+import { firstIssue } from "../json-file.ts";
 import { z } from "zod";
 import { AgentError } from "../errors.ts";
 import { KEYWORDS, type Keyword } from "../ports/wake-engine.ts";
@@ -60,7 +61,7 @@ const frames = (flat: Float32Array): Float32Array[] => {
 
 export function parseTemplates(raw: unknown, source = "templates"): Templates {
   const r = TemplateSet.safeParse(raw);
-  if (!r.success) throw new AgentError("WAKE_MODEL_INVALID", `${source}: ${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message}`);
+  if (!r.success) throw new AgentError("WAKE_MODEL_INVALID", `${source}: ${firstIssue(r.error)}`);
   const out: Templates = {};
   for (const [k, v] of Object.entries(r.data.keywords) as Array<[Keyword, { templates: Float32Array[]; threshold: number }]>) {
     out[k] = { templates: v.templates.map(frames), threshold: v.threshold };

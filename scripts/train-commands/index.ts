@@ -20,7 +20,7 @@ import { encodeF32 } from "../../agent/wake/classifier.ts";
 import { SpeechEmbedder } from "../../agent/wake/embedding.ts";
 import { loadCatalogue, BUNDLED_CATALOGUE } from "../../agent/hotel/catalogue.ts";
 import { FEATURES, parseCommandModel, type CommandModel, type Member } from "../../agent/hotel/recogniser.ts";
-import { rng, type Rng } from "../train-wake/augment.ts";
+import { rng, shuffle, type Rng } from "../train-wake/augment.ts";
 import { commandData, scoreCommands, voiceSplit, type CommandScore, type Sample } from "./data.ts";
 import { humanVoicesMissing } from "../train-wake/human.ts";
 import { removeEspeakScratch } from "../train-wake/synth.ts";
@@ -186,10 +186,7 @@ function trainMember(seed: number): Member {
   let t = 0;
   for (let ep = 0; ep < epochs; ep++) {
     const lr = 1e-3 * (0.1 + 0.9 * (1 - ep / epochs));
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(tr() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
+    shuffle(order, tr);
     let loss = 0;
     for (let start = 0; start < order.length; start += BATCH) {
       for (const g of grads) g.fill(0);

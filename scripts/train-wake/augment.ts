@@ -8,6 +8,13 @@ export const rng = seededRandom;
 
 export const uniform = (r: Rng, a: number, b: number): number => a + (b - a) * r();
 export const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+/** Fisher–Yates, in place (both trainers' epochs). */
+export function shuffle<T>(xs: T[], r: Rng): void {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+  }
+}
 
 const gauss = (r: Rng): number => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
 

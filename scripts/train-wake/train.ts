@@ -7,7 +7,7 @@ import { Worker } from "node:worker_threads";
 import { KEYWORDS, type Keyword } from "../../agent/ports/wake-engine.ts";
 import { EMBED_DIM } from "../../agent/wake/embedding.ts";
 import { encodeF32, parseWakeModel, type WakeModel } from "../../agent/wake/classifier.ts";
-import { rng, type Rng } from "./augment.ts";
+import { rng, shuffle, type Rng } from "./augment.ts";
 import { embeddingEndSec, type Scene } from "./dataset.ts";
 import { HUMAN_PREFIX } from "./human.ts";
 
@@ -161,10 +161,7 @@ export function train(scenes: Scene[], samples: Sample[], o: TrainOptions, log: 
       const ni = Math.floor(r() * neg.length);
       order.push({ s: neg[ni]!, w: neg[ni]!.w, ni });
     }
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(r() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
+    shuffle(order, r);
     let loss = 0;
     for (let b0 = 0; b0 < order.length; b0 += batch) {
       for (const g of grads) g.fill(0);
