@@ -180,6 +180,34 @@ export async function cmdVoiceprints(argv: string[], socketOf: SocketOf, out: (s
   });
 }
 
+/** `spa page pair | sessions [revoke ID|all]`: the household page's pairing and sessions, through the running agent. */
+export async function cmdPage(argv: string[], socketOf: SocketOf, out: (s: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: AGENT_OPTIONS, allowPositionals: true, strict: true });
+  const [sub, ...args] = positionals;
+  const target = args[1] === "all" ? "all" : Number(args[1]);
+  const request =
+    sub === "pair" && args.length === 0
+      ? { type: "page-pair" }
+      : sub === "sessions" && args.length === 0
+        ? { type: "page-sessions" }
+        : sub === "sessions" && args[0] === "revoke" && args.length === 2 && (target === "all" || (Number.isInteger(target) && target > 0))
+          ? { type: "page-sessions", revoke: target }
+          : usage("usage: spa page pair | sessions [revoke ID|all]; see 'spa page --help'");
+  return ask(socketOf(values.socket, values.config), values.timeout, request, values.json, out, (data) => {
+    if (sub === "pair") {
+      const d = data as AckData["page-pair"];
+      out(`pairing code: ${d.code} (valid ${Math.round(d.validSeconds / 60)} minutes; the speaker announces it too)\n`);
+      out(`open on the phone: ${d.urls.join("  ")}\n`);
+      if (d.fingerprint) out(`the page's certificate (SHA-256): ${d.fingerprint}\n`);
+      return;
+    }
+    const d = data as AckData["page-sessions"];
+    if (d.revoked !== undefined) out(`revoked ${d.revoked} session${d.revoked === 1 ? "" : "s"}\n`);
+    if (d.sessions.length === 0) out("no phone is paired\n");
+    for (const s of d.sessions) out(`#${s.id}  ${s.label}  paired ${when(s.createdAt)}  last used ${when(s.lastSeenAt)}\n`);
+  });
+}
+
 /** `spa diagnostics prepare --fault F | confirm BUNDLE --fault F | report BUNDLE debug-complete|deleted | list`, through the running agent. */
 export async function cmdDiagnostics(argv: string[], socketOf: SocketOf, out: (s: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -18,6 +18,7 @@ Commands:
   consent         the household's choices: list, notice, grant, withdraw
   voiceprints     the household's voiceprints: list, rename, delete
   diagnostics     prepare a redacted bundle for a fault, send it on confirmation, track its deletion
+  page            the household's privacy page: a pairing code, the paired phones
   history         what the speaker keeps, and when each capture expires
   play            write a kept capture's (voice-modified) audio as WAV
   delete          delete captures: --last, --today, --all or --id ID
@@ -79,6 +80,20 @@ report   upstream's word: debugging complete (from then the bundle must be delet
          hours, or the speaker raises an alert in its privacy record and on the fleet state
          topic), then deleted.
 list     every bundle, its state and times, and whether a deletion is overdue.`,
+  page: `Usage: spa page pair [--json]
+       spa page sessions [--json]
+       spa page sessions revoke ID|all
+Options: --socket PATH | --config FILE (as for 'spa bridge')
+
+The household's privacy page (config page.enabled) is where a phone sees, plays, exports and
+deletes what the speaker keeps, mutes it and changes the household's choices. A phone pairs with
+a one-time 6-digit code the speaker announces, valid 2 minutes (at most 5 codes and 10 wrong
+tries a minute).
+
+  pair       a new code (the speaker announces it too), the page's addresses and, over HTTPS,
+             the certificate's SHA-256 fingerprint to compare with what the phone shows
+  sessions   the paired phones: id, browser, paired, last used
+  revoke     end a phone's session (or every one) at once; it must pair again`,
   voiceprints: `Usage: spa voiceprints [list] [--json]
        spa voiceprints rename FROM TO
        spa voiceprints delete PERSON

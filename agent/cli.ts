@@ -572,12 +572,12 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdUploads(rest);
       case "consent":
       case "diagnostics":
+      case "page":
       case "voiceprints": {
         const socketOf = (socket: string | undefined, config: string | undefined): string => resolve(socket ?? bridgeSocketPath(config, process.env));
         const m = await import("./cli-consent.ts");
-        return await (cmd === "consent" ? m.cmdConsent : cmd === "diagnostics" ? m.cmdDiagnostics : m.cmdVoiceprints)(rest, socketOf, (t) =>
-          process.stdout.write(t),
-        );
+        const run = { consent: m.cmdConsent, diagnostics: m.cmdDiagnostics, page: m.cmdPage, voiceprints: m.cmdVoiceprints }[cmd];
+        return await run(rest, socketOf, (t) => process.stdout.write(t));
       }
       case "policy":
         return await (await import("./cli-policy.ts")).cmdPolicy(rest, (t) => process.stdout.write(t));

@@ -23,6 +23,9 @@ import { StorageHealth } from "./ledger/storage-health.ts";
 import type { CaptureStore } from "./ledger/captures.ts";
 import { Ledger } from "./ledger/ledger.ts";
 import { DAY_MS } from "./ledger/retention.ts";
+import { encodeWav } from "./audio/wav.ts";
+import type { StartedPage } from "./page/start.ts";
+import type { PageBackend } from "./page/server.ts";
 import { cryptoUniform } from "./adapters/crypto-random.ts";
 import { HotelSink, ProfileSink } from "./session/hotel-sink.ts";
 import { ConsentRegistry } from "./consent/registry.ts";
@@ -228,6 +231,7 @@ export class Agent {
   #source: AudioSource | null = null;
   #wake: WakeEngine | null = null;
   #stopping: Promise<void> | null = null;
+  #page: StartedPage | null = null;
   #store: DurableGateStore | null = null;
   /**
    * The bridge connection that reports the hardware mute switch (issue 14.13): the first to
@@ -350,6 +354,11 @@ export class Agent {
     return this.#engine?.effective() ?? null;
   }
 
+  /** The household page, when it is on (its addresses and server). */
+  get page(): StartedPage | null {
+    return this.#page;
+  }
+
   get uploads(): UploadWorker | null {
     return this.#uploads;
   }
@@ -402,6 +411,7 @@ export class Agent {
       purgeIntervalMs: config.retention.purgeIntervalMinutes * 60_000,
       maxCaptures: config.retention.maxCaptures,
       auditKeepDays: config.retention.auditKeepDays,
+      pageSessionDays: config.page.sessionDays,
       log: log.child("ledger"),
       health: this.storage,
     });
@@ -770,6 +780,55 @@ export class Agent {
       await this.#buttons.start();
       io.out(`buttons: reading ${config.bridge.evdev.device} (mute key ${muteKey}, talk key ${talkKey})`);
     }
+    if (config.page.enabled) {
+      const backend: PageBackend = {
+        request: (msg) => this.#handle(msg, clock.now(), ledger, sink),
+        policy: () => {
+          const e = engine.effective();
+          return {
+            version: e.version,
+            appliedFrom: policy.appliedFrom,
+            retentionDays: ledger.limitMs() / DAY_MS,
+            uploads: uploads !== null && uploadsAllowed(),
+            trainingAllowed: e.trainingAllowed,
+            hotel: hotelNow(),
+            farField: e.farField,
+          };
+        },
+        history: () => ledger.history(),
+        audio: (id) => {
+          const audio = ledger.captures.audio(id);
+          if (!audio) return null;
+          const wav = encodeWav(audio);
+          audio.fill(0);
+          return wav;
+        },
+        deleteId: (id) => {
+          const n = ledger.deleteId(id, "page").count;
+          uploads?.kick();
+          return n;
+        },
+        exportTo: (each) => ledger.exportTo(each, "page"),
+        audit: (limit) => ({ events: ledger.audit.list(limit).map(({ seq, at, type, data }) => ({ seq, at, type, data })), verify: ledger.audit.verify() }),
+        announce: (code, validSeconds) => bridge.broadcast({ v: 1, type: "pairing-code", code, validSeconds }),
+        sessions: ledger.pageSessions,
+        onState: (fn) => driver.onChange(fn),
+        ledgerMark: () => ledger.changeMark(),
+        now: () => clock.now(),
+        monotonic: () => clock.monotonic(),
+        every: (ms, fn) => {
+          const t = setInterval(fn, ms);
+          t.unref();
+          return { cancel: () => clearInterval(t) };
+        },
+      };
+      const { startPage } = await import("./page/start.ts");
+      const page = await startPage(config, backend, log.child("page"), clock.now());
+      this.#page = page;
+      io.out(`household page: ${page.urls.join("  ")}${page.fingerprint ? ` (certificate SHA-256 ${page.fingerprint})` : ""}`);
+      const code = page.server.issueCode();
+      if (code.ok) io.out(`pairing code: ${code.code} (valid ${code.validSeconds / 60} minutes; 'spa page pair' makes another)`);
+    }
   }
 
   /** Maps one firmware request to a gate input (or a ledger action) and the reply. */
@@ -829,6 +888,18 @@ export class Agent {
       profile: this.profile(),
       uploadsOn: uploads !== null,
       kickUploads: () => uploads?.kick(),
+      page: this.#page && {
+        issueCode: () => this.#page!.server.issueCode(),
+        urls: this.#page.urls,
+        fingerprint: this.#page.fingerprint,
+        sessions: () => ledger.pageSessions.list(at),
+        revoke: (id) => {
+          const ids = id === "all" ? "all" : [id];
+          const n = ledger.pageSessions.revoke(id, at);
+          this.#page?.server.closeSessions(ids);
+          return n;
+        },
+      },
     });
     if (result && "reply" in result) return result.reply;
     if (result) {
@@ -868,6 +939,7 @@ export class Agent {
         }
       };
       this.#guardian?.stop();
+      await step("household page", () => this.#page?.server.stop());
       await step("capture gate", () => this.#driver?.stop());
       await step("audio source", () => this.#source?.close());
       await step("uploads", () => this.#uploads?.stop());

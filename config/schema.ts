@@ -5,6 +5,7 @@
  */
 import { DEFAULT_SOCKET_PATH, DEFAULT_TOPIC_PREFIX } from "./defaults.ts";
 import { brokerUrlProblem } from "./broker-url.ts";
+import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { z } from "zod";
 
@@ -144,6 +145,26 @@ export const HotelConfig = z
       .describe(
         "hotel: the command recogniser (a model written by `npm run train:commands -- --catalogue FILE --out FILE`; it carries its catalogue's ids and texts); null: the bundled one for config/hotel-commands.json",
       ),
+  })
+  .strict();
+
+export const PageConfig = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe("serve the household's privacy page (state, what is kept, play, delete, export, choices, privacy record) from the speaker"),
+    bind: z
+      .string()
+      .min(1)
+      .refine((b) => b === "localhost" || isIP(b) !== 0, { message: "must be an IP address (127.0.0.1, 192.168.1.20, 0.0.0.0, ::) or localhost" })
+      .default("127.0.0.1")
+      .describe(
+        "address the page listens on: loopback (the default) reaches only the speaker itself; a LAN address or 0.0.0.0 serves phones on the home network, always over HTTPS with a certificate the speaker makes on first use",
+      ),
+    port: int(0, 65535, 8080, "TCP port of the page (0: any free port, printed at start)"),
+    https: z.enum(["auto", "always"]).default("auto").describe("auto: HTTPS when bound beyond loopback, plain HTTP on loopback; always: HTTPS on loopback too"),
+    sessionDays: int(1, 365, 30, "a paired phone's session ends after this many days unused"),
   })
   .strict();
 
@@ -333,6 +354,7 @@ export const ConfigSchema = z
     status: StatusConfig.prefault({}),
     log: LogConfig.prefault({}),
     hotel: HotelConfig.prefault({}),
+    page: PageConfig.prefault({}),
     retention: RetentionConfig.prefault({}),
     policy: PolicyConfig.prefault({}),
     device: DeviceConfig.prefault({}),

@@ -127,8 +127,13 @@ export class GateDriver {
     return snapshot(this.#state);
   }
 
-  onChange(fn: (s: GateSnapshot) => void): void {
+  /** Calls fn after every step that changed the state; returns the unsubscribe. */
+  onChange(fn: (s: GateSnapshot) => void): () => void {
     this.#listeners.push(fn);
+    return () => {
+      const i = this.#listeners.indexOf(fn);
+      if (i >= 0) this.#listeners.splice(i, 1);
+    };
   }
 
   start(): void {

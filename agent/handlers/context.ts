@@ -60,6 +60,15 @@ export interface HandlerContext {
   /** Whether an upload worker runs, and a nudge to it. */
   uploadsOn: boolean;
   kickUploads(): void;
+  /** The household page (agent/page), or null when it is off. */
+  page: {
+    issueCode(): { ok: true; code: string; validSeconds: number } | { ok: false; retryAfterSeconds: number };
+    urls: string[];
+    fingerprint: string | null;
+    sessions(): Array<{ id: number; label: string; createdAt: number; lastSeenAt: number }>;
+    /** Ends a session (or all) at once, its open pages included; how many were live. */
+    revoke(id: number | "all"): number;
+  } | null;
 }
 
 export type HandlerResult = { input: GateInput } | { reply: Reply } | null;

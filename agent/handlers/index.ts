@@ -16,6 +16,7 @@ import { consentGrant, consents, consentWithdraw, trainingUse } from "./consent.
 import { uploadsRetry } from "./uploads-retry.ts";
 import { guardianHours } from "./guardian-hours.ts";
 import { diagnostics, diagnosticsConfirm, diagnosticsPrepare, diagnosticsReport } from "./diagnostics.ts";
+import { pagePair, pageSessions } from "./page.ts";
 import { voiceprintDelete, voiceprintRename, voiceprints } from "./voiceprints.ts";
 
 export type { HandlerContext, HandlerResult } from "./context.ts";
@@ -44,6 +45,8 @@ export const HANDLERS: { [T in Request["type"]]: Handler<T> } = {
   "voiceprint-delete": voiceprintDelete,
   "uploads-retry": uploadsRetry,
   "account-bind": accountBind,
+  "page-pair": pagePair,
+  "page-sessions": pageSessions,
   // The state is every reply's answer; asking for it changes nothing.
   "get-state": () => null,
 };

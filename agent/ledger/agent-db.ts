@@ -164,6 +164,15 @@ export const MIGRATIONS: readonly Migration[] = [
      deleted_at INTEGER,
      overdue_reported INTEGER NOT NULL DEFAULT 0
    );`,
+  // 6: the household page's paired sessions (agent/page): only a hash of each token is kept.
+  `CREATE TABLE page_sessions (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     token_hash TEXT NOT NULL UNIQUE,
+     label TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     last_seen_at INTEGER NOT NULL,
+     revoked_at INTEGER
+   );`,
 ];
 
 /** What to do about a ledger that cannot be opened, in one line. */

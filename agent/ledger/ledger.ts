@@ -15,6 +15,7 @@ import { checkpoint, recoveryHint, type Db } from "./agent-db.ts";
 import { Consents } from "./consents.ts";
 import { VoiceprintStore } from "./voiceprints.ts";
 import { DiagnosticsStore } from "./diagnostics.ts";
+import { PageSessions } from "./page-sessions.ts";
 import { AuditLog } from "./audit.ts";
 import { CaptureStore, type DeleteScope, type Removed } from "./captures.ts";
 import type { StorageHealth } from "./storage-health.ts";
@@ -32,6 +33,8 @@ export interface LedgerOptions {
   log: Logger;
   /** How often the powered-on counter is written (default PERSIST_EVERY_MS). */
   persistEveryMs?: number;
+  /** The household page's sessions end after this many days unused (default 30). */
+  pageSessionDays?: number;
   /** Where failed background writes are reported. */
   health?: StorageHealth;
   /** At most this many captures are kept, the oldest removed first (0 or absent: no cap). */
@@ -80,6 +83,7 @@ export class Ledger {
   readonly consents: Consents;
   readonly voiceprints: VoiceprintStore;
   readonly diagnostics: DiagnosticsStore;
+  readonly pageSessions: PageSessions;
   #timer: TimerHandle | null = null;
   #persistTimer: TimerHandle | null = null;
   #lastLimitMs: number;
@@ -99,6 +103,7 @@ export class Ledger {
     this.consents = new Consents(db);
     this.voiceprints = new VoiceprintStore(db);
     this.diagnostics = new DiagnosticsStore(db);
+    this.pageSessions = new PageSessions(db, (o.pageSessionDays ?? 30) * DAY_MS);
     this.audit = new AuditLog(db);
     this.audit.adoptHead();
     this.clock = new LedgerClock(db, wallClock, (e) => {
@@ -142,7 +147,7 @@ export class Ledger {
     return r;
   }
 
-  delete(scope: DeleteScope, via: "bridge" | "cli", extra = 0): Removed {
+  delete(scope: DeleteScope, via: "bridge" | "cli" | "page", extra = 0): Removed {
     // The audit event is written in the deletion's own transaction (issue 14.10).
     const r = this.captures.delete(scope, this.wallClock.now(), (d) =>
       this.audit.append(this.wallClock.now(), "deletion", { scope, count: d.count + extra, via, deletionRequests: d.deletionRequests }),
@@ -152,7 +157,7 @@ export class Ledger {
     return r;
   }
 
-  deleteId(id: number, via: "bridge" | "cli"): Removed {
+  deleteId(id: number, via: "bridge" | "cli" | "page"): Removed {
     const r = this.captures.deleteId(id, this.wallClock.now(), (d) =>
       this.audit.append(this.wallClock.now(), "deletion", { scope: "id", count: d.count, via, deletionRequests: d.deletionRequests }),
     );
@@ -165,6 +170,21 @@ export class Ledger {
   oldestKeptDays(): number | null {
     const r = this.db.prepare("SELECT MIN(captured_wall) AS w FROM captures").get() as { w: number | null };
     return r.w === null ? null : Math.floor((this.clock.wall() - r.w) / DAY_MS);
+  }
+
+  /**
+   * A value that changes whenever what the household page shows from the ledger changes:
+   * captures kept or gone, an upload state, a choice, a privacy event — also when another
+   * process (the CLI) wrote it.
+   */
+  changeMark(): string {
+    const r = this.db
+      .prepare(
+        `SELECT (SELECT COUNT(*) || ':' || IFNULL(MAX(id), 0) || ':' || IFNULL(SUM(upload_state = 'sent'), 0) || ':' || IFNULL(SUM(upload_state = 'queued'), 0) FROM captures)
+          || '/' || (SELECT IFNULL(MAX(id), 0) FROM events) || '/' || (SELECT IFNULL(MAX(seq), 0) FROM consents) AS m`,
+      )
+      .get() as { m: string };
+    return r.m;
   }
 
   history(limit = 1000): HistoryRow[] {
@@ -191,36 +211,57 @@ export class Ledger {
     const out = resolve(dir);
     makeDirs(out, 0o700);
     if (readdirSync(out).length > 0) throw new AgentError("USAGE", `${out} is not empty; export into a new or empty directory`);
+    mkdirSync(join(out, "audio"), { mode: 0o700 });
+    const r = this.#exportFiles((name, data, captureId) => {
+      const path = join(out, name);
+      // Recorded before it is written: a crash in between leaves a record, never an unknown copy.
+      if (captureId !== null) this.captures.exports.record(path, captureId, this.wallClock.now());
+      writeFileSync(path, data, { mode: 0o600 });
+    });
+    chmodSync(out, 0o700);
+    this.audit.append(this.wallClock.now(), "export", r);
+    return r;
+  }
+
+  /**
+   * The same export as one archive, file by file to `each` (a ZIP writer streaming to the
+   * household's phone): nothing is written on the speaker, so there is no copy here to expire.
+   */
+  exportTo(each: (name: string, data: Buffer) => void, via: "page"): { captures: number; files: number } {
+    const r = this.#exportFiles((name, data) => each(name, data));
+    this.audit.append(this.wallClock.now(), "export", { ...r, via });
+    return r;
+  }
+
+  /** What an export holds (exactly what history lists), one file at a time; each buffer is zero-filled after `each` returns. */
+  #exportFiles(each: (name: string, data: Buffer, captureId: number | null) => void): { captures: number; files: number } {
     this.purge("before-read");
     const rows = this.history(Number.MAX_SAFE_INTEGER);
-    mkdirSync(join(out, "audio"), { mode: 0o700 });
     let files = 0;
     for (const r of rows) {
       const audio = this.captures.audio(r.id);
       if (!audio) continue;
-      const path = join(out, "audio", `capture-${r.id}.wav`);
-      // Recorded before it is written: a crash in between leaves a record, never an unknown copy.
-      this.captures.exports.record(path, r.id, this.wallClock.now());
       const wav = encodeWav(audio);
-      writeFileSync(path, wav, { mode: 0o600 });
-      wav.fill(0);
       audio.fill(0);
+      try {
+        each(`audio/capture-${r.id}.wav`, wav, r.id);
+      } finally {
+        wav.fill(0);
+      }
       files++;
     }
     const settings = Object.fromEntries(
       (this.db.prepare("SELECT name, value FROM settings").all() as Array<{ name: string; value: string }>).map((s) => [s.name, s.value]),
     );
-    const write = (name: string, v: unknown): void => writeFileSync(join(out, name), JSON.stringify(v, null, 2) + "\n", { mode: 0o600 });
-    write(
+    const json = (name: string, v: unknown): void => each(name, Buffer.from(JSON.stringify(v, null, 2) + "\n"), null);
+    json(
       "captures.json",
       rows.map((r) => ({ ...r, audioFile: r.hasAudio ? `audio/capture-${r.id}.wav` : null })),
     );
-    write("settings.json", { ...settings, retentionDays: this.limitMs() / DAY_MS });
-    write("audit.json", this.audit.list(Number.MAX_SAFE_INTEGER));
+    json("settings.json", { ...settings, retentionDays: this.limitMs() / DAY_MS });
+    json("audit.json", this.audit.list(Number.MAX_SAFE_INTEGER));
     // The chain's head, to compare later copies with (a rewrite after this export shows).
-    write("audit-head.json", { ...this.audit.current(), verified: this.audit.verify() });
-    chmodSync(out, 0o700);
-    this.audit.append(this.wallClock.now(), "export", { count: rows.length, files });
+    json("audit-head.json", { ...this.audit.current(), verified: this.audit.verify() });
     return { captures: rows.length, files };
   }
 
@@ -243,6 +284,8 @@ export class Ledger {
     if (templatesDir) rmSync(templatesDir, { recursive: true, force: true });
     const voiceprints = this.voiceprints.clear();
     this.diagnostics.clear();
+    // A wipe unpairs every phone: the next owner pairs afresh.
+    this.pageSessions.clear();
     const consents = this.consents.clear();
     if (after === "strictest")
       for (const feature of ["uploads", "training"])

@@ -146,6 +146,16 @@ export const Request = z.discriminatedUnion("type", [
   req("account-bind", {}, "the firmware asks before binding a personal account to the speaker; refused in hotel mode (`HOTEL_MODE`), audited otherwise"),
   /** Make every queued upload due now (spa uploads retry). */
   req("uploads-retry", {}, "make every queued upload due now (`spa uploads retry`)"),
+  req(
+    "page-pair",
+    {},
+    "a new one-time code to pair a phone with the household page (`spa page pair`); the speaker also announces it (`pairing-code` event); refused when the page is off or after 5 codes in a minute",
+  ),
+  req(
+    "page-sessions",
+    { revoke: z.union([z.number().int().min(1), z.literal("all")]).optional() },
+    "the household page's paired sessions (id, browser, since, last used); with `revoke` (an id or `all`) that session ends at once",
+  ),
   req("get-state", {}, "the ack carries state, profile (household, hotel or child), counters, storage health and every permission (consents)"),
 ]);
 export type Request = z.infer<typeof Request>;
@@ -249,6 +259,8 @@ export interface AckData {
     history?: ConsentHistoryLine[];
   };
   "uploads-retry": { queued: number; uploads: "on" | "off" };
+  "page-pair": { code: string; validSeconds: number; urls: string[]; fingerprint: string | null };
+  "page-sessions": { sessions: Array<{ id: number; label: string; createdAt: number; lastSeenAt: number }>; revoked?: number };
 }
 export type AnyAckData = AckData[keyof AckData];
 
@@ -267,6 +279,8 @@ export type AgentMessage =
   | { v: 1; type: "sound"; name: string }
   | { v: 1; type: "voice-unavailable"; reason: string }
   | { v: 1; type: "hotel-command"; commandId: string; text: string }
+  /** A code for the household page: the firmware speaks it or shows it (never logged). */
+  | { v: 1; type: "pairing-code"; code: string; validSeconds: number }
   | ({ v: 1; type: "notice" } & NoticeText);
 
 export type NackCode =
@@ -291,4 +305,6 @@ export type NackCode =
   | "CHILD_PROFILE"
   | "GUARDIAN_HOURS"
   | "CONSENT_REQUIRED"
+  | "PAGE_OFF"
+  | "RATE_LIMITED"
   | "INTERNAL";

@@ -31,6 +31,8 @@ export class FakeFirmware {
   /** Keys of the notices the agent asked the speaker to say. */
   readonly notices: string[] = [];
   readonly received: AgentMessage[] = [];
+  /** Pairing codes for the household page the speaker was asked to announce. */
+  readonly pairingCodes: string[] = [];
   readonly #waiters = new Set<() => void>();
   readonly #timers = new Set<NodeJS.Timeout>();
 
@@ -152,6 +154,11 @@ export class FakeFirmware {
         case "hotel-command":
           this.hotelCommands.push({ commandId: m.commandId, text: m.text });
           this.options.print?.(`firmware: read back "${m.text}"`);
+          break;
+        case "pairing-code":
+          // What the speaker would say aloud (or show) for the household page.
+          this.pairingCodes.push(m.code);
+          this.options.print?.(`firmware: say the pairing code ${m.code.split("").join(" ")}`);
           break;
         case "notice":
           this.notices.push(m.key);

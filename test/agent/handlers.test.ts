@@ -50,6 +50,7 @@ function context(over: Partial<HandlerContext> = {}): { ctx: HandlerContext; cal
     profile: "household",
     uploadsOn: true,
     kickUploads: () => void calls.push("kick"),
+    page: null,
     ...over,
   };
   return { ctx, calls };
@@ -167,6 +168,35 @@ H("diagnostics: prepare lists the categories (never the bundle); confirm and rep
   assert.throws(() => req("diagnostics-prepare", { fault: "bad fault id!" }), /letters, digits/);
   const hotel = context({ profile: "hotel" }).ctx;
   assert.is((reply(handle(req("diagnostics-prepare", { fault: "E42" }), hotel)) as { code: string }).code, "HOTEL_MODE");
+});
+
+H("household page: a code and the sessions when it is on; PAGE_OFF when off; a revoke of an unknown session refused, of all audited", () => {
+  const req = <T extends Request["type"]>(type: T, rest: object = {}) => Request.parse({ v: 1, id: 1, type, ...rest });
+  const reply = (r: ReturnType<typeof handle>) => (r && "reply" in r ? r.reply : null);
+  const off = context().ctx;
+  assert.is((reply(handle(req("page-pair"), off)) as { code: string }).code, "PAGE_OFF");
+  assert.is((reply(handle(req("page-sessions"), off)) as { code: string }).code, "PAGE_OFF");
+  const live = [{ id: 4, label: "Chrome on Android", createdAt: 1, lastSeenAt: 2 }];
+  let codes = 0;
+  const { ctx, calls } = context({
+    page: {
+      issueCode: () => (++codes > 1 ? { ok: false, retryAfterSeconds: 40 } : { ok: true, code: "012345", validSeconds: 120 }),
+      urls: ["https://192.168.1.20:8080/"],
+      fingerprint: "AA:BB",
+      sessions: () => live,
+      revoke: (id) => (id === "all" || id === 4 ? 1 : 0),
+    },
+  });
+  assert.equal(reply(handle(req("page-pair"), ctx)), {
+    ok: true,
+    data: { code: "012345", validSeconds: 120, urls: ["https://192.168.1.20:8080/"], fingerprint: "AA:BB" },
+  });
+  assert.is((reply(handle(req("page-pair"), ctx)) as { code: string }).code, "RATE_LIMITED");
+  assert.equal(reply(handle(req("page-sessions"), ctx)), { ok: true, data: { sessions: live } });
+  assert.is((reply(handle(req("page-sessions", { revoke: 9 }), ctx)) as { code: string }).code, "REFUSED");
+  assert.equal(reply(handle(req("page-sessions", { revoke: "all" }), ctx)), { ok: true, data: { sessions: live, revoked: 1 } });
+  assert.ok(calls.includes("audit page-sessions-revoked"));
+  assert.throws(() => req("page-sessions", { revoke: 0 }));
 });
 
 H.run();
