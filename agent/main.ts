@@ -809,7 +809,8 @@ export class Agent {
           return n;
         },
         exportTo: (each) => ledger.exportTo(each, "page"),
-        audit: (limit) => ({ events: ledger.audit.list(limit).map(({ seq, at, type, data }) => ({ seq, at, type, data })), verify: ledger.audit.verify() }),
+        audit: (type, data) => void ledger.audit.append(clock.now(), type, data),
+        auditLog: (limit) => ({ events: ledger.audit.list(limit).map(({ seq, at, type, data }) => ({ seq, at, type, data })), verify: ledger.audit.verify() }),
         announce: (code, validSeconds) => bridge.broadcast({ v: 1, type: "pairing-code", code, validSeconds }),
         sessions: ledger.pageSessions,
         onState: (fn) => driver.onChange(fn),

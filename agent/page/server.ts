@@ -50,10 +50,12 @@ export interface PageBackend {
   /** Deletes one capture (audited, upstream deletion requested); how many went (0 or 1). */
   deleteId(id: number): number;
   exportTo(each: (name: string, data: Buffer) => void): { captures: number; files: number };
-  audit(limit: number): {
+  auditLog(limit: number): {
     events: Array<{ seq: number; at: number; type: string; data: unknown }>;
     verify: { ok: boolean; checked: number; brokenAt?: number };
   };
+  /** Appends a privacy event (a phone paired or unpaired: who can see the recordings changed). */
+  audit(type: string, data: Record<string, unknown>): void;
   /** Tells the firmware to speak or show a pairing code (a bridge event). */
   announce(code: string, validSeconds: number): void;
   sessions: {
@@ -271,6 +273,7 @@ export class PageServer {
       const label = describeAgent(req.headers["user-agent"]);
       const id = this.#o.backend.sessions.create(token, label, this.#o.backend.now());
       this.#o.log.info("a phone paired with the household page", { session: id });
+      this.#o.backend.audit("page-paired", { session: id, label });
       res.setHeader("Set-Cookie", this.#cookie(token, this.#o.sessionDays * 86_400));
       this.#json(res, 200, { paired: true, csrf: csrfOf(token) });
       return;
@@ -302,6 +305,7 @@ export class PageServer {
     if (route("POST", "/logout")) {
       await this.#body(req, false);
       b.sessions.revoke(session.id, b.now());
+      b.audit("page-sessions-revoked", { count: 1, by: "page" });
       this.closeSessions([session.id]);
       res.setHeader("Set-Cookie", this.#cookie("", 0));
       return this.#json(res, 200, { paired: false });
@@ -348,7 +352,7 @@ export class PageServer {
     }
     if (route("GET", "/audit")) {
       const limit = Math.min(200, Math.max(1, Number(url.searchParams.get("limit") ?? 30) || 30));
-      return this.#json(res, 200, b.audit(limit));
+      return this.#json(res, 200, b.auditLog(limit));
     }
     if (route("GET", "/export")) {
       // A download link cannot send a header: the CSRF token comes in the query instead.

@@ -250,7 +250,8 @@ P("sessions: revoked from the speaker's shell (spa page sessions revoke), the ph
   const code = /code: (\d{6})/.exec(pair.stdout)?.[1];
   assert.ok(code, pair.stdout);
   assert.is((await new PageClient(base).pair(code!)).status, 200, "spa page pair's code pairs");
-  assert.ok(a.agent.ledger!.audit.list(10).some((e) => e.type === "page-sessions-revoked"));
+  const types = a.agent.ledger!.audit.list(20).map((e) => e.type);
+  assert.ok(types.includes("page-paired") && types.includes("page-sessions-revoked"), types.join(","));
 });
 
 P("HTTPS: the device certificate covers the address, the cookie is Secure and __Host-; the certificate is kept across restarts", async () => {
@@ -269,6 +270,15 @@ P("HTTPS: the device certificate covers the address, the cookie is Secure and __
   assert.is(statSync(join(a.config.dataDir, "page", "key.pem")).mode & 0o777, 0o600, "the key is the agent's alone");
 });
 
+P("bound beyond loopback: always HTTPS, at this machine's own addresses, which its certificate covers", async () => {
+  const { a, base, ca } = await agentWithPage({ bind: "0.0.0.0" });
+  assert.match(base, /^https:\/\//);
+  const x = new X509Certificate(ca!);
+  for (const u of a.agent.page!.urls) assert.ok(x.checkIP(new URL(u).hostname.replace(/^\[|\]$/g, "")) ?? x.checkHost(new URL(u).hostname), u);
+  const r = await new PageClient(base, ca).send("GET", "/api/state");
+  assert.is(r.status, 401, "reached over the LAN address, certificate trusted");
+});
+
 P("fuzzed requests (paths, methods, headers, bodies) never crash the server, never answer 5xx, never show a stack trace", async () => {
   const { a, fw, base } = await agentWithPage();
   await talk(a, fw);
@@ -285,6 +295,12 @@ P("fuzzed requests (paths, methods, headers, bodies) never crash the server, nev
     type: fc.constantFrom("application/json", "text/plain", "application/json; charset=utf-8", ""),
     withSession: fc.boolean(),
     withCsrf: fc.boolean(),
+    extra: fc.option(
+      fc.tuple(
+        fc.constantFrom("host", "origin", "cookie", "content-length", "x-csrf-token", "range", "accept-encoding", "x-forwarded-for", "transfer-encoding"),
+        fc.string({ maxLength: 40 }).map((v) => v.replace(/[^\x20-\x7e]/g, "")),
+      ),
+    ),
   });
   await fc.assert(
     fc.asyncProperty(req, async (r) => {
@@ -292,13 +308,16 @@ P("fuzzed requests (paths, methods, headers, bodies) never crash the server, nev
       if (r.type) headers["content-type"] = r.type;
       if (!r.withSession) headers.cookie = "";
       if (!r.withCsrf) headers["x-csrf-token"] = "";
+      // One header set to anything printable (a lying length or a foreign host included).
+      const extra = r.extra && r.extra[0] !== "content-length" && r.extra[0] !== "transfer-encoding" ? r.extra : null;
+      if (extra) headers[extra[0]] = extra[1];
       // Never the calls that would end the run's own session or stream forever.
       const path = r.path + (r.query ? `?${r.query}` : "");
       if (/^\/api\/(logout|events)/.test(path)) return;
       const res = await c.send(r.method, path, { headers, body: r.body });
       assert.ok(res.status < 500, `${r.method} ${path} → ${res.status}`);
       assert.not.match(res.body.toString("latin1"), /\n\s+at .+\(.*:\d+:\d+\)|node:internal/, "no stack trace");
-      if (r.path.startsWith("/api") && !r.withSession) assert.is(res.status, 401);
+      if (r.path.startsWith("/api") && !r.withSession && !extra) assert.is(res.status, 401);
     }),
     { numRuns: 300 },
   );
