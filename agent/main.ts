@@ -824,11 +824,18 @@ export class Agent {
         },
       };
       const { startPage } = await import("./page/start.ts");
-      const page = await startPage(config, backend, log.child("page"), clock.now());
-      this.#page = page;
-      io.out(`household page: ${page.urls.join("  ")}${page.fingerprint ? ` (certificate SHA-256 ${page.fingerprint})` : ""}`);
-      const code = page.server.issueCode();
-      if (code.ok) io.out(`pairing code: ${code.code} (valid ${code.validSeconds / 60} minutes; 'spa page pair' makes another)`);
+      try {
+        const page = await startPage(config, backend, log.child("page"), clock.now());
+        this.#page = page;
+        io.out(`household page: ${page.urls.join("  ")}${page.fingerprint ? ` (certificate SHA-256 ${page.fingerprint})` : ""}`);
+        const code = page.server.issueCode();
+        if (code.ok) io.out(`pairing code: ${code.code} (valid ${code.validSeconds / 60} minutes; 'spa page pair' makes another)`);
+      } catch (e) {
+        // The page is a window on the agent, not part of its guard: the gate, mute and ledger run on without it.
+        const why = (e as NodeJS.ErrnoException).code === "EADDRINUSE" ? `port ${config.page.port} is in use` : toError(e).message;
+        log.error("the household page could not start", { error: why });
+        io.out(`household page: NOT serving (${why}); the speaker runs on without it`);
+      }
     }
   }
 

@@ -30,6 +30,35 @@ export interface AgentMemoryBench {
   frontEndMb: number;
   noWakeMb: number;
   embeddingSessionsMb: number;
+  /** The steady agent's resident set by kind, at its last sample. */
+  parts: MemoryParts;
+}
+
+/** A resident set by kind (MB): the Node binary's pages (file-backed: shared with every Node process from the same binary, and dropped by the kernel under pressure before anything else), anonymous memory (the process's own: V8 heap, WebAssembly memory, malloc), and the rest. */
+export interface MemoryParts {
+  nodeBinaryMb: number;
+  anonymousMb: number;
+  otherFilesMb: number;
+}
+
+function partsOf(pid: number): MemoryParts | null {
+  try {
+    let file = "";
+    const parts = { nodeBinaryMb: 0, anonymousMb: 0, otherFilesMb: 0 };
+    for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+      const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+      if (head) file = head[1]!;
+      else if (line.startsWith("Anonymous:")) parts.anonymousMb += Number(line.split(/\s+/)[1]) / 1024;
+      else if (line.startsWith("Rss:") && file.startsWith("/")) {
+        const mb = Number(line.split(/\s+/)[1]) / 1024;
+        if (file === process.execPath) parts.nodeBinaryMb += mb;
+        else parts.otherFilesMb += mb;
+      }
+    }
+    return parts;
+  } catch {
+    return null;
+  }
 }
 
 /** VmRSS and VmHWM of a process, in MB. */
@@ -44,7 +73,7 @@ function memOf(pid: number): { rss: number; hwm: number } | null {
 }
 
 /** Runs a child, samples its memory every 250 ms from `fromS` until `forS`, then stops it with SIGTERM. */
-async function sample(args: string[], fromS: number, forS: number): Promise<{ rss: number[]; hwm: number }> {
+async function sample(args: string[], fromS: number, forS: number): Promise<{ rss: number[]; hwm: number; parts: MemoryParts | null }> {
   // The agent refuses SPA_* variables it does not know, and the bench's own are such variables.
   // Every process gets npm start's allocator settings, so the floors compare with the agent.
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...envWithoutSpa(), ...startEnv() }, stdio: ["ignore", "ignore", "pipe"] });
@@ -53,6 +82,7 @@ async function sample(args: string[], fromS: number, forS: number): Promise<{ rs
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
   const rss: number[] = [];
   let hwm = 0;
+  let parts: MemoryParts | null = null;
   const t0 = Date.now();
   let alive = true;
   void exited.then(() => (alive = false));
@@ -61,13 +91,16 @@ async function sample(args: string[], fromS: number, forS: number): Promise<{ rs
     const m = memOf(child.pid!);
     if (!m) break;
     hwm = Math.max(hwm, m.hwm);
-    if (Date.now() - t0 >= fromS * 1000) rss.push(m.rss);
+    if (Date.now() - t0 >= fromS * 1000) {
+      rss.push(m.rss);
+      parts = partsOf(child.pid!) ?? parts;
+    }
   }
   if (!alive) throw new Error(`${args.join(" ")} exited early: ${err.trim()}`);
   child.kill("SIGTERM");
   await exited;
   if (rss.length === 0) throw new Error(`no memory samples of ${args.join(" ")}`);
-  return { rss, hwm };
+  return { rss, hwm, parts };
 }
 
 export async function agentMemoryBench(seconds = 60): Promise<AgentMemoryBench> {
@@ -93,10 +126,10 @@ export async function agentMemoryBench(seconds = 60): Promise<AgentMemoryBench> 
     await sample(frontEndArgs, 0, 3);
     const frontEnd = await sample(frontEndArgs, 3, 4);
     const agentArgs = [...startFlags(), ...demoAgentArgs(dir)];
-    const noWake = await sample([...agentArgs, "--set", "wake.engine=none"], Math.min(10, seconds / 2), Math.min(20, seconds));
     // A first run fills Node's compile cache (as the first boot of a device does), so the measured
-    // run starts without the type stripper, like every later boot.
+    // runs start without the type stripper, like every later boot.
     await sample(agentArgs, 0, 8);
+    const noWake = await sample([...agentArgs, "--set", "wake.engine=none"], Math.min(10, seconds / 2), Math.min(20, seconds));
     // The first 10 s hold start-up (module loading, model loading); the rest is the steady state.
     const agent = await sample(agentArgs, Math.min(10, seconds / 2), seconds);
     return {
@@ -108,6 +141,7 @@ export async function agentMemoryBench(seconds = 60): Promise<AgentMemoryBench> 
       frontEndMb: median(frontEnd.rss),
       noWakeMb: median(noWake.rss),
       embeddingSessionsMb: median(sessions.rss),
+      parts: agent.parts ?? { nodeBinaryMb: NaN, anonymousMb: NaN, otherFilesMb: NaN },
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -175,6 +175,9 @@ if (want("agent")) {
       [
         ["agent resident set, steady (MB, median after start-up)", f(a.steadyMb), "<= 80", a.steadyMb <= 80 ? "met" : "MISSED"],
         ["agent resident set, peak (MB, VmHWM)", f(a.peakMb), "", ""],
+        ["  of the steady set: the Node binary's own pages (file-backed, shared, reclaimable) (MB)", f(a.parts.nodeBinaryMb), "", ""],
+        ["  of the steady set: the agent's anonymous memory (V8 heap, WebAssembly, malloc) (MB)", f(a.parts.anonymousMb), "", ""],
+        ["  of the steady set: other files (libraries, agent.db's shared memory) (MB)", f(a.parts.otherFilesMb), "", ""],
         ["for scale: bare Node (MB)", f(a.bareNodeMb), "", ""],
         ["for scale: Node running a TypeScript file (type stripper loaded), nothing else (MB)", f(a.typeStripMb), "", ""],
         ["for scale: Node + the speech front end (WebAssembly, weights and one stream) (MB)", f(a.frontEndMb), "", ""],

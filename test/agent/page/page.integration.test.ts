@@ -279,6 +279,26 @@ P("bound beyond loopback: always HTTPS, at this machine's own addresses, which i
   assert.is(r.status, 401, "reached over the LAN address, certificate trusted");
 });
 
+P("a page that cannot listen (its port taken) is reported; the speaker runs on without it", async () => {
+  const { createServer } = await import("node:net");
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
+  running.push(() => new Promise<void>((r) => blocker.close(() => r())));
+  const port = (blocker.address() as { port: number }).port;
+  const a = await startAgent({ mode: "near", page: { enabled: true, port } });
+  running.push(() => a.stop());
+  assert.ok(
+    a.out.some((l) => l.startsWith(`household page: NOT serving (port ${port} is in use)`)),
+    a.out.join("\n"),
+  );
+  assert.is(a.agent.page, null);
+  const fw = await FakeFirmware.start({ socketPath: a.socketPath, ackDelayMs: 0 });
+  running.push(() => fw.stop());
+  assert.is((await fw.request({ type: "mute" })).type, "ack", "the gate answers");
+  const pair = await fw.request({ type: "page-pair" });
+  assert.is((pair as { code?: string }).code, "PAGE_OFF");
+});
+
 P("fuzzed requests (paths, methods, headers, bodies) never crash the server, never answer 5xx, never show a stack trace", async () => {
   const { a, fw, base } = await agentWithPage();
   await talk(a, fw);
