@@ -808,7 +808,7 @@ export class Agent {
           uploads?.kick();
           return n;
         },
-        exportTo: (each) => ledger.exportTo(each, "page"),
+        exportEntries: () => ledger.exportEntries("page"),
         audit: (type, data) => void ledger.audit.append(clock.now(), type, data),
         auditLog: (limit) => ({ events: ledger.audit.list(limit).map(({ seq, at, type, data }) => ({ seq, at, type, data })), verify: ledger.audit.verify() }),
         announce: (code, validSeconds) => bridge.broadcast({ v: 1, type: "pairing-code", code, validSeconds }),

@@ -212,39 +212,45 @@ export class Ledger {
     makeDirs(out, 0o700);
     if (readdirSync(out).length > 0) throw new AgentError("USAGE", `${out} is not empty; export into a new or empty directory`);
     mkdirSync(join(out, "audio"), { mode: 0o700 });
-    const r = this.#exportFiles((name, data, captureId) => {
+    const files = this.#exportFiles();
+    let n = files.next();
+    for (; !n.done; n = files.next()) {
+      const { name, data, captureId } = n.value;
       const path = join(out, name);
       // Recorded before it is written: a crash in between leaves a record, never an unknown copy.
       if (captureId !== null) this.captures.exports.record(path, captureId, this.wallClock.now());
       writeFileSync(path, data, { mode: 0o600 });
-    });
+    }
     chmodSync(out, 0o700);
-    this.audit.append(this.wallClock.now(), "export", r);
-    return r;
+    this.audit.append(this.wallClock.now(), "export", n.value);
+    return n.value;
   }
 
   /**
-   * The same export as one archive, file by file to `each` (a ZIP writer streaming to the
-   * household's phone): nothing is written on the speaker, so there is no copy here to expire.
+   * The same export as one archive, file by file (a ZIP writer streaming to the household's
+   * phone, which may wait for the phone between files): nothing is written on the speaker, so
+   * there is no copy here to expire. Each file's buffer is zero-filled when the next is asked
+   * for (or the iteration is ended early with return()); the export is audited when it is done.
    */
-  exportTo(each: (name: string, data: Buffer) => void, via: "page"): { captures: number; files: number } {
-    const r = this.#exportFiles((name, data) => each(name, data));
+  *exportEntries(via: "page"): Generator<{ name: string; data: Buffer }, { captures: number; files: number }> {
+    const r = yield* this.#exportFiles();
     this.audit.append(this.wallClock.now(), "export", { ...r, via });
     return r;
   }
 
-  /** What an export holds (exactly what history lists), one file at a time; each buffer is zero-filled after `each` returns. */
-  #exportFiles(each: (name: string, data: Buffer, captureId: number | null) => void): { captures: number; files: number } {
+  /** What an export holds (exactly what history lists), one file at a time; each buffer is zero-filled once the next is asked for. */
+  *#exportFiles(): Generator<{ name: string; data: Buffer; captureId: number | null }, { captures: number; files: number }> {
     this.purge("before-read");
     const rows = this.history(Number.MAX_SAFE_INTEGER);
     let files = 0;
     for (const r of rows) {
+      // Read when its turn comes: one capture's audio in memory at a time (one deleted meanwhile is left out).
       const audio = this.captures.audio(r.id);
       if (!audio) continue;
       const wav = encodeWav(audio);
       audio.fill(0);
       try {
-        each(`audio/capture-${r.id}.wav`, wav, r.id);
+        yield { name: `audio/capture-${r.id}.wav`, data: wav, captureId: r.id };
       } finally {
         wav.fill(0);
       }
@@ -253,15 +259,15 @@ export class Ledger {
     const settings = Object.fromEntries(
       (this.db.prepare("SELECT name, value FROM settings").all() as Array<{ name: string; value: string }>).map((s) => [s.name, s.value]),
     );
-    const json = (name: string, v: unknown): void => each(name, Buffer.from(JSON.stringify(v, null, 2) + "\n"), null);
-    json(
+    const json = (name: string, v: unknown) => ({ name, data: Buffer.from(JSON.stringify(v, null, 2) + "\n"), captureId: null });
+    yield json(
       "captures.json",
       rows.map((r) => ({ ...r, audioFile: r.hasAudio ? `audio/capture-${r.id}.wav` : null })),
     );
-    json("settings.json", { ...settings, retentionDays: this.limitMs() / DAY_MS });
-    json("audit.json", this.audit.list(Number.MAX_SAFE_INTEGER));
+    yield json("settings.json", { ...settings, retentionDays: this.limitMs() / DAY_MS });
+    yield json("audit.json", this.audit.list(Number.MAX_SAFE_INTEGER));
     // The chain's head, to compare later copies with (a rewrite after this export shows).
-    json("audit-head.json", { ...this.audit.current(), verified: this.audit.verify() });
+    yield json("audit-head.json", { ...this.audit.current(), verified: this.audit.verify() });
     return { captures: rows.length, files };
   }
 

@@ -49,7 +49,8 @@ export interface PageBackend {
   audio(id: number): Buffer | null;
   /** Deletes one capture (audited, upstream deletion requested); how many went (0 or 1). */
   deleteId(id: number): number;
-  exportTo(each: (name: string, data: Buffer) => void): { captures: number; files: number };
+  /** The export file by file (each buffer is wiped once the next is asked for); audited when iterated to its end. */
+  exportEntries(): Generator<{ name: string; data: Buffer }, unknown>;
   auditLog(limit: number): {
     events: Array<{ seq: number; at: number; type: string; data: unknown }>;
     verify: { ok: boolean; checked: number; brokenAt?: number };
@@ -367,7 +368,17 @@ export class PageServer {
       if (method === "HEAD") return void res.end();
       const zip = new ZipWriter((chunk) => res.write(chunk));
       const at = b.now();
-      b.exportTo((name, data) => zip.add(name, data, at));
+      const files = b.exportEntries();
+      try {
+        for (let n = files.next(); !n.done; n = files.next()) {
+          zip.add(n.value.name, n.value.data, at);
+          // The phone sets the pace: the next capture is read only when this one has gone out.
+          if (res.writableNeedDrain) await new Promise((r) => res.once("drain", r).once("close", r));
+          if (res.destroyed) return;
+        }
+      } finally {
+        files.return(undefined);
+      }
       zip.finish();
       res.end();
       return;
