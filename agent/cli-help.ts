@@ -87,11 +87,12 @@ Options: --socket PATH | --config FILE (as for 'spa bridge')
 
 The household's privacy page (config page.enabled) is where a phone sees, plays, exports and
 deletes what the speaker keeps, mutes it and changes the household's choices. A phone pairs with
-a one-time 6-digit code the speaker announces, valid 2 minutes (at most 5 codes and 10 wrong
-tries a minute).
+a one-time 6-digit code the speaker announces, valid 2 minutes (at most 5 codes a minute; 10
+wrong tries lock pairing, for longer each time).
 
-  pair       a new code (the speaker announces it too), the page's addresses and, over HTTPS,
-             the certificate's SHA-256 fingerprint to compare with what the phone shows
+  pair       a new code (the speaker announces it too; it lifts a lock from wrong tries), the
+             page's addresses and, over HTTPS, the certificate's SHA-256 fingerprint to compare
+             with what the phone shows
   sessions   the paired phones: id, browser, paired, last used
   revoke     end a phone's session (or every one) at once; it must pair again`,
   voiceprints: `Usage: spa voiceprints [list] [--json]

@@ -828,8 +828,10 @@ export class Agent {
         const page = await startPage(config, backend, log.child("page"), clock.now());
         this.#page = page;
         io.out(`household page: ${page.urls.join("  ")}${page.fingerprint ? ` (certificate SHA-256 ${page.fingerprint})` : ""}`);
-        const code = page.server.issueCode();
-        if (code.ok) io.out(`pairing code: ${code.code} (valid ${code.validSeconds / 60} minutes; 'spa page pair' makes another)`);
+        // The demo prints a code to pair with at once; a device does not put one in its journal at every boot.
+        const code = config.simulator.enabled ? page.server.issueCode(true) : null;
+        if (code?.ok) io.out(`pairing code: ${code.code} (valid ${code.validSeconds / 60} minutes; 'spa page pair' makes another)`);
+        else io.out("pair a phone: open the page and ask the speaker for a code, or run 'spa page pair'");
       } catch (e) {
         // The page is a window on the agent, not part of its guard: the gate, mute and ledger run on without it.
         const why = (e as NodeJS.ErrnoException).code === "EADDRINUSE" ? `port ${config.page.port} is in use` : toError(e).message;
@@ -897,7 +899,8 @@ export class Agent {
       uploadsOn: uploads !== null,
       kickUploads: () => uploads?.kick(),
       page: this.#page && {
-        issueCode: () => this.#page!.server.issueCode(),
+        // Asked for on the speaker itself: also lifts a guessing lock.
+        issueCode: () => this.#page!.server.issueCode(true),
         urls: this.#page.urls,
         fingerprint: this.#page.fingerprint,
         sessions: () => ledger.pageSessions.list(at),

@@ -230,12 +230,12 @@ export class Ledger {
    * The same export as one archive, file by file (a ZIP writer streaming to the household's
    * phone, which may wait for the phone between files): nothing is written on the speaker, so
    * there is no copy here to expire. Each file's buffer is zero-filled when the next is asked
-   * for (or the iteration is ended early with return()); the export is audited when it is done.
+   * for (or the iteration is ended early with return()); the export is audited when it starts.
    */
   *exportEntries(via: "page"): Generator<{ name: string; data: Buffer }, { captures: number; files: number }> {
-    const r = yield* this.#exportFiles();
-    this.audit.append(this.wallClock.now(), "export", { ...r, via });
-    return r;
+    // Audited as it starts: a phone that stops reading after the last recording still got them.
+    this.audit.append(this.wallClock.now(), "export", { captures: this.captures.count(), via });
+    return yield* this.#exportFiles();
   }
 
   /** What an export holds (exactly what history lists), one file at a time; each buffer is zero-filled once the next is asked for. */

@@ -38,7 +38,8 @@ const oid = (dotted: string): Buffer => {
 };
 const utf8 = (s: string): Buffer => tlv(0x0c, Buffer.from(s, "utf8"));
 const octets = (b: Buffer): Buffer => tlv(0x04, b);
-const bits = (b: Buffer): Buffer => tlv(0x03, Buffer.concat([Buffer.from([0]), b]));
+/** A BIT STRING: its first octet counts the unused bits at the end (DER: trailing zero bits of a named-bit list are dropped). */
+const bits = (b: Buffer, unused = 0): Buffer => tlv(0x03, Buffer.concat([Buffer.from([unused]), b]));
 const explicit = (n: number, inner: Buffer): Buffer => tlv(0xa0 + n, inner);
 /** UTCTime up to 2049, GeneralizedTime after (RFC 5280 4.1.2.5). */
 const time = (ms: number): Buffer => {
@@ -83,14 +84,15 @@ export function makeCert(names: string[], now: number, commonName = "speaker-pri
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const spki = publicKey.export({ type: "spki", format: "der" });
   const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f; // positive
+  // Positive (top bit clear) and minimal (a first octet of 0 would be a non-minimal INTEGER, which strict parsers refuse).
+  serial[0] = (serial[0]! & 0x7f) | 0x01;
   const subject = seq(set(seq(oid("2.5.4.3"), utf8(commonName))));
   const notBefore = now - 3_600_000;
   const notAfter = now + CERT_DAYS * DAY_MS;
   const ext = (id: string, critical: boolean, value: Buffer): Buffer => seq(oid(id), ...(critical ? [tlv(0x01, Buffer.from([0xff]))] : []), octets(value));
   const extensions = seq(
     ext("2.5.29.19", true, seq()), // basicConstraints: not a CA
-    ext("2.5.29.15", true, bits(Buffer.from([0x80]))), // keyUsage: digitalSignature
+    ext("2.5.29.15", true, bits(Buffer.from([0x80]), 7)), // keyUsage: digitalSignature (bit 0; 7 unused)
     ext("2.5.29.37", false, seq(oid("1.3.6.1.5.5.7.3.1"))), // extKeyUsage: serverAuth
     ext("2.5.29.17", false, seq(...names.map(generalName))), // subjectAltName
   );

@@ -13,7 +13,7 @@
  * and, when the browser sends one, its own Origin; bodies are capped; errors are one JSON line
  * with a code, never a stack trace.
  */
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
@@ -21,7 +21,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Request } from "../../firmware-bridge/protocol/messages.ts";
-import type { AnyAckData } from "../../firmware-bridge/protocol/messages.ts";
+import { stateData, type AnyAckData } from "../../firmware-bridge/protocol/messages.ts";
 import type { Reply } from "../../firmware-bridge/server.ts";
 import type { HistoryRow } from "../ledger/ledger.ts";
 import type { PageSession } from "../ledger/page-sessions.ts";
@@ -49,7 +49,7 @@ export interface PageBackend {
   audio(id: number): Buffer | null;
   /** Deletes one capture (audited, upstream deletion requested); how many went (0 or 1). */
   deleteId(id: number): number;
-  /** The export file by file (each buffer is wiped once the next is asked for); audited when iterated to its end. */
+  /** The export file by file (each buffer is wiped once the next is asked for); audited when it starts. */
   exportEntries(): Generator<{ name: string; data: Buffer }, unknown>;
   auditLog(limit: number): {
     events: Array<{ seq: number; at: number; type: string; data: unknown }>;
@@ -63,6 +63,8 @@ export interface PageBackend {
     create(token: string, label: string, at: number): number;
     find(token: string, at: number): PageSession | null;
     revoke(id: number | "all", at: number): number;
+    /** The sessions alive at `at` (not revoked, wiped or unused too long). */
+    list(at: number): PageSession[];
   };
   /** Calls fn on every change of the gate's state; returns the unsubscribe. */
   onState(fn: () => void): () => void;
@@ -93,6 +95,10 @@ const STATIC: Record<string, { file: string; type: string }> = {
   "/app.css": { file: "app.css", type: "text/css; charset=utf-8" },
 };
 const MAX_BODY = 4096;
+/** Event streams: per session, in all, and the unsent bytes a stream may hold before it is dropped. */
+const MAX_STREAMS_PER_SESSION = 4;
+const MAX_STREAMS = 16;
+const MAX_STREAM_BACKLOG = 64 * 1024;
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -136,7 +142,7 @@ export class PageServer {
 
   constructor(o: PageServerOptions) {
     this.#o = o;
-    this.#pairing = new Pairing({ now: () => o.backend.monotonic(), randomInt: (n) => randomBytes(4).readUInt32BE(0) % n });
+    this.#pairing = new Pairing({ now: () => o.backend.monotonic(), randomInt: (n) => randomInt(n) });
     for (const { file } of Object.values(STATIC)) this.#files.set(file, readFileSync(join(STATIC_DIR, file)));
   }
 
@@ -149,9 +155,12 @@ export class PageServer {
     return (this.#server?.address() as AddressInfo | null)?.port ?? 0;
   }
 
-  /** A new pairing code, announced by the speaker; refused when too many were made this minute. */
-  issueCode(): { ok: true; code: string; validSeconds: number } | { ok: false; retryAfterSeconds: number } {
-    const r = this.#pairing.issue();
+  /**
+   * A new pairing code, announced by the speaker; refused when too many were made this minute.
+   * `fromDevice`: asked for on the speaker itself (the bridge), which also lifts a guessing lock.
+   */
+  issueCode(fromDevice = false): { ok: true; code: string; validSeconds: number } | { ok: false; retryAfterSeconds: number } {
+    const r = this.#pairing.issue(fromDevice);
     if (!r.ok) return { ok: false, retryAfterSeconds: Math.ceil(r.retryAfterMs / 1000) };
     const validSeconds = Math.round(r.validMs / 1000);
     this.#o.backend.announce(r.code, validSeconds);
@@ -160,7 +169,14 @@ export class PageServer {
 
   /** Ends a session's open event streams at once (after a revoke). */
   closeSessions(ids: number[] | "all"): void {
-    for (const s of [...this.#streams]) if (ids === "all" || ids.includes(s.session)) s.res.end();
+    for (const s of [...this.#streams]) if (ids === "all" || ids.includes(s.session)) this.#endStream(s);
+  }
+
+  /** Ends one event stream; it gets nothing more, whether or not its phone still reads. */
+  #endStream(s: { res: ServerResponse; session: number }): void {
+    this.#streams.delete(s);
+    if (!s.res.writableEnded && !s.res.destroyed) s.res.end();
+    if (this.#streams.size === 0) this.#stopTimers();
   }
 
   async start(): Promise<void> {
@@ -198,8 +214,7 @@ export class PageServer {
   async stop(): Promise<void> {
     this.#unsubscribe?.();
     this.#stopTimers();
-    for (const s of this.#streams) s.res.end();
-    this.#streams.clear();
+    for (const s of [...this.#streams]) this.#endStream(s);
     const server = this.#server;
     this.#server = null;
     if (!server) return;
@@ -249,7 +264,9 @@ export class PageServer {
     }
     if (path === "/pair/announce") {
       if (method !== "POST") throw this.#methodNotAllowed(res, "POST");
-      await this.#body(req, false);
+      // A JSON body and this page's own origin: another web page cannot make the speaker announce codes.
+      await this.#body(req, true);
+      this.#checkOrigin(req);
       const r = this.issueCode();
       if (!r.ok) throw new HttpError(429, "RATE_LIMITED", "too many codes this minute; wait a moment", { retryAfterSeconds: r.retryAfterSeconds });
       // The code itself goes only to the speaker: whoever asks here must be in the room to hear it.
@@ -259,6 +276,7 @@ export class PageServer {
     if (path === "/pair") {
       if (method !== "POST") throw this.#methodNotAllowed(res, "POST");
       const body = await this.#body(req, true);
+      this.#checkOrigin(req);
       const code = typeof body.code === "string" ? body.code.trim() : "";
       const a = this.#pairing.attempt(code);
       if (!a.ok) {
@@ -317,9 +335,26 @@ export class PageServer {
     if (m) {
       const wav = b.audio(Number(m[1]));
       if (!wav) throw new HttpError(404, "NOT_KEPT", "that capture is not kept (or has no audio)");
-      res.writeHead(200, { ...SECURITY_HEADERS, "Content-Type": "audio/wav", "Content-Length": wav.length, "Cache-Control": "no-store" });
-      res.end(method === "HEAD" ? undefined : Buffer.from(wav));
-      wav.fill(0);
+      try {
+        // One byte range, as media elements ask for (Safari's <audio> will not play without it).
+        const range = byteRange(req.headers.range, wav.length);
+        const head = { ...SECURITY_HEADERS, "Content-Type": "audio/wav", "Accept-Ranges": "bytes", "Cache-Control": "no-store" };
+        if (range === "unsatisfiable") {
+          res.writeHead(416, { ...head, "Content-Range": `bytes */${wav.length}` });
+          res.end();
+          return;
+        }
+        const [start, end] = range ?? [0, wav.length - 1];
+        const body = Buffer.from(wav.subarray(start, end + 1));
+        res.writeHead(range ? 206 : 200, {
+          ...head,
+          "Content-Length": body.length,
+          ...(range ? { "Content-Range": `bytes ${start}-${end}/${wav.length}` } : {}),
+        });
+        res.end(method === "HEAD" ? undefined : body);
+      } finally {
+        wav.fill(0);
+      }
       return;
     }
     m = route("DELETE", /^\/captures\/(\d{1,15})$/);
@@ -373,7 +408,7 @@ export class PageServer {
         for (let n = files.next(); !n.done; n = files.next()) {
           zip.add(n.value.name, n.value.data, at);
           // The phone sets the pace: the next capture is read only when this one has gone out.
-          if (res.writableNeedDrain) await new Promise((r) => res.once("drain", r).once("close", r));
+          if (res.writableNeedDrain) await drained(res);
           if (res.destroyed) return;
         }
       } finally {
@@ -383,7 +418,13 @@ export class PageServer {
       res.end();
       return;
     }
-    if (route("GET", "/events")) return this.#events(res, session.id);
+    if (route("GET", "/events")) {
+      if (method === "HEAD") {
+        res.writeHead(200, { ...SECURITY_HEADERS, "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store" });
+        return void res.end();
+      }
+      return this.#events(res, session.id);
+    }
     if (allowed.length) throw this.#methodNotAllowed(res, allowed.join(", "));
     throw new HttpError(404, "NOT_FOUND", "no such API");
   }
@@ -400,6 +441,10 @@ export class PageServer {
   #checkChange(req: IncomingMessage, token: string): void {
     const given = req.headers["x-csrf-token"];
     if (typeof given !== "string" || !sameToken(given, csrfOf(token))) throw new HttpError(403, "CSRF", "a change needs the page's CSRF token");
+    this.#checkOrigin(req);
+  }
+
+  #checkOrigin(req: IncomingMessage): void {
     const origin = req.headers.origin;
     if (origin !== undefined && origin !== `${this.https ? "https" : "http"}://${req.headers.host ?? ""}`)
       throw new HttpError(403, "CSRF", "a change must come from this page");
@@ -447,10 +492,13 @@ export class PageServer {
     this.#json(res, 200, (r.data ?? {}) as AnyAckData);
   }
 
+  /** What the page shows of the agent's state: the bridge's get-state without the recorder's pid or storage error texts (which may name paths). */
   #state(): Record<string, unknown> {
     const b = this.#o.backend;
     const r = b.request({ v: 1, id: "page", type: "get-state" });
-    return { ...(r.ok ? r.data : {}), policy: b.policy(), now: b.now() };
+    const d = r.ok ? stateData(r.data) : null;
+    const shown = d ? { state: d.state, profile: d.profile, counters: d.counters, storage: { ok: d.storage.ok }, consents: d.consents } : {};
+    return { ...shown, policy: b.policy(), now: b.now() };
   }
 
   #json(res: ServerResponse, status: number, body: unknown): void {
@@ -466,14 +514,17 @@ export class PageServer {
 
   /** Server-sent events: the state at once and on every change; `ledger` when what the ledger holds changed. */
   #events(res: ServerResponse, session: number): void {
+    const mine = [...this.#streams].filter((x) => x.session === session);
+    // A phone has a few tabs at most; the oldest stream of a session goes first, and there is a cap for all.
+    if (mine.length >= MAX_STREAMS_PER_SESSION) this.#endStream(mine[0]!);
+    if (this.#streams.size >= MAX_STREAMS) throw new HttpError(503, "BUSY", "too many open pages; close one");
     res.writeHead(200, { ...SECURITY_HEADERS, "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store", Connection: "keep-alive" });
     res.write(`retry: 1000\n\nevent: state\ndata: ${JSON.stringify(this.#state())}\n\n`);
     const s = { res, session };
     this.#streams.add(s);
-    res.on("close", () => {
-      this.#streams.delete(s);
-      if (this.#streams.size === 0) this.#stopTimers();
-    });
+    // A phone that went away mid-write is its own business; never the agent's crash.
+    res.on("error", () => this.#endStream(s));
+    res.on("close", () => this.#endStream(s));
     if (!this.#poll) {
       this.#mark = this.#o.backend.ledgerMark();
       this.#poll = this.#o.backend.every(this.#o.pollMs ?? 1000, () => this.#checkLedger());
@@ -489,6 +540,11 @@ export class PageServer {
 
   #checkLedger(): void {
     try {
+      // A session revoked, wiped (a wipe, a hotel's check-out) or unused too long loses its streams here, within the poll.
+      const b = this.#o.backend;
+      const live = new Set(b.sessions.list(b.now()).map((x) => x.id));
+      for (const s of [...this.#streams]) if (!live.has(s.session)) this.#endStream(s);
+      if (this.#streams.size === 0) return;
       const mark = this.#o.backend.ledgerMark();
       if (mark === this.#mark) return;
       this.#mark = mark;
@@ -503,8 +559,46 @@ export class PageServer {
   }
 
   #send(text: string): void {
-    for (const s of this.#streams) s.res.write(text);
+    for (const s of [...this.#streams]) {
+      if (s.res.writableEnded || s.res.destroyed) this.#endStream(s);
+      // A phone that stopped reading is dropped before it costs the speaker memory (its page reconnects).
+      else if (s.res.writableLength > MAX_STREAM_BACKLOG) this.#endStream(s);
+      else s.res.write(text);
+    }
   }
+}
+
+/** Resolves when the response can take more, or is gone (whichever first; no listener left behind). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
+/** A single `bytes=a-b` range of a body of `size` bytes: null (none or not understood: the whole body), the range, or unsatisfiable. */
+export function byteRange(header: string | undefined, size: number): [number, number] | null | "unsatisfiable" {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header?.trim() ?? "");
+  if (!m || (m[1] === "" && m[2] === "")) return null;
+  let start: number;
+  let end: number;
+  if (m[1] === "") {
+    // The last N bytes.
+    const n = Number(m[2]);
+    if (n === 0) return "unsatisfiable";
+    start = Math.max(0, size - n);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (start >= size || start > end) return "unsatisfiable";
+  return [start, end];
 }
 
 /** The session's CSRF token: derived from its secret token, so it needs no storage and no other origin can compute it. */

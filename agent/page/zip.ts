@@ -15,12 +15,12 @@ interface Entry {
   date: number;
 }
 
-/** MS-DOS time and date fields (local wall-clock time in whole 2-second steps; 1980 at the earliest). */
+/** MS-DOS time and date fields: device-local wall-clock time (as unzip tools read them) in whole 2-second steps, 1980 at the earliest. */
 function dosTime(ms: number): { time: number; date: number } {
-  const d = new Date(Math.max(ms, Date.UTC(1980, 0, 1)));
+  const d = new Date(Math.max(ms, new Date(1980, 0, 1).getTime()));
   return {
-    time: (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | (d.getUTCSeconds() >> 1),
-    date: ((d.getUTCFullYear() - 1980) << 9) | ((d.getUTCMonth() + 1) << 5) | d.getUTCDate(),
+    time: (d.getHours() << 11) | (d.getMinutes() << 5) | (d.getSeconds() >> 1),
+    date: ((d.getFullYear() - 1980) << 9) | ((d.getMonth() + 1) << 5) | d.getDate(),
   };
 }
 

@@ -149,7 +149,7 @@ export const Request = z.discriminatedUnion("type", [
   req(
     "page-pair",
     {},
-    "a new one-time code to pair a phone with the household page (`spa page pair`); the speaker also announces it (`pairing-code` event); refused when the page is off or after 5 codes in a minute",
+    "a new one-time code to pair a phone with the household page (`spa page pair`); the speaker also announces it (`pairing-code` event); asked for on the speaker itself, it lifts a lock from wrong tries; refused when the page is off (`PAGE_OFF`) or after 5 codes in a minute (`RATE_LIMITED`)",
   ),
   req(
     "page-sessions",

@@ -324,7 +324,7 @@ async function pair(e) {
 }
 
 async function announce() {
-  const r = await fetch("/pair/announce", { method: "POST" });
+  const r = await fetch("/pair/announce", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
   const json = await r.json().catch(() => ({}));
   say("pair-msg", r.ok ? t("announced", json.validSeconds) : json.message || `HTTP ${r.status}`, !r.ok);
   $("code").focus();
@@ -550,8 +550,14 @@ async function start() {
     if (!(e instanceof Unpaired)) showPairing(e.message);
     return;
   }
-  data.state = await api("/api/state");
-  await loadLedger();
+  try {
+    data.state = await api("/api/state");
+    await loadLedger();
+  } catch (e) {
+    if (!(e instanceof Unpaired)) say("pair-msg", e.message, true);
+    $("loading").textContent = e.message;
+    return;
+  }
   $("export").href = `/api/export?csrf=${encodeURIComponent(csrf)}`;
   $("loading").hidden = true;
   $("pair").hidden = true;

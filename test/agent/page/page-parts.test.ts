@@ -45,27 +45,66 @@ P("a code is 6 digits, pairs once, expires after 2 minutes, and a new one replac
   assert.equal(p.attempt(d.code), { ok: true });
 });
 
-P("five wrong tries burn a code; ten wrong tries a minute lock pairing until the minute has passed; five codes a minute", () => {
-  const { p, tick } = pairing([111111, 222222, 333333, 444444, 555555, 666666]);
-  p.issue();
-  for (let i = 0; i < 4; i++) assert.equal(p.attempt("000000"), { ok: false, reason: "WRONG_CODE" });
-  assert.equal(p.attempt("000000"), { ok: false, reason: "WRONG_CODE" });
-  assert.equal(p.attempt("111111"), { ok: false, reason: "NO_CODE" }, "burnt after five wrong tries");
-  p.issue();
-  for (let i = 0; i < 4; i++) p.attempt("000000");
-  const locked = p.attempt("222222");
-  assert.is(locked.ok, false);
-  assert.is(!locked.ok && locked.reason, "RATE_LIMITED", "ten failures this minute: even the right code waits");
+P(
+  "five wrong tries burn a code; ten lock pairing for a minute, the next lock two, then four…; a code from the speaker lifts the lock; five codes a minute",
+  () => {
+    const { p, tick } = pairing([111111, 222222, 333333, 444444, 555555, 666666, 777777, 888888]);
+    assert.equal(p.attempt("000000"), { ok: false, reason: "NO_CODE" }, "nothing waiting: not counted");
+    p.issue();
+    for (let i = 0; i < 5; i++) assert.equal(p.attempt("000000"), { ok: false, reason: "WRONG_CODE" });
+    assert.equal(p.attempt("111111"), { ok: false, reason: "NO_CODE" }, "burnt after five wrong tries");
+    p.issue();
+    for (let i = 0; i < 5; i++) p.attempt("000000");
+    tick(1000);
+    p.issue();
+    assert.equal(p.attempt("333333"), { ok: false, reason: "RATE_LIMITED", retryAfterMs: 59_000 }, "ten wrong tries: even the right code waits");
+    tick(59_000);
+    for (let i = 0; i < 5; i++) p.attempt("000000");
+    p.issue();
+    for (let i = 0; i < 5; i++) p.attempt("000000");
+    const second = p.attempt("000000");
+    assert.equal(second, { ok: false, reason: "RATE_LIMITED", retryAfterMs: 120_000 }, "the second lock lasts two minutes");
+    const device = p.issue(true);
+    assert.ok(device.ok);
+    assert.equal(p.attempt(device.ok ? device.code : ""), { ok: true }, "a code from the speaker itself lifts the lock");
+    // Codes: five in a minute, then refused.
+    tick(60_000);
+    for (let i = 0; i < 5; i++) assert.ok(p.issue().ok);
+    const refused = p.issue(true);
+    assert.equal(refused.ok, false);
+    assert.ok(!refused.ok && refused.retryAfterMs > 0);
+  },
+);
+
+P("the lock grows to an hour at most, and a pairing resets it", () => {
+  const { p, tick } = pairing([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+  const locks: number[] = [];
+  for (let round = 0; round < 8; round++) {
+    for (let k = 0; k < 2; k++) {
+      tick(60_000);
+      p.issue();
+      for (let i = 0; i < 5; i++) p.attempt("999999");
+    }
+    const r = p.attempt("999999");
+    const ms = !r.ok && r.reason === "RATE_LIMITED" ? r.retryAfterMs! : 0;
+    locks.push(ms / 60_000);
+    tick(ms);
+  }
+  assert.equal(locks, [1, 2, 4, 8, 16, 32, 60, 60]);
   tick(60_000);
-  assert.equal(p.attempt("222222"), { ok: true }, "after the minute");
-  // Codes: the two issued above are over a minute old; five in this minute, then refused.
-  for (let i = 0; i < 5; i++) assert.ok(p.issue().ok);
-  const refused = p.issue();
-  assert.equal(refused.ok, false);
-  assert.ok(!refused.ok && refused.retryAfterMs > 0);
+  const c = p.issue();
+  assert.ok(c.ok && p.attempt(c.code).ok);
+  tick(60_000);
+  p.issue();
+  for (let i = 0; i < 5; i++) p.attempt("999999");
+  tick(60_000);
+  p.issue();
+  for (let i = 0; i < 5; i++) p.attempt("999999");
+  const r = p.attempt("999999");
+  assert.equal(!r.ok && r.retryAfterMs, 60_000, "back to one minute after a pairing");
 });
 
-P("property: whatever the guesses, no more than 10 tries a minute are judged, and only the issued code ever pairs", () => {
+P("property: whatever the guesses, no more than 10 wrong tries a minute are judged, and only the issued code ever pairs", () => {
   fc.assert(
     fc.property(
       fc.array(
@@ -74,7 +113,7 @@ P("property: whatever the guesses, no more than 10 tries a minute are judged, an
           fc.record({ kind: fc.constant("try" as const), code: fc.integer({ min: 0, max: 999_999 }) }),
           fc.record({ kind: fc.constant("wait" as const), ms: fc.integer({ min: 0, max: 90_000 }) }),
         ),
-        { maxLength: 80 },
+        { maxLength: 120 },
       ),
       (ops) => {
         let now = 0;
@@ -93,7 +132,7 @@ P("property: whatever the guesses, no more than 10 tries a minute are judged, an
             if (r.ok) {
               assert.is(code, current, "only the issued code pairs");
               current = null;
-            } else if (r.reason !== "RATE_LIMITED") judged.push(now);
+            } else if (r.reason === "WRONG_CODE") judged.push(now);
           }
           const recent = judged.filter((t) => now - t < 60_000);
           assert.ok(recent.length <= 10, `${recent.length} wrong tries judged within a minute`);
@@ -126,6 +165,18 @@ P("the device certificate: P-256, self-signed, covers its IP addresses and names
   } finally {
     dir.remove();
   }
+});
+
+P("DER as strict parsers want it: a minimal positive serial (300 certificates), keyUsage with its 7 unused bits", () => {
+  for (let i = 0; i < 300; i++) {
+    const x = new X509Certificate(makeCert(["127.0.0.1"], Date.now()).cert);
+    assert.match(x.serialNumber, /^(?!00)[0-7][0-9A-F]{31}$/i, x.serialNumber);
+  }
+  const der = new X509Certificate(makeCert(["127.0.0.1"], Date.now()).cert).raw;
+  assert.ok(
+    der.includes(Buffer.from([0x06, 0x03, 0x55, 0x1d, 0x0f, 0x01, 0x01, 0xff, 0x04, 0x04, 0x03, 0x02, 0x07, 0x80])),
+    "keyUsage: critical, digitalSignature, 7 unused bits",
+  );
 });
 
 P("the certificate is kept while it fits; made again near its end, for a new address, or when damaged", () => {
@@ -169,7 +220,12 @@ P("the ZIP writer: stored entries with UTF-8 names that Python's zipfile reads b
       got.map(([n, h]) => [n, h]),
       files.map(([n, d]) => [n, createHash("sha256").update(d).digest("hex")]),
     );
-    assert.equal(got[0]![2], [2026, 12, 3, 8, 0, 0]);
+    const local = new Date(Date.parse("2026-12-03T08:00:00Z"));
+    assert.equal(
+      got[0]![2],
+      [local.getFullYear(), local.getMonth() + 1, local.getDate(), local.getHours(), local.getMinutes(), local.getSeconds()],
+      "device-local time, as unzip shows it",
+    );
   } finally {
     dir.remove();
   }

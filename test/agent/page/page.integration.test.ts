@@ -41,7 +41,7 @@ async function agentWithPage(page: Record<string, unknown> = {}): Promise<{ a: I
 async function paired(fw: FakeFirmware, base: string, ca?: string): Promise<PageClient> {
   const c = new PageClient(base, ca);
   const before = fw.pairingCodes.length;
-  const r = await c.send("POST", "/pair/announce");
+  const r = await c.send("POST", "/pair/announce", { json: {} });
   assert.is(r.status, 200, r.body.toString());
   assert.not.match(r.body.toString(), /\d{6}/, "the code goes only to the speaker");
   await fw.waitFor(() => fw.pairingCodes.length > before, 5000, "the code announced");
@@ -97,37 +97,57 @@ P("unpaired: every /api/ request gets 401 and nothing else; the page itself and 
   assert.not.match(all, /https?:\/\/(?!www\.w3\.org\/2000\/svg)/, "no external resource");
 });
 
-P("pairing: the announced code pairs once; a wrong or reused code is refused; 10 wrong tries a minute lock pairing; the code is never logged", async () => {
-  const { fw, base, a } = await agentWithPage();
-  const c = new PageClient(base);
-  // The agent made a code at start (printed for the demo): a guess is a wrong code.
-  const guess = await c.pair(a.out.join("\n").match(/pairing code: (\d{6})/)![1] === "123456" ? "654321" : "123456");
-  assert.is(guess.status, 403);
-  assert.is(guess.json().error, "WRONG_CODE");
-  const good = await paired(fw, base);
-  assert.match(good.cookie!, /^spa-session=[A-Za-z0-9_-]{43}$/, "a 256-bit token");
-  const reuse = await new PageClient(base).pair(fw.pairingCodes.at(-1)!);
-  assert.is(reuse.status, 403, "a code pairs once");
-  assert.is(reuse.json().error, "NO_CODE");
-  const s = await good.send("GET", "/api/session");
-  assert.is(s.status, 200);
-  // Guessing: the code is burnt after 5 wrong tries, and 10 wrong tries a minute lock pairing.
-  const heard = fw.pairingCodes.length;
-  await c.send("POST", "/pair/announce");
-  await fw.waitFor(() => fw.pairingCodes.length > heard, 5000, "another code");
-  const right = fw.pairingCodes.at(-1)!;
-  const wrong = right === "000000" ? "000001" : "000000";
-  const statuses: number[] = [];
-  for (let i = 0; i < 10; i++) statuses.push((await c.pair(wrong)).status);
-  // Two wrong tries were made above (the guess, the reused code): 8 more, then the lock.
-  assert.equal(statuses, [...Array(8).fill(403), 429, 429]);
-  assert.is((await c.pair(right)).status, 429, "even the right code waits out the lock");
-  assert.ok(!a.out.some((l) => l.includes(right)), "a code asked for by the page is not in the agent's output");
-  // The session survives; the list on the speaker shows it.
-  const list = (await fw.request({ type: "page-sessions" })) as { type: string; data: AckData["page-sessions"] };
-  assert.is(list.data.sessions.length, 1);
-  assert.is(list.data.sessions[0]!.label, "a browser");
-});
+P(
+  "pairing: the announced code pairs once; wrong tries burn it and lock pairing, longer each time; a code from the speaker itself lifts the lock; announcing needs the page's own JSON request",
+  async () => {
+    const { fw, base, a } = await agentWithPage();
+    const c = new PageClient(base);
+    // No code is waiting (a device announces none at boot): nothing to guess, nothing counted.
+    const none = await c.pair("123456");
+    assert.is(none.status, 403);
+    assert.is(none.json().error, "NO_CODE");
+    // Another web page cannot make the speaker announce: a form post is refused, so is a foreign origin.
+    const heard0 = fw.pairingCodes.length;
+    assert.is((await c.send("POST", "/pair/announce", { body: "x=1", headers: { "content-type": "application/x-www-form-urlencoded" } })).status, 415);
+    assert.is((await c.send("POST", "/pair/announce", { json: {}, headers: { origin: "http://evil.example" } })).status, 403);
+    assert.is(fw.pairingCodes.length, heard0, "nothing announced");
+    const good = await paired(fw, base);
+    assert.match(good.cookie!, /^spa-session=[A-Za-z0-9_-]{43}$/, "a 256-bit token");
+    const reuse = await new PageClient(base).pair(fw.pairingCodes.at(-1)!);
+    assert.is(reuse.json().error, "NO_CODE", "a code pairs once");
+    assert.is((await good.send("GET", "/api/session")).status, 200);
+    const announce = async (): Promise<string> => {
+      const heard = fw.pairingCodes.length;
+      assert.is((await c.send("POST", "/pair/announce", { json: {} })).status, 200);
+      await fw.waitFor(() => fw.pairingCodes.length > heard, 5000, "another code");
+      return fw.pairingCodes.at(-1)!;
+    };
+    const wrongFor = (code: string): string => (code === "000000" ? "000001" : "000000");
+    // Five wrong tries burn a code.
+    const first = await announce();
+    const tries: string[] = [];
+    for (let i = 0; i < 5; i++) tries.push(String((await c.pair(wrongFor(first))).json().error));
+    tries.push(String((await c.pair(first)).json().error));
+    assert.equal(tries, ["WRONG_CODE", "WRONG_CODE", "WRONG_CODE", "WRONG_CODE", "WRONG_CODE", "NO_CODE"]);
+    // Ten wrong tries lock pairing: even the right code waits.
+    const second = await announce();
+    for (let i = 0; i < 5; i++) await c.pair(wrongFor(second));
+    const third = await announce();
+    const locked = await c.pair(third);
+    assert.is(locked.status, 429);
+    assert.ok(Number(locked.json().retryAfterSeconds) >= 59, JSON.stringify(locked.json()));
+    // The speaker itself (spa page pair, the firmware) starts afresh.
+    const fromDevice = (await fw.request({ type: "page-pair" })) as { type: string; data: AckData["page-pair"] };
+    assert.is(fromDevice.type, "ack");
+    assert.is((await c.pair(fromDevice.data.code)).status, 200, "the lock is lifted by a code from the speaker");
+    assert.ok(!a.out.some((l) => /\d{6}/.test(l) && fw.pairingCodes.some((code) => l.includes(code))), "no code in the agent's output");
+    const list = (await fw.request({ type: "page-sessions" })) as { type: string; data: AckData["page-sessions"] };
+    assert.equal(
+      list.data.sessions.map((x) => x.label),
+      ["a browser", "a browser"],
+    );
+  },
+);
 
 P("changes need the session's CSRF token and this page's origin; they go through the bridge's path (audit) and the state is live", async () => {
   const { a, fw, base } = await agentWithPage();
@@ -232,6 +252,62 @@ P("consents from the page: a grant needs the current notice; a withdrawal stops 
       .slice(-2),
     [false, true],
   );
+});
+
+P(
+  "event streams: a phone that stops reading never hurts the agent, even across a revoke; a wipe of the sessions ends their streams within the poll; HEAD answers at once",
+  async () => {
+    const { a, fw, base } = await agentWithPage();
+    const c = await paired(fw, base);
+    const { request } = await import("node:http");
+    const u = new URL(base);
+    // A stream whose phone reads nothing.
+    const stuck = await new Promise<import("node:http").IncomingMessage>((resolve, reject) => {
+      const req = request({ host: u.hostname, port: u.port, path: "/api/events", headers: { cookie: c.cookie! } });
+      req.on("error", reject);
+      req.on("response", (res) => {
+        res.pause();
+        resolve(res);
+      });
+      req.end();
+      running.push(() => void req.destroy());
+    });
+    assert.is(stuck.statusCode, 200);
+    for (let i = 0; i < 150; i++) await fw.request({ type: i % 2 ? "unmute" : "mute" });
+    await fw.request({ type: "page-sessions", revoke: "all" });
+    for (let i = 0; i < 20; i++) await fw.request({ type: i % 2 ? "unmute" : "mute" });
+    assert.is((await fw.request({ type: "get-state" })).type, "ack", "the agent is alive");
+    // A wipe (or a hotel's check-out) clears the sessions in the ledger: their streams end too.
+    const d = await paired(fw, base);
+    const events = await openEvents(d);
+    a.agent.ledger!.pageSessions.clear();
+    await events.ended;
+    assert.is((await d.send("GET", "/api/state")).status, 401);
+    const e = await paired(fw, base);
+    const head = await e.send("HEAD", "/api/events");
+    assert.is(head.status, 200);
+    assert.match(String(head.headers["content-type"]), /text\/event-stream/);
+  },
+);
+
+P("audio: whole or by byte range (as media elements ask); the state shown holds no recorder pid", async () => {
+  const { a, fw, base } = await agentWithPage();
+  await talk(a, fw);
+  const c = await paired(fw, base);
+  const id = a.agent.captures!.list()[0]!.id;
+  const whole = await c.send("GET", `/api/captures/${id}/audio`);
+  assert.is(whole.headers["accept-ranges"], "bytes");
+  const part = await c.send("GET", `/api/captures/${id}/audio`, { headers: { range: "bytes=0-43" } });
+  assert.is(part.status, 206);
+  assert.is(part.headers["content-range"], `bytes 0-43/${whole.body.length}`);
+  assert.equal(part.body, whole.body.subarray(0, 44));
+  const tail = await c.send("GET", `/api/captures/${id}/audio`, { headers: { range: "bytes=-10" } });
+  assert.equal(tail.body, whole.body.subarray(whole.body.length - 10));
+  const beyond = await c.send("GET", `/api/captures/${id}/audio`, { headers: { range: `bytes=${whole.body.length}-` } });
+  assert.is(beyond.status, 416);
+  const state = (await c.send("GET", "/api/state")).json();
+  assert.not.ok("micPid" in state);
+  assert.equal(Object.keys(state.storage as object), ["ok"]);
 });
 
 P("sessions: revoked from the speaker's shell (spa page sessions revoke), the phone is out at once and its event stream ends", async () => {
