@@ -11,7 +11,6 @@ import { parseArgs } from "node:util";
 import type { Config } from "../config/schema.ts";
 import { BridgeClient } from "../firmware-bridge/client.ts";
 import { SystemClock } from "./adapters/system-clock.ts";
-import { encodeWav } from "./audio/wav.ts";
 import { AgentError } from "./errors.ts";
 import { asLedgerError, openAgentDb } from "./ledger/agent-db.ts";
 import { Ledger } from "./ledger/ledger.ts";
@@ -187,10 +186,8 @@ export async function cmdLedger(
       if (!values.out && stdoutIsTty) usage("the audio is a WAV file: give --out FILE, or redirect stdout (spa play ID | aplay)");
       return withLedger(config, (l) => {
         l.purge("before-read");
-        const audio = l.captures.audio(id);
-        if (!audio) usage(`capture ${id} is not kept (or has no audio); see 'spa history'`);
-        const wav = encodeWav(audio);
-        audio.fill(0);
+        const wav = l.captureWav(id);
+        if (!wav) usage(`capture ${id} is not kept (or has no audio); see 'spa history'`);
         if (values.out) {
           // A copy of voice material like an export: recorded, so it goes when the capture does.
           l.captures.exports.record(resolve(values.out), id, Date.now());

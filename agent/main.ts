@@ -23,7 +23,6 @@ import { StorageHealth } from "./ledger/storage-health.ts";
 import type { CaptureStore } from "./ledger/captures.ts";
 import { Ledger } from "./ledger/ledger.ts";
 import { DAY_MS } from "./ledger/retention.ts";
-import { encodeWav } from "./audio/wav.ts";
 import type { StartedPage } from "./page/start.ts";
 import type { PageBackend } from "./page/server.ts";
 import { cryptoUniform } from "./adapters/crypto-random.ts";
@@ -796,13 +795,7 @@ export class Agent {
           };
         },
         history: () => ledger.history(),
-        audio: (id) => {
-          const audio = ledger.captures.audio(id);
-          if (!audio) return null;
-          const wav = encodeWav(audio);
-          audio.fill(0);
-          return wav;
-        },
+        audio: (id) => ledger.captureWav(id),
         deleteId: (id) => {
           const n = ledger.deleteId(id, "page").count;
           uploads?.kick();

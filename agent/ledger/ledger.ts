@@ -172,6 +172,15 @@ export class Ledger {
     return r.w === null ? null : Math.floor((this.clock.wall() - r.w) / DAY_MS);
   }
 
+  /** A kept capture's stored (voice-modified) audio as WAV, the decrypted samples wiped; null if it is not kept or has none. The caller wipes the WAV. */
+  captureWav(id: number): Buffer | null {
+    const audio = this.captures.audio(id);
+    if (!audio) return null;
+    const wav = encodeWav(audio);
+    audio.fill(0);
+    return wav;
+  }
+
   /**
    * A value that changes whenever what the household page shows from the ledger changes:
    * captures kept or gone, an upload state, a choice, a privacy event — also when another
@@ -245,10 +254,8 @@ export class Ledger {
     let files = 0;
     for (const r of rows) {
       // Read when its turn comes: one capture's audio in memory at a time (one deleted meanwhile is left out).
-      const audio = this.captures.audio(r.id);
-      if (!audio) continue;
-      const wav = encodeWav(audio);
-      audio.fill(0);
+      const wav = this.captureWav(r.id);
+      if (!wav) continue;
       try {
         yield { name: `audio/capture-${r.id}.wav`, data: wav, captureId: r.id };
       } finally {

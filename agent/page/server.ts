@@ -20,8 +20,8 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Request } from "../../firmware-bridge/protocol/messages.ts";
-import { stateData, type AnyAckData } from "../../firmware-bridge/protocol/messages.ts";
+import { decodeMessage } from "../../firmware-bridge/protocol/codec.ts";
+import { PROTOCOL_VERSION, stateData, type AnyAckData, type Request } from "../../firmware-bridge/protocol/messages.ts";
 import type { Reply } from "../../firmware-bridge/server.ts";
 import type { HistoryRow } from "../ledger/ledger.ts";
 import type { PageSession } from "../ledger/page-sessions.ts";
@@ -482,12 +482,9 @@ export class PageServer {
 
   /** A request through the bridge's schema and handlers; the reply as the bridge would give it. */
   #reply(res: ServerResponse, msg: Record<string, unknown>): void {
-    const parsed = Request.safeParse({ ...msg, v: 1, id: "page" });
-    if (!parsed.success) {
-      const first = parsed.error.issues[0]!;
-      throw new HttpError(400, "BAD_MESSAGE", `${first.path.length ? first.path.join(".") : "message"}: ${first.message}`);
-    }
-    const r = this.#o.backend.request(parsed.data);
+    const decoded = decodeMessage({ ...msg, v: PROTOCOL_VERSION, id: "page" });
+    if (!decoded.ok) throw new HttpError(400, decoded.code, decoded.message);
+    const r = this.#o.backend.request(decoded.msg);
     if (!r.ok) throw new HttpError(replyStatus(r.code), r.code, r.message);
     this.#json(res, 200, (r.data ?? {}) as AnyAckData);
   }

@@ -26,6 +26,11 @@ export function decodeLine(line: string): Decoded {
   } catch {
     return { ok: false, id: null, code: "BAD_JSON", message: "line is not JSON" };
   }
+  return decodeMessage(raw);
+}
+
+/** One parsed message checked as the bridge checks it (the household page sends its requests through here too). */
+export function decodeMessage(raw: unknown): Decoded {
   const id = salvageId(raw);
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { ok: false, id, code: "BAD_MESSAGE", message: "message must be a JSON object" };
   const o = raw as Record<string, unknown>;

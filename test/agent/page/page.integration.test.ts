@@ -6,6 +6,7 @@
  * never crash it or leak a stack trace.
  */
 import { execFile, execFileSync } from "node:child_process";
+import { request, type IncomingMessage } from "node:http";
 import { X509Certificate } from "node:crypto";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -259,20 +260,11 @@ P(
   async () => {
     const { a, fw, base } = await agentWithPage();
     const c = await paired(fw, base);
-    const { request } = await import("node:http");
-    const u = new URL(base);
     // A stream whose phone reads nothing.
-    const stuck = await new Promise<import("node:http").IncomingMessage>((resolve, reject) => {
-      const req = request({ host: u.hostname, port: u.port, path: "/api/events", headers: { cookie: c.cookie! } });
-      req.on("error", reject);
-      req.on("response", (res) => {
-        res.pause();
-        resolve(res);
-      });
-      req.end();
-      running.push(() => void req.destroy());
-    });
-    assert.is(stuck.statusCode, 200);
+    const stuck = await eventsResponse(c);
+    stuck.res.pause();
+    running.push(() => stuck.close());
+    assert.is(stuck.res.statusCode, 200);
     for (let i = 0; i < 150; i++) await fw.request({ type: i % 2 ? "unmute" : "mute" });
     await fw.request({ type: "page-sessions", revoke: "all" });
     for (let i = 0; i < 20; i++) await fw.request({ type: i % 2 ? "unmute" : "mute" });
@@ -420,25 +412,29 @@ P("fuzzed requests (paths, methods, headers, bodies) never crash the server, nev
   assert.is((await c.send("GET", "/api/state")).status, 200, "still serving");
 });
 
-/** Opens the event stream; collects its text until closed. */
-async function openEvents(c: PageClient): Promise<{ text: string; ended: Promise<void>; close(): void }> {
-  const { request } = await import("node:http");
+/** The event stream's response (headers in), and a way to drop the connection. */
+async function eventsResponse(c: PageClient): Promise<{ res: IncomingMessage; close(): void }> {
   const u = c.base;
-  const out = { text: "", ended: null as unknown as Promise<void>, close: () => undefined as void };
-  await new Promise<void>((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path: "/api/events", headers: { cookie: c.cookie! } });
+  const req = request({ host: u.hostname, port: u.port, path: "/api/events", headers: { cookie: c.cookie! } });
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
     req.on("error", reject);
-    req.on("response", (res) => {
-      out.ended = new Promise((done) => res.on("close", () => done()));
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => {
-        out.text += d;
-        if (out.text.includes("event: state")) resolve();
-      });
-    });
+    req.on("response", resolve);
     req.end();
-    out.close = () => req.destroy();
   });
+  return { res, close: () => void req.destroy() };
+}
+
+/** Opens the event stream and waits for its first state; collects its text until closed. */
+async function openEvents(c: PageClient): Promise<{ text: string; ended: Promise<void>; close(): void }> {
+  const { res, close } = await eventsResponse(c);
+  const out = { text: "", ended: new Promise<void>((done) => res.on("close", () => done())), close };
+  res.setEncoding("utf8");
+  await new Promise<void>((resolve) =>
+    res.on("data", (d: string) => {
+      out.text += d;
+      if (out.text.includes("event: state")) resolve();
+    }),
+  );
   return out;
 }
 
