@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { SESSION_OPTIONS } from "../../agent/wake/embedding-onnx.ts";
 import { defaultModelDir } from "../../agent/wake/embedding.ts";
 import { median } from "./stats.ts";
+import { elfSections, residentBySection, type Section } from "./binary-pages.ts";
 
 const ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
 
@@ -32,6 +33,8 @@ export interface AgentMemoryBench {
   embeddingSessionsMb: number;
   /** The steady agent's resident set by kind, at its last sample. */
   parts: MemoryParts;
+  /** Bare Node's, for scale. */
+  bareParts: MemoryParts;
 }
 
 /** A resident set by kind (MB): the Node binary's pages (file-backed: shared with every Node process from the same binary, and dropped by the kernel under pressure before anything else), anonymous memory (the process's own: V8 heap, WebAssembly memory, malloc), and the rest. */
@@ -39,12 +42,28 @@ export interface MemoryParts {
   nodeBinaryMb: number;
   anonymousMb: number;
   otherFilesMb: number;
+  /** Of the binary's pages: its code (.text) and its read-only data (.rodata); NaN where /proc/PID/pagemap cannot be read. */
+  binaryCodeMb: number;
+  binaryDataMb: number;
+}
+
+let sections: Section[] | null | undefined;
+function binarySplit(pid: number): { binaryCodeMb: number; binaryDataMb: number } {
+  if (sections === undefined) {
+    try {
+      sections = elfSections(process.execPath);
+    } catch {
+      sections = null;
+    }
+  }
+  const r = sections ? residentBySection(pid, process.execPath, sections) : null;
+  return { binaryCodeMb: r ? (r[".text"] ?? 0) : NaN, binaryDataMb: r ? (r[".rodata"] ?? 0) : NaN };
 }
 
 function partsOf(pid: number): MemoryParts | null {
   try {
     let file = "";
-    const parts = { nodeBinaryMb: 0, anonymousMb: 0, otherFilesMb: 0 };
+    const parts = { nodeBinaryMb: 0, anonymousMb: 0, otherFilesMb: 0, ...binarySplit(pid) };
     for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
       const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
       if (head) file = head[1]!;
@@ -141,7 +160,8 @@ export async function agentMemoryBench(seconds = 60): Promise<AgentMemoryBench> 
       frontEndMb: median(frontEnd.rss),
       noWakeMb: median(noWake.rss),
       embeddingSessionsMb: median(sessions.rss),
-      parts: agent.parts ?? { nodeBinaryMb: NaN, anonymousMb: NaN, otherFilesMb: NaN },
+      parts: agent.parts ?? { nodeBinaryMb: NaN, anonymousMb: NaN, otherFilesMb: NaN, binaryCodeMb: NaN, binaryDataMb: NaN },
+      bareParts: bare.parts ?? { nodeBinaryMb: NaN, anonymousMb: NaN, otherFilesMb: NaN, binaryCodeMb: NaN, binaryDataMb: NaN },
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
