@@ -142,12 +142,20 @@ async function cmdStart(argv: string[]): Promise<number> {
   });
   if (values.help) return print(HELP.start!);
   const config = await resolveConfig(values.config, values.set ?? []);
-  const [{ createLogger, LogRing }, { Agent }, { asLedgerError }, { ServiceNotifier, systemdNotifySend }, { SystemClock }] = await Promise.all([
+  const [
+    { createLogger, LogRing },
+    { Agent },
+    { asLedgerError },
+    { ServiceNotifier, systemdNotifySend },
+    { SystemClock },
+    { OffHeapCollector, v8MajorCollection },
+  ] = await Promise.all([
     import("./log.ts"),
     import("./main.ts"),
     import("./ledger/agent-db.ts"),
     import("./adapters/systemd-notify.ts"),
     import("./adapters/system-clock.ts"),
+    import("./adapters/off-heap-collector.ts"),
   ]);
   // Output that can fail without consequences: a closed stdout or stderr (EPIPE: the reader of
   // the pipe went away) must never throw into the agent or loop through its own error logging
@@ -171,10 +179,13 @@ async function cmdStart(argv: string[]): Promise<number> {
     new SystemClock(),
     systemdNotifySend((m) => log.warn("cannot notify the service manager", { error: m })),
   );
+  // Dead audio buffers live outside V8's heap: collected when they pile up (needs --expose-gc).
+  const offHeap = new OffHeapCollector({ clock: new SystemClock(), arrayBufferBytes: () => process.memoryUsage().arrayBuffers, collect: v8MajorCollection() });
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
+    offHeap.stop();
     const told = service.stopping();
     write(process.stdout, `\n${signal}: stopping (microphone first)\n`);
     // Bounded: the microphone goes first inside stop(); whatever hangs after it does not keep
@@ -222,7 +233,15 @@ async function cmdStart(argv: string[]): Promise<number> {
     throw asLedgerError(e, join(resolve(config.dataDir), "agent.db"));
   }
   // A SIGTERM or a crash during start has already said STOPPING: no READY after it.
-  if (!stopping && !crashed) service.ready("microphone gate up; bridge listening");
+  if (!stopping && !crashed) {
+    service.ready("microphone gate up; bridge listening");
+    offHeap.start();
+    if (offHeap.available) log.debug("off-heap collector on: dead audio buffers are collected when they pile up");
+    else
+      log.info(
+        "node runs without --expose-gc: dead audio buffers are freed only when V8 next collects on its own (npm start and the systemd unit pass the flag)",
+      );
+  }
   return new Promise<number>(() => undefined);
 }
 
