@@ -36,11 +36,11 @@ export async function commandsBench(): Promise<CommandsBench> {
     ["10 dB", 10],
   ] as const) {
     const syn: Sample[] = [];
-    for (const v of held) syn.push(...(await says({ kind: "espeak", variant: v }, "synthetic", { perCommand: 1, everyday: 6, nearMisses: 4 }, cond, "test")));
+    for (const v of held) syn.push(...(await says({ kind: "espeak", variant: v }, "synthetic", { perCommand: 1, everyday: 12, nearMisses: 4 }, cond, "test")));
     rows.push({ set: `synthetic held-out voices (${held.length}), ${name}`, ...scoreCommands(model, syn) });
     const hum: Sample[] = [];
     for (let p = 0; p < 12; p++)
-      hum.push(...(await says({ kind: "human", speaker: "3" }, "human", { perCommand: 1, everyday: 6, nearMisses: 4 }, cond, "test")));
+      hum.push(...(await says({ kind: "human", speaker: "3" }, "human", { perCommand: 1, everyday: 12, nearMisses: 4 }, cond, "test")));
     rows.push({ set: `human speaker 3 (never trained on; 12 made-up people), ${name}`, ...scoreCommands(model, hum) });
   }
   // Real-time factor: a 3 s session, framed as the sink does, front end and classifier.

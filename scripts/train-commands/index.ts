@@ -33,7 +33,7 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     members: { type: "string", default: "3" },
     hidden: { type: "string", default: "64" },
-    "per-command": { type: "string", default: "4" },
+    "per-command": { type: "string", default: "6" },
     "none-weight": { type: "string", default: "8" },
     cache: { type: "string", default: "data/command-cache" },
     help: { type: "boolean", default: false },
@@ -67,7 +67,7 @@ const trainVariants = split3.train;
 const persons = quick ? 2 : 40;
 
 /** Bumped whenever what the sets are made of changes (voices, phrasings, conditions, the front end): the cache key. */
-const DATA_VERSION = 4;
+const DATA_VERSION = 5;
 /** Takes of each command per training voice (made-up people: one fewer, at least one). */
 const PER_COMMAND = Number(values["per-command"]);
 /** Every set, built once and cached (features only, never audio): training runs then take seconds. */
@@ -93,9 +93,9 @@ async function build(): Promise<Sets> {
   log(`with human-voice (gcin-voice speaker 5) utterances: ${train.length}`);
   const validation: Sample[] = [];
   for (const v of quick ? valVariants.slice(0, 2) : valVariants)
-    validation.push(...(await says({ kind: "espeak", variant: v }, "synthetic", { perCommand: 1, everyday: 12, nearMisses: 6 }, "random", "validation")));
+    validation.push(...(await says({ kind: "espeak", variant: v }, "synthetic", { perCommand: 1, everyday: 24, nearMisses: 8 }, "random", "validation")));
   for (let p = 0; p < (quick ? 1 : 10); p++)
-    validation.push(...(await says({ kind: "human", speaker: "5" }, "human", { perCommand: 1, everyday: 8, nearMisses: 4 }, "random", "validation")));
+    validation.push(...(await says({ kind: "human", speaker: "5" }, "human", { perCommand: 1, everyday: 16, nearMisses: 6 }, "random", "validation")));
   log(`validation utterances: ${validation.length}`);
   // Held out: espeak variants never trained on, and the human speaker never trained on.
   const heldOut: Record<string, Sample[]> = {};
@@ -105,7 +105,7 @@ async function build(): Promise<Sets> {
   ] as const) {
     const syn: Sample[] = [];
     for (const v of quick ? heldVariants.slice(0, 2) : heldVariants)
-      syn.push(...(await says({ kind: "espeak", variant: v }, "synthetic", { perCommand: 1, everyday: 8, nearMisses: 4 }, cond, "test")));
+      syn.push(...(await says({ kind: "espeak", variant: v }, "synthetic", { perCommand: 1, everyday: 12, nearMisses: 4 }, cond, "test")));
     heldOut[`synthetic held-out voices, ${name}`] = syn;
     const hum: Sample[] = [];
     for (let q = 0; q < (quick ? 1 : 12); q++)
