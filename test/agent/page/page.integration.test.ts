@@ -405,7 +405,10 @@ P("fuzzed requests (paths, methods, headers, bodies) never crash the server, nev
       const res = await c.send(r.method, path, { headers, body: r.body });
       assert.ok(res.status < 500, `${r.method} ${path} → ${res.status}`);
       assert.not.match(res.body.toString("latin1"), /\n\s+at .+\(.*:\d+:\d+\)|node:internal/, "no stack trace");
-      if (r.path.startsWith("/api") && !r.withSession && !extra) assert.is(res.status, 401);
+      // The server routes on the path as URL parsing normalises it ("/api/.." is the page itself;
+      // "//" is no path at all: 400).
+      const routed = URL.canParse(r.path, "http://page.invalid") ? new URL(r.path, "http://page.invalid").pathname : null;
+      if (routed?.startsWith("/api") && !r.withSession && !extra) assert.is(res.status, 401, `${r.method} ${path} (routed as ${routed})`);
     }),
     { numRuns: 300 },
   );
