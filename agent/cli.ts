@@ -210,6 +210,7 @@ async function cmdStart(argv: string[]): Promise<number> {
   const crash = (e: unknown): void => {
     if (crashed) return;
     crashed = true;
+    offHeap.stop();
     void service.stopping();
     log.error("unexpected error; closing the microphone and exiting", { error: toError(e).message });
     setTimeout(() => {

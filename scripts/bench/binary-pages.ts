@@ -51,29 +51,39 @@ export function elfSections(path: string): Section[] {
   }
 }
 
-/** MB of `binary` resident in process `pid`, by section name (pages in no section under "other"). */
+/**
+ * MB of `binary` resident in process `pid`, by section name (pages in no section under "other"),
+ * or null if it cannot be read or no mapping of the binary was found. Pages are the kernel's
+ * (smaps' KernelPageSize: 4 KiB on x86, 4, 16 or 64 KiB on arm64).
+ */
 export function residentBySection(pid: number, binary: string, sections: readonly Section[]): Record<string, number> | null {
   let fd: number | null = null;
   try {
     const counts: Record<string, number> = {};
+    let matched = false;
     fd = openSync(`/proc/${pid}/pagemap`, "r");
-    for (const line of readFileSync(`/proc/${pid}/maps`, "utf8").split("\n")) {
+    const maps: Array<{ lo: number; hi: number; fileOffset: number; path: string; pageSize: number }> = [];
+    for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
       const m = /^([0-9a-f]+)-([0-9a-f]+) \S+ ([0-9a-f]+) \S+ \S+\s+(.*)$/.exec(line);
-      if (!m || m[4] !== binary) continue;
-      const lo = parseInt(m[1]!, 16);
-      const pages = (parseInt(m[2]!, 16) - lo) / 4096;
-      const fileOffset = parseInt(m[3]!, 16);
+      if (m) maps.push({ lo: parseInt(m[1]!, 16), hi: parseInt(m[2]!, 16), fileOffset: parseInt(m[3]!, 16), path: m[4]!, pageSize: 4096 });
+      const k = /^KernelPageSize:\s+(\d+) kB/.exec(line);
+      if (k && maps.length) maps[maps.length - 1]!.pageSize = Number(k[1]) * 1024;
+    }
+    for (const { lo, hi, fileOffset, path, pageSize } of maps) {
+      if (path !== binary) continue;
+      matched = true;
+      const pages = (hi - lo) / pageSize;
       const entries = Buffer.alloc(pages * 8);
-      readSync(fd, entries, 0, entries.length, (lo / 4096) * 8);
+      if (readSync(fd, entries, 0, entries.length, (lo / pageSize) * 8) !== entries.length) return null;
       for (let p = 0; p < pages; p++) {
         if ((entries.readUInt32LE(p * 8 + 4) & 0x80000000) === 0) continue;
-        const off = fileOffset + p * 4096;
-        const s = sections.find((x) => off + 4096 > x.offset && off < x.offset + x.size);
+        const off = fileOffset + p * pageSize;
+        const s = sections.find((x) => off + pageSize > x.offset && off < x.offset + x.size);
         const name = s?.name ?? "other";
-        counts[name] = (counts[name] ?? 0) + 4096 / 1048576;
+        counts[name] = (counts[name] ?? 0) + pageSize / 1048576;
       }
     }
-    return counts;
+    return matched ? counts : null;
   } catch {
     return null;
   } finally {

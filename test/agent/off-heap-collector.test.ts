@@ -76,58 +76,88 @@ C("start twice keeps one timer", () => {
   c.stop();
 });
 
-C("v8MajorCollection: null in a Node without --expose-gc", () => {
-  // This runner has no --expose-gc (globalThis.gc is undefined here).
-  assert.is(typeof (globalThis as { gc?: unknown }).gc, "undefined");
-  assert.is(v8MajorCollection(), null);
+C("v8MajorCollection: a function exactly when Node exposes gc", () => {
+  // The test runner has no --expose-gc unless NODE_OPTIONS gives it one.
+  const exposed = typeof (globalThis as { gc?: unknown }).gc === "function";
+  assert.is(v8MajorCollection() === null, !exposed);
+});
+
+C("a reading that throws skips that check; the next ones go on", () => {
+  const clock = new FakeClock();
+  let n = 0;
+  const asked: number[] = [];
+  const c = new OffHeapCollector({
+    clock,
+    arrayBufferBytes: () => {
+      n++;
+      if (n === 1) throw new Error("EMFILE: too many open files, open '/proc/self/stat'");
+      return n === 2 ? 1 * MB : 9 * MB;
+    },
+    collect: () => asked.push(clock.monotonic()),
+    everyMs: 1000,
+  });
+  c.start();
+  clock.advance(3000);
+  assert.equal(asked, [0, 3000], "start-up's, then growth seen after the failed reading");
+  assert.is(clock.pending, 1, "still checking");
+  c.stop();
 });
 
 /**
- * A real Node with --expose-gc: 24 MB of audio-sized typed arrays survive young collections (so
- * they are promoted, like a session's frames), then die; V8's memory reducer is off, as it is in
- * effect in the agent, which never goes idle. The child runs the collector until the bytes
- * ArrayBuffers hold fall back near where they started (without it, they never would).
+ * A real Node with --expose-gc: the collector runs (10 ms checks) from the start; then 24 MB of
+ * audio-sized typed arrays survive young collections (so they are promoted, like a session's
+ * frames) and die. V8's memory reducer is off, as it is in effect in the agent, which never goes
+ * idle. The child waits until the bytes ArrayBuffers hold fall back near where they started, or
+ * CAP_MS, and reports.
  */
 const CHILD = `
   const { OffHeapCollector, v8MajorCollection } = await import(${JSON.stringify(new URL("../../agent/adapters/off-heap-collector.ts", import.meta.url).href)});
   const { SystemClock } = await import(${JSON.stringify(new URL("../../agent/adapters/system-clock.ts", import.meta.url).href)});
   const ab = () => process.memoryUsage().arrayBuffers;
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   // Short-lived garbage V8 cannot optimise away: young collections, and nothing that grows the old heap.
   const churn = (n) => { let t = 0; for (let k = 0; k < n; k++) t += JSON.parse('{"a":[1,2,3,4,5,6,7,8]}').a.length; return t; };
+  const c = new OffHeapCollector({ clock: new SystemClock(), arrayBufferBytes: ab, collect: process.env.NO_COLLECTOR ? null : v8MajorCollection(), everyMs: 10, growthBytes: 4 * 1024 * 1024 });
+  c.start();
+  await sleep(100); // start-up's collection done, a few checks have seen the low level
   const base = ab();
+  const atStart = c.collections;
   let keep = [];
   for (let i = 0; i < 24 * 16; i++) { keep.push(new Int16Array(32 * 1024)); churn(300); }
   churn(100000);
   keep = null;
   churn(100000);
   const dead = ab();
-  const c = new OffHeapCollector({ clock: new SystemClock(), arrayBufferBytes: ab, collect: process.env.NO_COLLECTOR ? null : v8MajorCollection(), everyMs: 10, growthBytes: 4 * 1024 * 1024 });
-  c.start();
-  // Freed, or 8 s gone by (a collection takes milliseconds; without one, they stay).
   const t0 = Date.now();
-  const poll = setInterval(() => {
-    if (ab() - base < 4 * 1024 * 1024 || Date.now() - t0 > 8000) {
-      clearInterval(poll); c.stop();
-      process.stdout.write(JSON.stringify({ available: c.available, collections: c.collections, deadMb: (dead - base) / 1048576, afterMb: (ab() - base) / 1048576 }));
-    }
-  }, 50);
+  while (ab() - base >= 4 * 1024 * 1024 && Date.now() - t0 < Number(process.env.CAP_MS)) await sleep(20);
+  c.stop();
+  process.stdout.write(JSON.stringify({ available: c.available, grown: c.collections - atStart, deadMb: (dead - base) / 1048576, afterMb: (ab() - base) / 1048576 }));
 `;
 
-C("real Node: dead, promoted audio buffers are freed once the collector asks", async () => {
-  const child = spawn(process.execPath, ["--expose-gc", "--max-semi-space-size=1", "--no-memory-reducer", "--input-type=module", "-e", CHILD], {
+async function runChild(env: Record<string, string>): Promise<{ available: boolean; grown: number; deadMb: number; afterMb: number }> {
+  const p = spawn(process.execPath, ["--expose-gc", "--max-semi-space-size=1", "--no-memory-reducer", "--input-type=module", "-e", CHILD], {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
   });
   let out = "";
   let err = "";
-  child.stdout.on("data", (d: Buffer) => (out += d));
-  child.stderr.on("data", (d: Buffer) => (err += d));
-  const code = await new Promise<number | null>((r) => child.on("exit", r));
+  p.stdout.on("data", (d: Buffer) => (out += d));
+  p.stderr.on("data", (d: Buffer) => (err += d));
+  const code = await new Promise<number | null>((r) => p.on("exit", r));
   assert.is(code, 0, err);
-  const r = JSON.parse(out) as { available: boolean; collections: number; deadMb: number; afterMb: number };
-  assert.ok(r.available, "--expose-gc gives a collector");
-  assert.ok(r.deadMb > 16, `the dead buffers were still held before the collector ran (${r.deadMb} MB)`);
-  assert.ok(r.collections >= 1, "it asked");
-  assert.ok(r.afterMb < 4, `freed (${r.afterMb} MB left)`);
+  return JSON.parse(out);
+}
+
+C("real Node: dead, promoted audio buffers stay without the collector, and are freed once it sees them grow", async () => {
+  // Without it, nothing frees them (3 s here; in the agent, minutes).
+  const without = await runChild({ NO_COLLECTOR: "1", CAP_MS: "3000" });
+  assert.ok(without.deadMb > 16 && without.afterMb > 16, `still held without the collector: ${JSON.stringify(without)}`);
+  // With it: the growth check (not start-up's collection) asks, and they are gone.
+  const withIt = await runChild({ CAP_MS: "30000" });
+  assert.ok(withIt.available, "--expose-gc gives a collector");
+  assert.ok(withIt.deadMb > 16, `the dead buffers were held before it acted (${withIt.deadMb} MB)`);
+  assert.ok(withIt.grown >= 1, "the growth check asked");
+  assert.ok(withIt.afterMb < 4, `freed (${withIt.afterMb} MB left)`);
 });
 
 /** `npm start`'s agent (its flags) has the collector; started without --expose-gc it says so in its log. */
@@ -143,8 +173,9 @@ async function startLog(flags: string[]): Promise<string> {
   // Once up, the agent says either way whether it has a collector.
   try {
     await new Promise<void>((ok, fail) => {
-      child.stderr.on("data", () => /off-heap collector on|without --expose-gc/.test(log) && ok());
-      child.on("exit", (code) => fail(new Error(`agent exited ${code}: ${log}`)));
+      const t = setTimeout(() => fail(new Error(`no word on the collector in 60 s: ${log}`)), 60_000);
+      child.stderr.on("data", () => /off-heap collector on|without --expose-gc/.test(log) && (clearTimeout(t), ok()));
+      child.on("exit", (code) => (clearTimeout(t), fail(new Error(`agent exited ${code}: ${log}`))));
     });
   } finally {
     child.kill("SIGTERM");

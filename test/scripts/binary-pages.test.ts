@@ -1,6 +1,5 @@
 /** The memory bench's split of the Node binary's resident pages by ELF section, checked on this very process. */
-import { realpathSync, statSync, writeFileSync } from "node:fs";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
@@ -25,9 +24,14 @@ B("the Node binary's sections: .text and .rodata present, in file order, inside 
 });
 
 B("a file that is not ELF is refused with its name", () => {
-  const f = join(mkdtempSync(join(tmpdir(), "spa-elf-")), "not-elf");
-  writeFileSync(f, Buffer.alloc(128, 0x41));
-  assert.throws(() => elfSections(f), /not-elf: not a 64-bit little-endian ELF file/);
+  const dir = mkdtempSync(join(tmpdir(), "spa-elf-"));
+  try {
+    const f = join(dir, "not-elf");
+    writeFileSync(f, Buffer.alloc(128, 0x41));
+    assert.throws(() => elfSections(f), /not-elf: not a 64-bit little-endian ELF file/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 B("a running Node has code and read-only data of its binary resident; more once it has run more JavaScript", async () => {
@@ -37,7 +41,10 @@ B("a running Node has code and read-only data of its binary resident; more once 
   assert.ok(mine[".text"]! > 1 && mine[".rodata"]! > 0.1, JSON.stringify(mine));
   // A child that only waits has fewer of the binary's code pages than this test runner.
   const child = spawn(node, ["-e", "process.stdout.write('up'); setInterval(() => {}, 1000)"], { stdio: ["ignore", "pipe", "ignore"] });
-  await new Promise((r) => child.stdout.once("data", r));
+  await new Promise<void>((ok, fail) => {
+    child.stdout.once("data", () => ok());
+    child.once("exit", (code) => fail(new Error(`the idle child exited (${code})`)));
+  });
   try {
     const idle = residentBySection(child.pid!, node, sections);
     assert.ok(idle && idle[".text"]! > 1, JSON.stringify(idle));
@@ -47,8 +54,9 @@ B("a running Node has code and read-only data of its binary resident; more once 
   }
 });
 
-B("a process that is gone gives null, not an error", () => {
+B("a process that is gone, or a binary it does not run, gives null, not an error or zeros", () => {
   assert.is(residentBySection(2 ** 22 + 12345, node, elfSections(node)), null);
+  assert.is(residentBySection(process.pid, "/usr/bin/not-this-binary", elfSections(node)), null);
 });
 
 B.run();
