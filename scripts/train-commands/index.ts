@@ -33,7 +33,7 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     members: { type: "string", default: "3" },
     hidden: { type: "string", default: "64" },
-    "per-command": { type: "string", default: "6" },
+    "per-command": { type: "string", default: "4" },
     "none-weight": { type: "string", default: "8" },
     cache: { type: "string", default: "data/command-cache" },
     help: { type: "boolean", default: false },
@@ -67,7 +67,7 @@ const trainVariants = split3.train;
 const persons = quick ? 2 : 40;
 
 /** Bumped whenever what the sets are made of changes (voices, phrasings, conditions, the front end): the cache key. */
-const DATA_VERSION = 5;
+const DATA_VERSION = 6;
 /** Takes of each command per training voice (made-up people: one fewer, at least one). */
 const PER_COMMAND = Number(values["per-command"]);
 /** Every set, built once and cached (features only, never audio): training runs then take seconds. */
