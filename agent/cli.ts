@@ -174,13 +174,14 @@ async function cmdStart(argv: string[]): Promise<number> {
   const log = createLogger({ name: "spa", level: config.log.level, json: config.log.json, sink: logRing });
   const agent = new Agent(config, { log, logRing, out: (l) => write(process.stdout, l + "\n"), env: process.env });
   // Under systemd (Type=notify): READY=1 once the gate is up, watchdog pings from this loop.
+  const clock = new SystemClock();
   const service = new ServiceNotifier(
     process.env,
-    new SystemClock(),
+    clock,
     systemdNotifySend((m) => log.warn("cannot notify the service manager", { error: m })),
   );
   // Dead audio buffers live outside V8's heap: collected when they pile up (needs --expose-gc).
-  const offHeap = new OffHeapCollector({ clock: new SystemClock(), arrayBufferBytes: () => process.memoryUsage().arrayBuffers, collect: v8MajorCollection() });
+  const offHeap = new OffHeapCollector({ clock, arrayBufferBytes: () => process.memoryUsage().arrayBuffers, collect: v8MajorCollection() });
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

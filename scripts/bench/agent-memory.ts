@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { SESSION_OPTIONS } from "../../agent/wake/embedding-onnx.ts";
 import { defaultModelDir } from "../../agent/wake/embedding.ts";
 import { median } from "./stats.ts";
-import { elfSections, residentBySection, type Section } from "./binary-pages.ts";
+import { elfSections, readSmaps, residentBySection, type Section } from "./binary-pages.ts";
 
 const ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
 
@@ -62,17 +62,11 @@ function binarySplit(pid: number): { binaryCodeMb: number; binaryDataMb: number 
 
 function partsOf(pid: number): MemoryParts | null {
   try {
-    let file = "";
     const parts = { nodeBinaryMb: 0, anonymousMb: 0, otherFilesMb: 0, ...binarySplit(pid) };
-    for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
-      const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
-      if (head) file = head[1]!;
-      else if (line.startsWith("Anonymous:")) parts.anonymousMb += Number(line.split(/\s+/)[1]) / 1024;
-      else if (line.startsWith("Rss:") && file.startsWith("/")) {
-        const mb = Number(line.split(/\s+/)[1]) / 1024;
-        if (file === process.execPath) parts.nodeBinaryMb += mb;
-        else parts.otherFilesMb += mb;
-      }
+    for (const m of readSmaps(pid)) {
+      parts.anonymousMb += m.anonymousKb / 1024;
+      if (m.path === process.execPath) parts.nodeBinaryMb += m.rssKb / 1024;
+      else if (m.path.startsWith("/")) parts.otherFilesMb += m.rssKb / 1024;
     }
     return parts;
   } catch {
@@ -91,7 +85,7 @@ function memOf(pid: number): { rss: number; hwm: number } | null {
   }
 }
 
-/** Runs a child, samples its memory every 250 ms from `fromS` until `forS`, then stops it with SIGTERM. */
+/** Runs a child, samples its memory every 250 ms from `fromS` until `forS`, splits it by kind once at the end, then stops it with SIGTERM. */
 async function sample(args: string[], fromS: number, forS: number): Promise<{ rss: number[]; hwm: number; parts: MemoryParts | null }> {
   // The agent refuses SPA_* variables it does not know, and the bench's own are such variables.
   // Every process gets npm start's allocator settings, so the floors compare with the agent.
@@ -101,7 +95,6 @@ async function sample(args: string[], fromS: number, forS: number): Promise<{ rs
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
   const rss: number[] = [];
   let hwm = 0;
-  let parts: MemoryParts | null = null;
   const t0 = Date.now();
   let alive = true;
   void exited.then(() => (alive = false));
@@ -110,12 +103,11 @@ async function sample(args: string[], fromS: number, forS: number): Promise<{ rs
     const m = memOf(child.pid!);
     if (!m) break;
     hwm = Math.max(hwm, m.hwm);
-    if (Date.now() - t0 >= fromS * 1000) {
-      rss.push(m.rss);
-      parts = partsOf(child.pid!) ?? parts;
-    }
+    if (Date.now() - t0 >= fromS * 1000) rss.push(m.rss);
   }
   if (!alive) throw new Error(`${args.join(" ")} exited early: ${err.trim()}`);
+  // Once, not every sample: reading smaps and the binary's pagemap costs the sampled process time too.
+  const parts = partsOf(child.pid!);
   child.kill("SIGTERM");
   await exited;
   if (rss.length === 0) throw new Error(`no memory samples of ${args.join(" ")}`);

@@ -51,6 +51,36 @@ export function elfSections(path: string): Section[] {
   }
 }
 
+/** One mapping of /proc/PID/smaps: its addresses, file offset and path ("" if anonymous), page size and kB counts. */
+export interface Mapping {
+  lo: number;
+  hi: number;
+  fileOffset: number;
+  path: string;
+  pageSize: number;
+  rssKb: number;
+  anonymousKb: number;
+}
+
+/** Every mapping of a process, from /proc/PID/smaps (throws if the process is gone). */
+export function readSmaps(pid: number): Mapping[] {
+  const maps: Mapping[] = [];
+  for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) \S+ ([0-9a-f]+) \S+ \S+\s*(.*)$/.exec(line);
+    if (m) {
+      maps.push({ lo: parseInt(m[1]!, 16), hi: parseInt(m[2]!, 16), fileOffset: parseInt(m[3]!, 16), path: m[4]!, pageSize: 4096, rssKb: 0, anonymousKb: 0 });
+      continue;
+    }
+    const last = maps[maps.length - 1];
+    const f = /^(\w+):\s+(\d+) kB/.exec(line);
+    if (!last || !f) continue;
+    if (f[1] === "KernelPageSize") last.pageSize = Number(f[2]) * 1024;
+    else if (f[1] === "Rss") last.rssKb = Number(f[2]);
+    else if (f[1] === "Anonymous") last.anonymousKb = Number(f[2]);
+  }
+  return maps;
+}
+
 /**
  * MB of `binary` resident in process `pid`, by section name (pages in no section under "other"),
  * or null if it cannot be read or no mapping of the binary was found. Pages are the kernel's
@@ -62,14 +92,7 @@ export function residentBySection(pid: number, binary: string, sections: readonl
     const counts: Record<string, number> = {};
     let matched = false;
     fd = openSync(`/proc/${pid}/pagemap`, "r");
-    const maps: Array<{ lo: number; hi: number; fileOffset: number; path: string; pageSize: number }> = [];
-    for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
-      const m = /^([0-9a-f]+)-([0-9a-f]+) \S+ ([0-9a-f]+) \S+ \S+\s+(.*)$/.exec(line);
-      if (m) maps.push({ lo: parseInt(m[1]!, 16), hi: parseInt(m[2]!, 16), fileOffset: parseInt(m[3]!, 16), path: m[4]!, pageSize: 4096 });
-      const k = /^KernelPageSize:\s+(\d+) kB/.exec(line);
-      if (k && maps.length) maps[maps.length - 1]!.pageSize = Number(k[1]) * 1024;
-    }
-    for (const { lo, hi, fileOffset, path, pageSize } of maps) {
+    for (const { lo, hi, fileOffset, path, pageSize } of readSmaps(pid)) {
       if (path !== binary) continue;
       matched = true;
       const pages = (hi - lo) / pageSize;
